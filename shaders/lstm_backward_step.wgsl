@@ -1,0 +1,103 @@
+// One LSTM step of backpropagation through time, for all batch rows: products of diagonal Jacobians.
+// Legend: B batch, T time, H hidden; gate order i, f, g, o.
+//   dh   = dH_t (from the loss / layer above) [+ dh_N at t = T-1] + W_hhᵀ·da_{t+1}
+//   ds   = dh ⊙ o ⊙ ψ'(s_t) + ds_{t+1} ⊙ f_{t+1}     (∂s_{t+1}/∂s_t = D(f_{t+1}); ds_N replaces it at t = T-1)
+//   do = dh ⊙ ψ(s_t)   di = ds ⊙ g   dg = ds ⊙ i   df = ds ⊙ s_{t-1}
+//   da   = [di·σ', df·σ', dg·φ', do·σ']
+// Stored per step: da [T,B,4H] (for the weight gradients), ds and dh [T,B,H] (total gradients, for
+// diagnostics). The FINAL pass (after t = 0) writes dh_{-1} = W_hhᵀ·da_0 and ds_{-1} = ds_0 ⊙ f_0.
+
+override WG: u32 = 64u;
+override CELL_SIGMOID: u32 = 0u;
+
+struct Step {
+  t: u32,
+  T: u32,
+  B: u32,
+  H: u32,
+  offWhh: u32,     // W_hh inside params
+  offStateGrad: u32, // this layer's slice of dhN/dcN and dh0/dc0 ([L,B,H] buffers)
+  isFinal: u32,      // 1: write dh0, dc0 instead of a time step
+  _p0: u32,
+}
+
+@group(0) @binding(0) var<storage, read_write> da: array<f32>;     // [T,B,4H]
+@group(0) @binding(1) var<storage, read_write> ds: array<f32>;     // [T,B,H] total dL/ds_t
+@group(0) @binding(2) var<storage, read_write> dhTotal: array<f32>; // [T,B,H] total dL/dh_t
+@group(0) @binding(3) var<storage, read_write> dh0: array<f32>;    // [L,B,H]
+@group(0) @binding(4) var<storage, read_write> dc0: array<f32>;    // [L,B,H]
+@group(0) @binding(5) var<storage, read> dH: array<f32>;           // [T,B,H] from the loss or the layer above
+@group(0) @binding(6) var<storage, read> dhN: array<f32>;          // [L,B,H]
+@group(0) @binding(7) var<storage, read> dcN: array<f32>;          // [L,B,H]
+@group(0) @binding(8) var<storage, read> gates: array<f32>;        // [T,B,4H] activated i, f, g, o
+@group(0) @binding(9) var<storage, read> c: array<f32>;            // [T+1,B,H], slot 0 = s_{-1}
+@group(0) @binding(10) var<storage, read> params: array<f32>;
+@group(0) @binding(11) var<uniform> step: Step;
+
+fn cell_act(x: f32) -> f32 {
+  if (CELL_SIGMOID == 1u) { return 1.0 / (1.0 + exp(-x)); }
+  return tanh(clamp(x, -15.0, 15.0));
+}
+// Derivative of the cell activation, from its output y.
+fn cell_act_grad(y: f32) -> f32 {
+  if (CELL_SIGMOID == 1u) { return y * (1.0 - y); }
+  return 1.0 - y * y;
+}
+
+// (W_hhᵀ · da_t)[b, j] = Σ_r W_hh[r, j] · da_t[b, r] over all 4H gate rows r.
+fn recurrent_grad(t: u32, b: u32, j: u32) -> f32 {
+  let B = step.B;
+  let H = step.H;
+  let G = 4u * H;
+  let row = (t * B + b) * G;
+  var sum = 0.0;
+  for (var r = 0u; r < G; r++) {
+    sum += params[step.offWhh + r * H + j] * da[row + r];
+  }
+  return sum;
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+  let B = step.B;
+  let H = step.H;
+  if (gid.x >= B * H) { return; }
+  let b = gid.x / H;
+  let j = gid.x % H;
+  let G = 4u * H;
+  let state = step.offStateGrad + b * H + j;
+
+  if (step.isFinal == 1u) {
+    dh0[state] = recurrent_grad(0u, b, j);
+    dc0[state] = ds[b * H + j] * gates[b * G + H + j];
+    return;
+  }
+
+  let t = step.t;
+  let bh = (t * B + b) * H + j;
+  var dh = dH[bh];
+  var carry: f32;
+  if (t == step.T - 1u) {
+    dh += dhN[state];
+    carry = dcN[state];
+  } else {
+    dh += recurrent_grad(t + 1u, b, j);
+    carry = ds[((t + 1u) * B + b) * H + j] * gates[((t + 1u) * B + b) * G + H + j];
+  }
+  let row = (t * B + b) * G;
+  let ig = gates[row + j];
+  let fg = gates[row + H + j];
+  let gg = gates[row + 2u * H + j];
+  let og = gates[row + 3u * H + j];
+  let s = c[((t + 1u) * B + b) * H + j];
+  let sPrev = c[bh];
+  let psi = cell_act(s);
+  let dsTotal = dh * og * cell_act_grad(psi) + carry;
+  ds[bh] = dsTotal;
+  dhTotal[bh] = dh;
+  let dOut = dh * psi;
+  da[row + j] = dsTotal * gg * ig * (1.0 - ig);
+  da[row + H + j] = dsTotal * sPrev * fg * (1.0 - fg);
+  da[row + 2u * H + j] = dsTotal * ig * cell_act_grad(gg);
+  da[row + 3u * H + j] = dOut * og * (1.0 - og);
+}

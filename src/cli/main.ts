@@ -1,0 +1,38 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { runDoctor } from './doctor';
+import { runCheckCommand } from './check';
+
+const program = new Command();
+program.name('gateflow').description('Train and inspect LSTMs on the GPU with WebGPU.').showHelpAfterError();
+
+program
+  .command('doctor')
+  .description('print the WebGPU adapter, run the gemm kernel and compare it with the CPU reference')
+  .option('--json', 'print one JSON object instead of text')
+  .action(async (opts: { json?: boolean }) => {
+    const lines: string[] = [];
+    const report = await runDoctor((l) => (opts.json ? lines.push(l) : console.log(l)));
+    if (opts.json) console.log(JSON.stringify(report));
+    else console.log(report.pass ? 'doctor: all checks passed' : 'doctor: a check FAILED');
+    process.exitCode = report.pass ? 0 : 1;
+  });
+
+program
+  .command('check')
+  .description('run a PyTorch fixture (lstm-lib-fixture/v1 JSON) through the CPU reference and the GPU, print errors as JSON')
+  .argument('<fixture>', 'path to the fixture JSON file')
+  .option('--no-gpu', 'check the CPU reference only')
+  .action(async (file: string, opts: { gpu: boolean }) => {
+    process.exitCode = await runCheckCommand(file, opts);
+  });
+
+export const positiveInt = (name: string) => (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer, got "${value}"`);
+  return n;
+};
+
+program.parseAsync().catch((err: Error) => {
+  console.error(`gateflow: ${err.message}`);
+  process.exitCode = process.exitCode || 2;
+});

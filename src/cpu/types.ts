@@ -1,0 +1,31 @@
+// Legend (the same in TS and WGSL): B batch, T time, I input size, H hidden size, L layers,
+// G gates per cell (4 for the LSTM, 1 for the vanilla RNN). LSTM gate order i, f, g, o:
+// rows [0,H) input gate, [H,2H) forget gate, [2H,3H) candidate, [3H,4H) output gate (PyTorch's).
+// All sequences are time-major and flat, row-major: x[t][b][i] = x[(t*B + b)*I + i].
+
+export type CellKind = 'lstm' | 'rnn';
+
+/** φ = ψ for the LSTM (tanh is standard; sigmoid is the reference article's variant); the RNN's nonlinearity. */
+export type CellActivation = 'tanh' | 'sigmoid';
+
+export interface RecurrentConfig {
+  cell: CellKind;
+  inputSize: number;
+  hiddenSize: number;
+  numLayers: number;
+  cellActivation: CellActivation;
+}
+
+/** One layer's parameters in PyTorch layout: weight_ih [G·H, In], weight_hh [G·H, H], bias_ih [G·H], bias_hh [G·H]. */
+export interface LayerParams<A = Float64Array> {
+  weightIh: A;
+  weightHh: A;
+  biasIh: A;
+  biasHh: A;
+}
+
+export const gatesPerCell = (cell: CellKind): number => (cell === 'lstm' ? 4 : 1);
+
+/** Size of layer k's input: I for layer 0, H above it. */
+export const layerInputSize = (cfg: RecurrentConfig, layer: number): number =>
+  layer === 0 ? cfg.inputSize : cfg.hiddenSize;

@@ -1,0 +1,126 @@
+// Device acquisition for the browser (navigator.gpu) and Node (Dawn's `webgpu` package).
+
+/** What a person needs to know about the adapter a result came from. */
+export interface AdapterDescription {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** 'browser' or 'node-dawn'. */
+  runtime: 'browser' | 'node-dawn';
+  features: string[];
+}
+
+export interface GpuContext {
+  device: GPUDevice;
+  adapter: GPUAdapter;
+  info: AdapterDescription;
+  /** True when the device was created with `timestamp-query`. */
+  hasTimestamps: boolean;
+  /** Resolves when the device is lost; the reason is also reported through `onLost`. */
+  lost: Promise<GPUDeviceLostInfo>;
+}
+
+export interface AcquireOptions {
+  powerPreference?: GPUPowerPreference;
+  /** Called when the device is lost for any reason other than our own `destroy()`. Default: print to stderr/console. */
+  onLost?: (info: GPUDeviceLostInfo) => void;
+  /** Called on a validation/out-of-memory error nobody caught. Default: print. */
+  onUncapturedError?: (message: string) => void;
+}
+
+export class WebGpuUnavailableError extends Error {
+  override name = 'WebGpuUnavailableError';
+}
+
+const NODE_HELP =
+  'In Node, gateflow uses Dawn (npm package "webgpu") over Vulkan. Install a Vulkan driver: ' +
+  'on Debian/Ubuntu run ./scripts/setup.sh (it installs libvulkan1 and Mesa lavapipe, the CPU driver, ' +
+  'or keeps your GPU vendor driver), then check with `npx gateflow doctor`.';
+const BROWSER_HELP =
+  'This browser has no WebGPU. Use a current Chrome/Edge (113+), or Firefox/Safari with WebGPU enabled; ' +
+  'in Chromium on Linux start it with --enable-unsafe-webgpu --enable-features=Vulkan. Pages must be served ' +
+  'over https:// or http://localhost.';
+
+// Compute limits worth raising to what the adapter really supports (the defaults are small).
+const RAISED_LIMITS = [
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupSizeY',
+  'maxComputeWorkgroupSizeZ',
+  'maxComputeWorkgroupsPerDimension',
+  'maxStorageBuffersPerShaderStage',
+] as const;
+
+// Dawn's GPU instance must outlive every device made from it: if it is garbage-collected, the
+// native instance goes and the process aborts. One per process, kept here.
+let dawnInstance: GPU | null = null;
+
+const isBrowser = (): boolean => typeof navigator !== 'undefined' && typeof window !== 'undefined';
+
+async function getGpu(): Promise<{ gpu: GPU; runtime: AdapterDescription['runtime'] }> {
+  if (isBrowser()) {
+    if (!('gpu' in navigator) || !navigator.gpu) throw new WebGpuUnavailableError(`WebGPU is not available. ${BROWSER_HELP}`);
+    return { gpu: navigator.gpu, runtime: 'browser' };
+  }
+  let dawn: { create: (flags: string[]) => GPU; globals: object };
+  try {
+    const name = 'webgpu'; // a variable, so browser bundlers leave this Node-only import alone
+    dawn = await import(/* @vite-ignore */ name);
+  } catch (err) {
+    throw new WebGpuUnavailableError(`Could not load Dawn (npm package "webgpu"): ${(err as Error).message}. Run npm ci. ${NODE_HELP}`);
+  }
+  // Dawn's objects (GPUBufferUsage, ...) live in `globals`; shaders and wrappers use the standard names.
+  Object.assign(globalThis, dawn.globals);
+  dawnInstance ??= dawn.create([]);
+  return { gpu: dawnInstance, runtime: 'node-dawn' };
+}
+
+function describe(adapter: GPUAdapter, runtime: AdapterDescription['runtime']): AdapterDescription {
+  const info = adapter.info;
+  return {
+    vendor: info?.vendor ?? '',
+    architecture: info?.architecture ?? '',
+    device: info?.device ?? '',
+    description: info?.description ?? '',
+    runtime,
+    features: [...adapter.features].sort(),
+  };
+}
+
+/** One line for logs: "mesa llvmpipe (LLVM 19.1.7, 256 bits) via node-dawn". */
+export function formatAdapter(info: AdapterDescription): string {
+  const parts = [info.vendor, info.architecture, info.device || info.description].filter((s) => s);
+  return `${parts.join(' ') || 'unknown adapter'} via ${info.runtime}`;
+}
+
+/** A GPUDevice with timestamp queries (when the adapter has them) and the adapter's real compute limits. */
+export async function acquireDevice(opts: AcquireOptions = {}): Promise<GpuContext> {
+  const { gpu, runtime } = await getGpu();
+  const adapter = await gpu.requestAdapter({ powerPreference: opts.powerPreference ?? 'high-performance' });
+  if (!adapter) {
+    throw new WebGpuUnavailableError(`WebGPU found no adapter (no usable GPU or Vulkan driver). ${runtime === 'browser' ? BROWSER_HELP : NODE_HELP}`);
+  }
+  const hasTimestamps = adapter.features.has('timestamp-query');
+  const requiredLimits: Record<string, number> = {};
+  for (const name of RAISED_LIMITS) {
+    const value = adapter.limits[name];
+    if (typeof value === 'number') requiredLimits[name] = value;
+  }
+  const device = await adapter.requestDevice({
+    label: 'gateflow',
+    requiredFeatures: hasTimestamps ? ['timestamp-query'] : [],
+    requiredLimits,
+  });
+  const report = opts.onLost ?? ((i: GPUDeviceLostInfo) => console.error(`gateflow: GPU device lost (${i.reason}): ${i.message}`));
+  const lost = device.lost.then((info) => {
+    if (info.reason !== 'destroyed') report(info);
+    return info;
+  });
+  const onError = opts.onUncapturedError ?? ((m: string) => console.error(`gateflow: uncaptured WebGPU error: ${m}`));
+  device.onuncapturederror = (ev: GPUUncapturedErrorEvent) => onError(ev.error.message);
+  return { device, adapter, info: describe(adapter, runtime), hasTimestamps, lost };
+}

@@ -1,0 +1,86 @@
+import { acquireDevice, type AcquireOptions, type AdapterDescription, type GpuContext } from './device';
+import { BufferPool } from './bufferPool';
+import { PipelineCache } from './pipelineCache';
+import { Recorder } from './recorder';
+
+const STORAGE = 0x80; // GPUBufferUsage.STORAGE; numeric so this module loads before Dawn's globals
+const COPY_SRC = 0x04;
+const COPY_DST = 0x08;
+const MAP_READ = 0x01;
+const UNIFORM = 0x40;
+
+/** One device with its buffer pool and pipeline cache: what every kernel wrapper is built on. */
+export class Gpu {
+  readonly device: GPUDevice;
+  readonly info: AdapterDescription;
+  readonly hasTimestamps: boolean;
+  readonly pool: BufferPool;
+  readonly pipelines: PipelineCache;
+  readonly lost: Promise<GPUDeviceLostInfo>;
+
+  constructor(ctx: GpuContext) {
+    this.device = ctx.device;
+    this.info = ctx.info;
+    this.hasTimestamps = ctx.hasTimestamps;
+    this.lost = ctx.lost;
+    this.pool = new BufferPool(ctx.device);
+    this.pipelines = new PipelineCache(ctx.device);
+  }
+
+  static async create(opts?: AcquireOptions): Promise<Gpu> {
+    return new Gpu(await acquireDevice(opts));
+  }
+
+  get limits(): GPUSupportedLimits {
+    return this.device.limits;
+  }
+
+  /** A storage buffer of `floats` 32-bit values, checked against the binding-size limit. */
+  storage(floats: number, label: string): GPUBuffer {
+    const bytes = floats * 4;
+    const limit = this.device.limits.maxStorageBufferBindingSize;
+    if (bytes > limit) throw new RangeError(`buffer "${label}" needs ${bytes} bytes, over this device's maxStorageBufferBindingSize of ${limit}`);
+    return this.pool.acquire(bytes, STORAGE | COPY_SRC | COPY_DST, label);
+  }
+
+  /** A uniform buffer holding `words` (u32/f32 bit patterns), written now. */
+  uniform(words: Uint32Array<ArrayBuffer>, label: string): GPUBuffer {
+    const buffer = this.pool.acquire(words.byteLength, UNIFORM | COPY_DST, label);
+    this.device.queue.writeBuffer(buffer, 0, words);
+    return buffer;
+  }
+
+  write(buffer: GPUBuffer, data: Float32Array<ArrayBuffer> | Uint32Array<ArrayBuffer> | Int32Array<ArrayBuffer>, offsetFloats = 0): void {
+    this.device.queue.writeBuffer(buffer, offsetFloats * 4, data);
+  }
+
+  recorder(label?: string): Recorder {
+    return new Recorder(this.device, label);
+  }
+
+  submit(rec: Recorder): void {
+    this.device.queue.submit([rec.finish()]);
+  }
+
+  /** Copies `count` floats from `buffer` back to the CPU. */
+  async read(buffer: GPUBuffer, count: number, offsetFloats = 0): Promise<Float32Array> {
+    const bytes = count * 4;
+    const staging = this.pool.acquire(bytes, MAP_READ | COPY_DST, 'readback');
+    try {
+      const enc = this.device.createCommandEncoder({ label: 'readback' });
+      enc.copyBufferToBuffer(buffer, offsetFloats * 4, staging, 0, bytes);
+      this.device.queue.submit([enc.finish()]);
+      await staging.mapAsync(MAP_READ, 0, bytes);
+      const out = new Float32Array(staging.getMappedRange(0, bytes).slice(0));
+      staging.unmap();
+      return out;
+    } finally {
+      this.pool.release(staging);
+    }
+  }
+
+  destroy(): void {
+    this.pool.destroy();
+    this.device.destroy();
+  }
+}

@@ -1,0 +1,85 @@
+// Wrappers of the per-step recurrent kernels: they bind buffers and encode, nothing else.
+import lstmForwardWgsl from '../../shaders/lstm_forward_step.wgsl?raw';
+import lstmBackwardWgsl from '../../shaders/lstm_backward_step.wgsl?raw';
+import rnnForwardWgsl from '../../shaders/rnn_forward_step.wgsl?raw';
+import rnnBackwardWgsl from '../../shaders/rnn_backward_step.wgsl?raw';
+import type { Gpu } from '../gpu/runtime';
+import type { CellActivation, CellKind } from '../cpu/types';
+import { SteppedKernel } from './stepped';
+
+const WG = 64;
+
+export interface StepDims {
+  cell: CellKind;
+  activation: CellActivation;
+  T: number;
+  B: number;
+  H: number;
+  /** Offsets (floats) of this layer's W_hh and b_hh in the parameter buffer. */
+  offWhh: number;
+  offBhh: number;
+  /** Offset of this layer's [B,H] slice in the [L,B,H] state buffers (h0, c0, dhN, dcN, dh0, dc0). */
+  offState: number;
+}
+
+export interface ForwardStepBuffers {
+  /** LSTM only: activated gates [T,B,4H] and cell states [T+1,B,H]. */
+  gates?: GPUBuffer;
+  c?: GPUBuffer;
+  h: GPUBuffer;
+  xproj: GPUBuffer;
+  params: GPUBuffer;
+}
+
+/** Forward step kernel: variant t computes step t. */
+export function forwardStepKernel(gpu: Gpu, d: StepDims, buf: ForwardStepBuffers): SteppedKernel {
+  const variants = Array.from({ length: d.T }, (_, t) => new Uint32Array([t, d.B, d.H, d.offWhh, d.offBhh, 0, 0, 0]));
+  const lstm = d.cell === 'lstm';
+  return new SteppedKernel(gpu, {
+    shader: lstm ? 'lstm_forward_step' : 'rnn_forward_step',
+    code: lstm ? lstmForwardWgsl : rnnForwardWgsl,
+    constants: lstm ? { CELL_SIGMOID: d.activation === 'sigmoid' ? 1 : 0 } : { ACT_SIGMOID: d.activation === 'sigmoid' ? 1 : 0 },
+    buffers: lstm ? [buf.gates!, buf.c!, buf.h, buf.xproj, buf.params] : [buf.h, buf.xproj, buf.params],
+    variants,
+    threads: d.B * d.H,
+    workgroupSize: WG,
+    label: `${d.cell} forward step`,
+  });
+}
+
+export interface BackwardStepBuffers {
+  da: GPUBuffer;
+  /** LSTM only: total dL/ds_t [T,B,H], dc0 [L,B,H], dcN [L,B,H], gates, c. */
+  ds?: GPUBuffer;
+  dc0?: GPUBuffer;
+  dcN?: GPUBuffer;
+  gates?: GPUBuffer;
+  c?: GPUBuffer;
+  dhTotal: GPUBuffer;
+  dh0: GPUBuffer;
+  dH: GPUBuffer;
+  dhN: GPUBuffer;
+  /** RNN only: hidden states [T+1,B,H]. */
+  h?: GPUBuffer;
+  params: GPUBuffer;
+}
+
+/** Backward step kernel: variant t (0..T-1) is step t; variant T is the final pass writing dh0 (and dc0). */
+export function backwardStepKernel(gpu: Gpu, d: StepDims, buf: BackwardStepBuffers): SteppedKernel {
+  const variants = Array.from({ length: d.T + 1 }, (_, t) =>
+    new Uint32Array([Math.min(t, d.T - 1), d.T, d.B, d.H, d.offWhh, d.offState, t === d.T ? 1 : 0, 0]),
+  );
+  const lstm = d.cell === 'lstm';
+  return new SteppedKernel(gpu, {
+    shader: lstm ? 'lstm_backward_step' : 'rnn_backward_step',
+    code: lstm ? lstmBackwardWgsl : rnnBackwardWgsl,
+    constants: lstm ? { CELL_SIGMOID: d.activation === 'sigmoid' ? 1 : 0 } : { ACT_SIGMOID: d.activation === 'sigmoid' ? 1 : 0 },
+    buffers: lstm
+      ? [buf.da, buf.ds!, buf.dhTotal, buf.dh0, buf.dc0!, buf.dH, buf.dhN, buf.dcN!, buf.gates!, buf.c!, buf.params]
+      : [buf.da, buf.dhTotal, buf.dh0, buf.dH, buf.dhN, buf.h!, buf.params],
+    variants,
+    threads: d.B * d.H,
+    workgroupSize: WG,
+    label: `${d.cell} backward step`,
+  });
+}

@@ -1,0 +1,208 @@
+import type { Gpu } from '../gpu/runtime';
+import { gatesPerCell, type CellActivation, type CellKind, type LayerParams, type RecurrentConfig } from '../cpu/types';
+import { ParamLayout } from './paramLayout';
+import { RecurrentPlan } from '../scheduler/recurrentPlan';
+import { checkPositiveInt, checkTensor } from '../validate';
+
+export interface RecurrentOptions {
+  cell?: CellKind;
+  inputSize: number;
+  hiddenSize: number;
+  numLayers?: number;
+  /** LSTM: φ = ψ (tanh standard, sigmoid the reference article's); RNN: its nonlinearity. */
+  cellActivation?: CellActivation;
+}
+
+export interface SequenceInput {
+  /** [T,B,I], time-major. */
+  x: ArrayLike<number>;
+  T: number;
+  B: number;
+  /** [L,B,H]; zeros when absent. */
+  h0?: ArrayLike<number>;
+  /** [L,B,H], LSTM only; zeros when absent. */
+  c0?: ArrayLike<number>;
+}
+
+export interface ForwardOutput {
+  output: Float32Array; // [T,B,H]
+  hN: Float32Array; // [L,B,H]
+  cN: Float32Array | null; // [L,B,H], LSTM only
+}
+
+export interface OutputGradients {
+  dOutput: ArrayLike<number>; // [T,B,H]
+  dhN?: ArrayLike<number>; // [L,B,H]
+  dcN?: ArrayLike<number>; // [L,B,H]
+}
+
+export interface BackwardOutput {
+  dx: Float32Array; // [T,B,I]
+  dh0: Float32Array; // [L,B,H]
+  dc0: Float32Array | null;
+  grads: LayerParams<Float32Array>[];
+}
+
+const PLAN_CACHE_SIZE = 4;
+
+/**
+ * A stacked LSTM or vanilla RNN living on the GPU, parameters in PyTorch's layout and order.
+ * Plans (buffers + kernels for one (T, B) shape) are cached, so repeated calls allocate nothing.
+ */
+export class RecurrentNetwork {
+  readonly cfg: RecurrentConfig;
+  readonly layout: ParamLayout;
+  readonly params: GPUBuffer;
+  readonly grads: GPUBuffer;
+  /** Dispatches recorded by the last forward and backward calls. */
+  readonly lastDispatches = { forward: 0, backward: 0 };
+  private readonly plans = new Map<string, RecurrentPlan>();
+  private lastForward: RecurrentPlan | null = null;
+  private disposed = false;
+
+  constructor(private readonly gpu: Gpu, opts: RecurrentOptions) {
+    const cell = opts.cell ?? 'lstm';
+    if (cell !== 'lstm' && cell !== 'rnn') throw new RangeError(`cell must be 'lstm' or 'rnn', got ${String(cell)}`);
+    const cellActivation = opts.cellActivation ?? 'tanh';
+    if (cellActivation !== 'tanh' && cellActivation !== 'sigmoid') throw new RangeError(`cellActivation must be 'tanh' or 'sigmoid', got ${String(cellActivation)}`);
+    this.cfg = {
+      cell,
+      inputSize: checkPositiveInt('inputSize', opts.inputSize),
+      hiddenSize: checkPositiveInt('hiddenSize', opts.hiddenSize),
+      numLayers: checkPositiveInt('numLayers', opts.numLayers ?? 1),
+      cellActivation,
+    };
+    this.layout = new ParamLayout(this.cfg);
+    this.params = gpu.storage(this.layout.total, 'params');
+    try {
+      this.grads = gpu.storage(this.layout.total, 'grads');
+    } catch (err) {
+      gpu.pool.release(this.params);
+      throw err;
+    }
+  }
+
+  /** Uploads all weights (PyTorch layout per layer); every length and value is checked first. */
+  setWeights(layers: LayerParams<ArrayLike<number>>[]): void {
+    this.gpu.write(this.params, this.layout.pack(layers) as Float32Array<ArrayBuffer>);
+  }
+
+  async getWeights(): Promise<LayerParams<Float32Array>[]> {
+    return this.layout.unpack(await this.gpu.read(this.params, this.layout.total));
+  }
+
+  async getGradients(): Promise<LayerParams<Float32Array>[]> {
+    return this.layout.unpack(await this.gpu.read(this.grads, this.layout.total));
+  }
+
+  /** The cached plan for (T, B); `training` plans also hold the buffers of the backward pass. */
+  plan(T: number, B: number, training: boolean): RecurrentPlan {
+    if (this.disposed) throw new Error('this RecurrentNetwork was disposed');
+    checkPositiveInt('T (sequence length)', T);
+    checkPositiveInt('B (batch size)', B);
+    const key = `${T}x${B}${training ? ':train' : ''}`;
+    let plan = this.plans.get(key);
+    if (plan) {
+      this.plans.delete(key); // re-insert: the Map's order is the LRU order
+    } else {
+      plan = new RecurrentPlan(this.gpu, this.cfg, this.layout, this.params, training ? this.grads : null, T, B);
+    }
+    this.plans.set(key, plan);
+    while (this.plans.size > PLAN_CACHE_SIZE) {
+      const [oldKey, old] = this.plans.entries().next().value!;
+      if (old === this.lastForward) this.lastForward = null;
+      old.dispose();
+      this.plans.delete(oldKey);
+    }
+    return plan;
+  }
+
+  /** Checks and uploads x, h0, c0 into a plan. */
+  writeInputs(plan: RecurrentPlan, input: SequenceInput): void {
+    const { T, B } = input;
+    const { inputSize: I, hiddenSize: H, numLayers: L } = this.cfg;
+    const x = checkTensor('x', input.x, [T, B, I], '[T,B,I]');
+    const h0 = input.h0 ? checkTensor('h0', input.h0, [L, B, H], '[L,B,H]') : new Float32Array(L * B * H);
+    if (input.c0 && this.cfg.cell !== 'lstm') throw new RangeError('c0 is only for LSTMs (an RNN has no cell state)');
+    const c0 = input.c0 ? checkTensor('c0', input.c0, [L, B, H], '[L,B,H]') : new Float32Array(L * B * H);
+    this.gpu.write(plan.x, x);
+    this.gpu.write(plan.h0, h0);
+    if (plan.c0) this.gpu.write(plan.c0, c0);
+  }
+
+  /** Runs all layers over the sequence. With `training`, the activations are kept for `backward`. */
+  async forward(input: SequenceInput, opts: { training?: boolean } = {}): Promise<ForwardOutput> {
+    const { T, B } = input;
+    const training = opts.training ?? true;
+    const plan = this.plan(T, B, training);
+    this.writeInputs(plan, input);
+    const rec = this.gpu.recorder('forward');
+    plan.encodeForward(rec);
+    this.gpu.submit(rec);
+    this.lastDispatches.forward = rec.dispatches;
+    this.lastForward = training ? plan : null;
+    return this.readForward(plan);
+  }
+
+  async readForward(plan: RecurrentPlan): Promise<ForwardOutput> {
+    const { hiddenSize: H, numLayers: L } = this.cfg;
+    const { T, B } = plan;
+    const out = plan.output;
+    const output = await this.gpu.read(out.buffer, T * B * H, out.offset);
+    const hN = new Float32Array(L * B * H);
+    const cN = this.cfg.cell === 'lstm' ? new Float32Array(L * B * H) : null;
+    for (let l = 0; l < L; l++) {
+      hN.set(await this.gpu.read(plan.layers[l].h, B * H, T * B * H), l * B * H);
+      if (cN) cN.set(await this.gpu.read(plan.layers[l].c!, B * H, T * B * H), l * B * H);
+    }
+    return { output, hN, cN };
+  }
+
+  /** Backpropagation through time for the last `forward` (which must have had `training`). */
+  async backward(g: OutputGradients): Promise<BackwardOutput> {
+    const plan = this.lastForward;
+    if (!plan) throw new Error('backward needs a preceding forward with training: true on this network');
+    this.writeOutputGradients(plan, g);
+    const rec = this.gpu.recorder('backward');
+    plan.encodeBackward(rec);
+    this.gpu.submit(rec);
+    this.lastDispatches.backward = rec.dispatches;
+    return this.readBackward(plan);
+  }
+
+  writeOutputGradients(plan: RecurrentPlan, g: OutputGradients): void {
+    const { hiddenSize: H, numLayers: L } = this.cfg;
+    const { T, B } = plan;
+    this.gpu.write(plan.dOutput!, checkTensor('dOutput', g.dOutput, [T, B, H], '[T,B,H]'));
+    this.gpu.write(plan.dhN!, g.dhN ? checkTensor('dhN', g.dhN, [L, B, H], '[L,B,H]') : new Float32Array(L * B * H));
+    if (g.dcN && this.cfg.cell !== 'lstm') throw new RangeError('dcN is only for LSTMs (an RNN has no cell state)');
+    if (plan.dcN) this.gpu.write(plan.dcN, g.dcN ? checkTensor('dcN', g.dcN, [L, B, H], '[L,B,H]') : new Float32Array(L * B * H));
+  }
+
+  async readBackward(plan: RecurrentPlan): Promise<BackwardOutput> {
+    const { inputSize: I, hiddenSize: H, numLayers: L } = this.cfg;
+    const { T, B } = plan;
+    return {
+      dx: await this.gpu.read(plan.dx!, T * B * I),
+      dh0: await this.gpu.read(plan.dh0!, L * B * H),
+      dc0: plan.dc0 ? await this.gpu.read(plan.dc0, L * B * H) : null,
+      grads: await this.getGradients(),
+    };
+  }
+
+  /** Floats of gate pre-activations per layer and step: 4H for an LSTM, H for an RNN. */
+  get gateRows(): number {
+    return gatesPerCell(this.cfg.cell) * this.cfg.hiddenSize;
+  }
+
+  /** Releases every GPU buffer this network owns (plans, parameters, gradients). */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const p of this.plans.values()) p.dispose();
+    this.plans.clear();
+    this.lastForward = null;
+    this.gpu.pool.release(this.params);
+    this.gpu.pool.release(this.grads);
+  }
+}

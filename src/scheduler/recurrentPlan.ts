@@ -1,0 +1,184 @@
+import type { Gpu } from '../gpu/runtime';
+import type { Recorder } from '../gpu/recorder';
+import { gatesPerCell, layerInputSize, type RecurrentConfig } from '../cpu/types';
+import type { ParamLayout } from '../model/paramLayout';
+import { GemmKernel } from '../kernels/gemm';
+import { ColumnSumKernel } from '../kernels/columnSum';
+import { backwardStepKernel, forwardStepKernel } from '../kernels/recurrentSteps';
+import type { SteppedKernel } from '../kernels/stepped';
+
+/** One layer's activations and gradients for a (T, B) shape. */
+interface LayerBuffers {
+  xproj: GPUBuffer; // [T,B,GH]  x·W_ihᵀ + b_ih
+  h: GPUBuffer; // [T+1,B,H] slot 0 = h0
+  c?: GPUBuffer; // [T+1,B,H] LSTM cell states, slot 0 = c0
+  gates?: GPUBuffer; // [T,B,4H] LSTM activated gates
+  da?: GPUBuffer; // [T,B,GH] gradient of the pre-activations
+  ds?: GPUBuffer; // [T,B,H] LSTM total dL/ds_t
+  dhTotal?: GPUBuffer; // [T,B,H] total dL/dh_t
+  dH?: GPUBuffer; // [T,B,H] gradient arriving from the layer above (the top layer uses dOutput)
+}
+
+interface LayerKernels {
+  projection: GemmKernel;
+  forwardStep: SteppedKernel;
+  backwardStep?: SteppedKernel;
+  dWeightIh?: GemmKernel;
+  dWeightHh?: GemmKernel;
+  dBias?: ColumnSumKernel;
+  dInput?: GemmKernel;
+}
+
+/**
+ * Everything a stacked LSTM/RNN needs on the GPU for one (T, B) shape: buffers, kernels and bind
+ * groups, built once and reused. `encodeForward`/`encodeBackward` record all T steps of all
+ * layers into the caller's recorder with no read-back in between.
+ *
+ * Dispatches: forward L·(1 + T); backward L·(T + 1 + 3) + (L − 1) + 1 with the input gradient.
+ */
+export class RecurrentPlan {
+  readonly x: GPUBuffer; // [T,B,I]
+  readonly h0: GPUBuffer; // [L,B,H]
+  readonly c0?: GPUBuffer; // [L,B,H]
+  readonly dOutput?: GPUBuffer; // [T,B,H]
+  readonly dhN?: GPUBuffer; // [L,B,H]
+  readonly dcN?: GPUBuffer; // [L,B,H]
+  readonly dx?: GPUBuffer; // [T,B,I]
+  readonly dh0?: GPUBuffer; // [L,B,H]
+  readonly dc0?: GPUBuffer; // [L,B,H]
+  readonly layers: LayerBuffers[] = [];
+  private readonly kernels: LayerKernels[] = [];
+  private readonly owned: GPUBuffer[] = [];
+
+  constructor(
+    private readonly gpu: Gpu,
+    readonly cfg: RecurrentConfig,
+    layout: ParamLayout,
+    params: GPUBuffer,
+    grads: GPUBuffer | null,
+    readonly T: number,
+    readonly B: number,
+  ) {
+    const { hiddenSize: H, numLayers: L, cell, cellActivation: activation } = cfg;
+    const lstm = cell === 'lstm';
+    const GH = gatesPerCell(cell) * H;
+    const TB = T * B;
+    const backward = grads !== null;
+    const alloc = (floats: number, label: string): GPUBuffer => {
+      const b = gpu.storage(floats, label);
+      this.owned.push(b);
+      return b;
+    };
+    try {
+      this.x = alloc(TB * cfg.inputSize, 'x');
+      this.h0 = alloc(L * B * H, 'h0');
+      if (lstm) this.c0 = alloc(L * B * H, 'c0');
+      if (backward) {
+        this.dOutput = alloc(TB * H, 'dOutput');
+        this.dhN = alloc(L * B * H, 'dhN');
+        this.dx = alloc(TB * cfg.inputSize, 'dx');
+        this.dh0 = alloc(L * B * H, 'dh0');
+        if (lstm) {
+          this.dcN = alloc(L * B * H, 'dcN');
+          this.dc0 = alloc(L * B * H, 'dc0');
+        }
+      }
+      for (let l = 0; l < L; l++) {
+        const buf: LayerBuffers = {
+          xproj: alloc(TB * GH, `xproj l${l}`),
+          h: alloc((T + 1) * B * H, `h l${l}`),
+        };
+        if (lstm) {
+          buf.c = alloc((T + 1) * B * H, `c l${l}`);
+          buf.gates = alloc(TB * GH, `gates l${l}`);
+        }
+        if (backward) {
+          buf.da = alloc(TB * GH, `da l${l}`);
+          buf.dhTotal = alloc(TB * H, `dhTotal l${l}`);
+          if (lstm) buf.ds = alloc(TB * H, `ds l${l}`);
+          buf.dH = l === L - 1 ? this.dOutput : alloc(TB * H, `dH l${l}`);
+        }
+        this.layers.push(buf);
+      }
+      for (let l = 0; l < L; l++) this.kernels.push(this.buildLayer(l, layout, params, grads, H, GH, activation));
+    } catch (err) {
+      this.dispose();
+      throw err;
+    }
+  }
+
+  private buildLayer(l: number, layout: ParamLayout, params: GPUBuffer, grads: GPUBuffer | null, H: number, GH: number, activation: RecurrentConfig['cellActivation']): LayerKernels {
+    const { T, B, cfg } = this;
+    const TB = T * B;
+    const In = layerInputSize(cfg, l);
+    const p = layout.layers[l];
+    const buf = this.layers[l];
+    // Layer l's input: x, or the layer below's hidden states h_0..h_{T-1} (slots 1..T).
+    const input = l === 0 ? { buffer: this.x, offset: 0 } : { buffer: this.layers[l - 1].h, offset: B * H };
+    const dims = { cell: cfg.cell, activation, T, B, H, offWhh: p.weightHh.offset, offBhh: p.biasHh.offset, offState: l * B * H };
+    const k: LayerKernels = {
+      projection: new GemmKernel(this.gpu, {
+        M: TB, N: GH, K: In, aLayout: 'MK', bLayout: 'NK',
+        a: input, b: { buffer: params, offset: p.weightIh.offset }, c: { buffer: buf.xproj }, bias: { buffer: params, offset: p.biasIh.offset },
+      }),
+      forwardStep: forwardStepKernel(this.gpu, dims, { gates: buf.gates, c: buf.c, h: buf.h, xproj: buf.xproj, params }),
+    };
+    if (!grads) return k;
+    k.backwardStep = backwardStepKernel(this.gpu, dims, {
+      da: buf.da!, ds: buf.ds, dc0: this.dc0, dcN: this.dcN, gates: buf.gates, c: buf.c, h: buf.h,
+      dhTotal: buf.dhTotal!, dh0: this.dh0!, dH: buf.dH!, dhN: this.dhN!, params,
+    });
+    // dW_ih = Σ_rows daᵀ·input, dW_hh = Σ_rows daᵀ·h_{t-1}, db = Σ_rows da, over all T·B rows at once.
+    k.dWeightIh = new GemmKernel(this.gpu, { M: GH, N: In, K: TB, aLayout: 'KM', bLayout: 'KN', a: { buffer: buf.da! }, b: input, c: { buffer: grads, offset: p.weightIh.offset } });
+    k.dWeightHh = new GemmKernel(this.gpu, { M: GH, N: H, K: TB, aLayout: 'KM', bLayout: 'KN', a: { buffer: buf.da! }, b: { buffer: buf.h, offset: 0 }, c: { buffer: grads, offset: p.weightHh.offset } });
+    k.dBias = new ColumnSumKernel(this.gpu, { R: TB, N: GH, A: buf.da!, out: grads, offOut1: p.biasIh.offset, offOut2: p.biasHh.offset });
+    // dInput = da·W_ih: the layer below's dH, or dx for layer 0.
+    const dInput = l === 0 ? this.dx! : this.layers[l - 1].dH!;
+    k.dInput = new GemmKernel(this.gpu, { M: TB, N: In, K: GH, aLayout: 'MK', bLayout: 'KN', a: { buffer: buf.da! }, b: { buffer: params, offset: p.weightIh.offset }, c: { buffer: dInput } });
+    return k;
+  }
+
+  /** Records the forward pass of every layer over all T steps. */
+  encodeForward(rec: Recorder): void {
+    const stateBytes = this.B * this.cfg.hiddenSize * 4;
+    this.layers.forEach((buf, l) => {
+      rec.copy(this.h0, l * stateBytes, buf.h, 0, stateBytes);
+      if (buf.c) rec.copy(this.c0!, l * stateBytes, buf.c, 0, stateBytes);
+    });
+    this.kernels.forEach((k) => {
+      k.projection.record(rec);
+      for (let t = 0; t < this.T; t++) k.forwardStep.record(rec, t);
+    });
+  }
+
+  /**
+   * Records backpropagation through time, top layer first. Needs the forward pass of the same
+   * inputs recorded earlier, and dOutput/dhN/dcN written. `inputGradient: false` skips dx.
+   */
+  encodeBackward(rec: Recorder, inputGradient = true): void {
+    if (!this.dOutput) throw new Error('this plan was built for inference only (no gradient buffers)');
+    for (let l = this.cfg.numLayers - 1; l >= 0; l--) {
+      const k = this.kernels[l];
+      for (let t = this.T - 1; t >= 0; t--) k.backwardStep!.record(rec, t);
+      k.backwardStep!.record(rec, this.T); // final pass: dh0, dc0
+      k.dWeightIh!.record(rec);
+      k.dWeightHh!.record(rec);
+      k.dBias!.record(rec);
+      if (l > 0 || inputGradient) k.dInput!.record(rec);
+    }
+  }
+
+  /** Where the top layer's outputs h_0..h_{T-1} are: [T,B,H] from this float offset. */
+  get output(): { buffer: GPUBuffer; offset: number } {
+    return { buffer: this.layers[this.cfg.numLayers - 1].h, offset: this.B * this.cfg.hiddenSize };
+  }
+
+  dispose(): void {
+    for (const k of this.kernels) {
+      for (const kernel of Object.values(k)) kernel?.dispose();
+    }
+    this.kernels.length = 0;
+    for (const b of this.owned) this.gpu.pool.release(b);
+    this.owned.length = 0;
+  }
+}

@@ -1,0 +1,27 @@
+// Input checks that run before any GPU work, with messages that name the argument and the problem.
+
+export function checkPositiveInt(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new RangeError(`${name} must be a positive integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Checks length and finiteness; returns the data as a Float32Array ready to upload. */
+export function checkTensor(name: string, data: unknown, shape: number[], shapeNames: string): Float32Array<ArrayBuffer> {
+  const want = shape.reduce((a, b) => a * b, 1);
+  if (!data || typeof (data as ArrayLike<number>).length !== 'number') {
+    throw new TypeError(`${name} must be a Float32Array/Float64Array/number[] of ${shapeNames} = [${shape.join(',')}], got ${typeof data}`);
+  }
+  const arr = data as ArrayLike<number>;
+  if (arr.length !== want) {
+    throw new RangeError(`${name} has ${arr.length} values but ${shapeNames} = [${shape.join(',')}] needs ${want}`);
+  }
+  const out = new Float32Array(want);
+  for (let i = 0; i < want; i++) {
+    const v = arr[i];
+    if (!Number.isFinite(v)) throw new RangeError(`${name} contains ${v} at index ${i} (values must be finite)`);
+    out[i] = v;
+  }
+  return out;
+}

@@ -1,0 +1,24 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseFixture } from '../../src/fixtures/schema';
+import { checkFixtureGpu, gpuTolerance } from '../../src/fixtures/checkGpu';
+import { gpuForTests } from '../helpers/gpu';
+
+const gpu = await gpuForTests();
+const dir = new URL('../fixtures/', import.meta.url);
+const recurrent = readdirSync(dir)
+  .filter((f) => f.endsWith('.json') && f !== 'index.json')
+  .map((f) => parseFixture(JSON.parse(readFileSync(new URL(f, dir), 'utf8')), f))
+  .filter((fx) => fx.kind === 'lstm' || fx.kind === 'rnn_tanh');
+
+describe.skipIf(!gpu)('torch fixtures through the GPU path', () => {
+  it('there are recurrent fixtures to run', () => expect(recurrent.length).toBeGreaterThanOrEqual(10));
+
+  it.each(recurrent.map((fx) => [fx.name, fx] as const))('%s', async (_name, fx) => {
+    const result = await checkFixtureGpu(gpu!, fx);
+    expect(result).not.toBeNull();
+    const failures = Object.entries(result!.errors).filter(([name, e]) => !(e <= gpuTolerance(name)));
+    expect(failures, `errors over tolerance: ${JSON.stringify(failures)}`).toEqual([]);
+    expect(result!.pass).toBe(true);
+  });
+});
