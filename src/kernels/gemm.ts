@@ -3,7 +3,8 @@ import type { Gpu } from '../gpu/runtime';
 import type { Recorder } from '../gpu/recorder';
 
 const WG = 8; // must match the `WG` override: an 8×8 workgroup of 4×4 blocks covers a 32×32 tile
-const TILE = WG * 4;
+export const GEMM_TILE = WG * 4;
+const TILE = GEMM_TILE;
 
 /** A tensor inside a buffer: `offset` in floats. */
 export interface BufferSlice {

@@ -7,7 +7,8 @@ import type { Gpu } from '../gpu/runtime';
 import type { CellActivation, CellKind } from '../cpu/types';
 import { SteppedKernel } from './stepped';
 
-const WG = 64;
+export const STEP_WORKGROUP = 64;
+const WG = STEP_WORKGROUP;
 
 export interface StepDims {
   cell: CellKind;

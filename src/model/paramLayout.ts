@@ -1,5 +1,13 @@
 import { gatesPerCell, layerInputSize, type LayerParams, type RecurrentConfig } from '../cpu/types';
 
+/** Number of parameters of a stacked LSTM/RNN (both biases counted, as in PyTorch). */
+export function paramCount(cfg: RecurrentConfig): number {
+  const GH = gatesPerCell(cfg.cell) * cfg.hiddenSize;
+  let n = 0;
+  for (let l = 0; l < cfg.numLayers; l++) n += GH * (layerInputSize(cfg, l) + cfg.hiddenSize + 2);
+  return n;
+}
+
 /** Where one tensor lives in the flat parameter buffer: offset and length in floats. */
 export interface Slice {
   offset: number;

@@ -1,11 +1,42 @@
 import type { Gpu } from '../gpu/runtime';
 import type { Recorder } from '../gpu/recorder';
 import { gatesPerCell, layerInputSize, type RecurrentConfig } from '../cpu/types';
-import type { ParamLayout } from '../model/paramLayout';
-import { GemmKernel } from '../kernels/gemm';
+import { paramCount, type ParamLayout } from '../model/paramLayout';
+import { GEMM_TILE, GemmKernel } from '../kernels/gemm';
 import { ColumnSumKernel } from '../kernels/columnSum';
-import { backwardStepKernel, forwardStepKernel } from '../kernels/recurrentSteps';
+import { STEP_WORKGROUP, backwardStepKernel, forwardStepKernel } from '../kernels/recurrentSteps';
 import type { SteppedKernel } from '../kernels/stepped';
+
+/**
+ * Fails before any allocation when a (T, B) shape cannot run on this device, naming the limit and
+ * the size asked for: the largest buffer against maxStorageBufferBindingSize, and the widest grid
+ * against maxComputeWorkgroupsPerDimension.
+ */
+export function checkPlanLimits(limits: GPUSupportedLimits, cfg: RecurrentConfig, T: number, B: number): void {
+  const H = cfg.hiddenSize;
+  const GH = gatesPerCell(cfg.cell) * H;
+  const buffers: [string, number][] = [
+    ['gate pre-activations [T,B,G·H]', T * B * GH],
+    ['hidden states [T+1,B,H]', (T + 1) * B * H],
+    ['input x [T,B,I]', T * B * cfg.inputSize],
+    ['weights W_hh [G·H,H] (all parameters)', paramCount(cfg)],
+  ];
+  const maxBytes = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+  for (const [what, floats] of buffers) {
+    if (floats * 4 > maxBytes) {
+      throw new RangeError(`T=${T}, B=${B}: the ${what} buffer needs ${floats * 4} bytes, over this device's maxStorageBufferBindingSize of ${maxBytes}`);
+    }
+  }
+  const grids: [string, number][] = [
+    ['per-step kernels (B·H / 64)', Math.ceil((B * H) / STEP_WORKGROUP)],
+    ['projection GEMM (T·B / 32)', Math.ceil((T * B) / GEMM_TILE)],
+  ];
+  for (const [what, groups] of grids) {
+    if (groups > limits.maxComputeWorkgroupsPerDimension) {
+      throw new RangeError(`T=${T}, B=${B}: the ${what} need ${groups} workgroups, over this device's maxComputeWorkgroupsPerDimension of ${limits.maxComputeWorkgroupsPerDimension}`);
+    }
+  }
+}
 
 /** One layer's activations and gradients for a (T, B) shape. */
 interface LayerBuffers {
@@ -64,6 +95,7 @@ export class RecurrentPlan {
     const GH = gatesPerCell(cell) * H;
     const TB = T * B;
     const backward = grads !== null;
+    checkPlanLimits(gpu.limits, cfg, T, B);
     const alloc = (floats: number, label: string): GPUBuffer => {
       const b = gpu.storage(floats, label);
       this.owned.push(b);

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { RecurrentNetwork } from '../../src/model/recurrentNetwork';
+import { checkPlanLimits } from '../../src/scheduler/recurrentPlan';
+import { gpuForTests } from '../helpers/gpu';
+
+const gpu = await gpuForTests();
+
+describe.skipIf(!gpu)('device limits', () => {
+  it('a sequence whose buffers exceed maxStorageBufferBindingSize fails before any allocation, naming the limit and size', () => {
+    const g = gpu!;
+    const net = new RecurrentNetwork(g, { inputSize: 3, hiddenSize: 256 });
+    const before = g.pool.stats;
+    const max = g.limits.maxStorageBufferBindingSize;
+    const T = Math.floor(max / (1024 * 4)) + 1; // [T,1,4H] with 4H = 1024 floats: just over the limit
+    const bytes = T * 1024 * 4;
+    expect(() => net.plan(T, 1, true)).toThrow(new RegExp(`needs ${bytes} bytes, over this device's maxStorageBufferBindingSize of ${max}`));
+    expect(g.pool.stats).toEqual(before);
+    net.dispose();
+  });
+
+  it('a batch too wide for maxComputeWorkgroupsPerDimension fails with the limit named', () => {
+    const limits = { ...gpu!.limits, maxStorageBufferBindingSize: 2 ** 40, maxBufferSize: 2 ** 40, maxComputeWorkgroupsPerDimension: 100 };
+    const cfg = { cell: 'lstm' as const, inputSize: 2, hiddenSize: 64, numLayers: 1, cellActivation: 'tanh' as const };
+    expect(() => checkPlanLimits(limits, cfg, 1, 101)).toThrow(/needs? 101 workgroups, over this device's maxComputeWorkgroupsPerDimension of 100/);
+    expect(() => checkPlanLimits(limits, cfg, 1, 100)).not.toThrow();
+  });
+
+  it('rejects bad shapes and values before GPU work, naming the argument', async () => {
+    const g = gpu!;
+    const net = new RecurrentNetwork(g, { inputSize: 2, hiddenSize: 3, numLayers: 2 });
+    await expect(net.forward({ x: new Float32Array(5), T: 2, B: 1 })).rejects.toThrow(/x has 5 values but \[T,B,I\] = \[2,1,2\] needs 4/);
+    await expect(net.forward({ x: [1, 2, NaN, 4], T: 2, B: 1 })).rejects.toThrow(/x contains NaN at index 2/);
+    await expect(net.forward({ x: [1, 2, 3, 4], T: 2, B: 1, h0: [1, 2, 3] })).rejects.toThrow(/h0 has 3 values but \[L,B,H\] = \[2,1,3\] needs 6/);
+    await expect(net.forward({ x: [], T: 0, B: 1 })).rejects.toThrow(/T \(sequence length\) must be a positive integer, got 0/);
+    expect(() => net.setWeights([])).toThrow(/params: expected 2 layers, got 0/);
+    expect(() => new RecurrentNetwork(g, { inputSize: 2, hiddenSize: -1 })).toThrow(/hiddenSize must be a positive integer, got -1/);
+    net.dispose();
+  });
+});

@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { RecurrentNetwork } from '../../src/model/recurrentNetwork';
+import { recurrentBackward, recurrentForward } from '../../src/cpu/recurrent';
+import { gatesPerCell, layerInputSize, type CellActivation, type CellKind, type LayerParams, type RecurrentConfig } from '../../src/cpu/types';
+import { matmulABt } from '../../src/cpu/matmul';
+import { Rng, freshSeed } from '../../src/random';
+import { expectClose } from '../helpers/expectClose';
+import { gpuForTests, nanFilled } from '../helpers/gpu';
+
+const gpu = await gpuForTests();
+
+interface Case {
+  cell: CellKind;
+  act: CellActivation;
+  I: number;
+  H: number;
+  L: number;
+  T: number;
+  B: number;
+  initialState: boolean;
+  /** Scales W_ih and x so that pre-activations reach magnitude ≥ 8 (saturated gates). */
+  saturate?: boolean;
+}
+
+const grid: Case[] = [
+  { cell: 'lstm', act: 'tanh', I: 1, H: 7, L: 1, T: 1, B: 1, initialState: false },
+  { cell: 'lstm', act: 'tanh', I: 7, H: 33, L: 2, T: 17, B: 3, initialState: true },
+  { cell: 'lstm', act: 'sigmoid', I: 33, H: 65, L: 1, T: 17, B: 1, initialState: true },
+  { cell: 'lstm', act: 'tanh', I: 7, H: 33, L: 3, T: 100, B: 3, initialState: true },
+  { cell: 'lstm', act: 'sigmoid', I: 1, H: 7, L: 2, T: 100, B: 1, initialState: false },
+  { cell: 'lstm', act: 'tanh', I: 65, H: 7, L: 1, T: 1, B: 3, initialState: true },
+  { cell: 'lstm', act: 'tanh', I: 7, H: 33, L: 2, T: 17, B: 3, initialState: true, saturate: true },
+  { cell: 'lstm', act: 'sigmoid', I: 7, H: 33, L: 1, T: 17, B: 1, initialState: false, saturate: true },
+  { cell: 'rnn', act: 'tanh', I: 1, H: 7, L: 1, T: 1, B: 1, initialState: false },
+  { cell: 'rnn', act: 'tanh', I: 7, H: 33, L: 2, T: 100, B: 3, initialState: true },
+  { cell: 'rnn', act: 'sigmoid', I: 33, H: 65, L: 3, T: 17, B: 1, initialState: true },
+  { cell: 'rnn', act: 'tanh', I: 7, H: 33, L: 1, T: 17, B: 3, initialState: false, saturate: true },
+];
+
+/** PyTorch's default init, uniform(±1/√H), rounded to f32. */
+function randomParams(rng: Rng, cfg: RecurrentConfig, inputScale: number): LayerParams[] {
+  const GH = gatesPerCell(cfg.cell) * cfg.hiddenSize;
+  const k = 1 / Math.sqrt(cfg.hiddenSize);
+  return Array.from({ length: cfg.numLayers }, (_, l) => ({
+    weightIh: rng.uniformArray(GH * layerInputSize(cfg, l), -k * inputScale, k * inputScale),
+    weightHh: rng.uniformArray(GH * cfg.hiddenSize, -k, k),
+    biasIh: rng.uniformArray(GH, -k, k),
+    biasHh: rng.uniformArray(GH, -k, k),
+  }));
+}
+
+const name = (c: Case) => `${c.cell}/${c.act} I=${c.I} H=${c.H} L=${c.L} T=${c.T} B=${c.B}${c.initialState ? ' h0,c0' : ''}${c.saturate ? ' saturated' : ''}`;
+
+describe.skipIf(!gpu)('GPU recurrent network vs CPU reference', () => {
+  it.each(grid.map((c) => [name(c), c] as const))('%s', async (_n, c) => {
+    const g = gpu!;
+    const seed = freshSeed();
+    const rng = new Rng(seed);
+    const cfg: RecurrentConfig = { cell: c.cell, inputSize: c.I, hiddenSize: c.H, numLayers: c.L, cellActivation: c.act };
+    const { T, B, H, L, I } = c;
+    const scale = c.saturate ? 40 : 1;
+    const params = randomParams(rng, cfg, scale);
+    const x = rng.uniformArray(T * B * I, -1, 1);
+    const h0 = c.initialState ? rng.uniformArray(L * B * H, -1, 1) : undefined;
+    const c0 = c.initialState && c.cell === 'lstm' ? rng.uniformArray(L * B * H, -2, 2) : undefined;
+    const dOutput = rng.uniformArray(T * B * H, -1, 1);
+    const dhN = rng.uniformArray(L * B * H, -1, 1);
+    const dcN = c.cell === 'lstm' ? rng.uniformArray(L * B * H, -1, 1) : undefined;
+    if (c.saturate) {
+      // The first layer's input projection alone must reach |a| ≥ 8 somewhere: the test is about saturation.
+      const GH = gatesPerCell(c.cell) * H;
+      const proj = matmulABt(x, params[0].weightIh, T * B, GH, I);
+      expect(Math.max(...proj.map(Math.abs)), `seed ${seed}: pre-activations not saturated`).toBeGreaterThanOrEqual(8);
+    }
+
+    const net = new RecurrentNetwork(g, cfg);
+    net.setWeights(params);
+    // Poison every output the kernels must write.
+    const plan = net.plan(T, B, true);
+    const size = (b: GPUBuffer) => b.size / 4;
+    for (const b of [net.grads, plan.dx!, plan.dh0!, ...(plan.dc0 ? [plan.dc0] : [])]) g.write(b, nanFilled(size(b)));
+    for (const layer of plan.layers) {
+      for (const b of [layer.h, layer.xproj, layer.c, layer.gates, layer.da, layer.ds, layer.dhTotal]) if (b) g.write(b, nanFilled(size(b)));
+    }
+
+    const gf = await net.forward({ x, T, B, h0, c0 });
+    const gb = await net.backward({ dOutput, dhN, dcN });
+    const rf = recurrentForward(cfg, params, x, T, B, h0, c0);
+    const rb = recurrentBackward(cfg, params, rf, dOutput, dhN, dcN);
+
+    const fwd = { relNorm: 1e-5 };
+    const bwd = { relNorm: 1e-4 };
+    const tag = `${name(c)} seed=${seed}`;
+    expectClose(gf.output, rf.output, `${tag} output`, fwd);
+    expectClose(gf.hN, rf.hN, `${tag} hN`, fwd);
+    if (rf.cN) expectClose(gf.cN!, rf.cN, `${tag} cN`, fwd);
+    expectClose(gb.dx, rb.dx, `${tag} dx`, bwd);
+    expectClose(gb.dh0, rb.dh0, `${tag} dh0`, bwd);
+    if (rb.dc0) expectClose(gb.dc0!, rb.dc0, `${tag} dc0`, bwd);
+    gb.grads.forEach((gl, l) => {
+      for (const key of ['weightIh', 'weightHh', 'biasIh', 'biasHh'] as const) {
+        expectClose(gl[key], rb.grads[l][key], `${tag} grad ${key} l${l}`, bwd);
+      }
+    });
+    // Dispatches: forward L·(1 + T); backward L·(T + 1 + 3) + L (input gradients, dx included).
+    expect(net.lastDispatches.forward).toBe(L * (1 + T));
+    expect(net.lastDispatches.backward).toBe(L * (T + 1 + 3) + L);
+    net.dispose();
+  });
+});
