@@ -1,6 +1,10 @@
+// Legend (the same in TS and WGSL): B batch, T time, I input size, H hidden size, L layers,
+// G gates per cell (4 for the LSTM, 1 for the vanilla RNN). LSTM gate order i, f, g, o:
+// rows [0,H) input gate, [H,2H) forget gate, [2H,3H) candidate, [3H,4H) output gate (PyTorch's).
+// All sequences are time-major and flat, row-major: x[t][b][i] = x[(t*B + b)*I + i].
+//
 // One LSTM time step for all B batch rows, forward and backward: DESIGN §1 written out.
-// Legend: B batch, In the layer's input size (I for layer 0, H above), H hidden size, gate order
-// i, f, g, o: rows [0,H) i, [H,2H) f, [2H,3H) g, [3H,4H) o of weight_ih [4H,In], weight_hh [4H,H].
+// In is the layer's input size (I for layer 0, H above it); weight_ih [4H,In], weight_hh [4H,H].
 // c is the cell state (s in DESIGN §1); φ = ψ = `act` (tanh, or σ for the article's variant).
 // Accumulation rule: parameter gradients use +=, activation gradients use =.
 import { activate, activateGrad, sigmoid } from './activation';
@@ -19,21 +23,21 @@ export function lstmCellForward(
   x: Float64Array, hPrev: Float64Array, cPrev: Float64Array,
   p: LayerParams, B: number, In: number, H: number, act: CellActivation,
 ): void {
-  const G = 4 * H;
-  const a = new Float64Array(B * G);
-  preactivationForward(a, x, hPrev, p, B, In, H, G);
+  const GH = 4 * H;
+  const a = new Float64Array(B * GH);
+  preactivationForward(a, x, hPrev, p, B, In, H, GH);
   for (let b = 0; b < B; b++) {
     for (let j = 0; j < H; j++) {
-      const ig = sigmoid(a[b * G + j]);
-      const fg = sigmoid(a[b * G + H + j]);
-      const gg = activate(act, a[b * G + 2 * H + j]);
-      const og = sigmoid(a[b * G + 3 * H + j]);
+      const ig = sigmoid(a[b * GH + j]);
+      const fg = sigmoid(a[b * GH + H + j]);
+      const gg = activate(act, a[b * GH + 2 * H + j]);
+      const og = sigmoid(a[b * GH + 3 * H + j]);
       c[b * H + j] = fg * cPrev[b * H + j] + ig * gg;
       h[b * H + j] = og * activate(act, c[b * H + j]);
-      gates[b * G + j] = ig;
-      gates[b * G + H + j] = fg;
-      gates[b * G + 2 * H + j] = gg;
-      gates[b * G + 3 * H + j] = og;
+      gates[b * GH + j] = ig;
+      gates[b * GH + H + j] = fg;
+      gates[b * GH + 2 * H + j] = gg;
+      gates[b * GH + 3 * H + j] = og;
     }
   }
 }
@@ -55,14 +59,14 @@ export function lstmCellBackward(
   x: Float64Array, hPrev: Float64Array, cPrev: Float64Array, c: Float64Array, gates: Float64Array,
   p: LayerParams, B: number, In: number, H: number, act: CellActivation,
 ): void {
-  const G = 4 * H;
-  const da = new Float64Array(B * G);
+  const GH = 4 * H;
+  const da = new Float64Array(B * GH);
   for (let b = 0; b < B; b++) {
     for (let j = 0; j < H; j++) {
-      const ig = gates[b * G + j];
-      const fg = gates[b * G + H + j];
-      const gg = gates[b * G + 2 * H + j];
-      const og = gates[b * G + 3 * H + j];
+      const ig = gates[b * GH + j];
+      const fg = gates[b * GH + H + j];
+      const gg = gates[b * GH + 2 * H + j];
+      const og = gates[b * GH + 3 * H + j];
       const psiC = activate(act, c[b * H + j]);
       const dhj = dh[b * H + j];
 
@@ -74,11 +78,11 @@ export function lstmCellBackward(
       dcTotal[b * H + j] = ds;
       dcPrev[b * H + j] = ds * fg;
 
-      da[b * G + j] = dI * ig * (1 - ig);
-      da[b * G + H + j] = dF * fg * (1 - fg);
-      da[b * G + 2 * H + j] = dG * activateGrad(act, gg);
-      da[b * G + 3 * H + j] = dO * og * (1 - og);
+      da[b * GH + j] = dI * ig * (1 - ig);
+      da[b * GH + H + j] = dF * fg * (1 - fg);
+      da[b * GH + 2 * H + j] = dG * activateGrad(act, gg);
+      da[b * GH + 3 * H + j] = dO * og * (1 - og);
     }
   }
-  preactivationBackward(dx, dhPrev, grads, da, x, hPrev, p, B, In, H, G);
+  preactivationBackward(dx, dhPrev, grads, da, x, hPrev, p, B, In, H, GH);
 }

@@ -1,7 +1,11 @@
+// Legend (the same in TS and WGSL): B batch, T time, I input size, H hidden size, L layers,
+// G gates per cell (4 for the LSTM, 1 for the vanilla RNN). LSTM gate order i, f, g, o:
+// rows [0,H) input gate, [H,2H) forget gate, [2H,3H) candidate, [3H,4H) output gate (PyTorch's).
+// All sequences are time-major and flat, row-major: x[t][b][i] = x[(t*B + b)*I + i].
+//
 // Multi-layer LSTM / vanilla RNN over a whole sequence, forward and backward through time (BPTT).
-// Legend: B batch, T time, I input size, H hidden size, L layers, G gates per cell (4 LSTM, 1 RNN).
-// Sequences are time-major and flat: x[t][b][i] = x[(t*B + b)*I + i]. Layer k's input is x for
-// k = 0 and layer k-1's h_t above it; output[t] is the top layer's h_t (PyTorch's nn.LSTM / nn.RNN).
+// Layer k's input is x for k = 0 and layer k-1's h_t above it; output[t] is the top layer's h_t
+// (PyTorch's nn.LSTM / nn.RNN, time-major, no dropout).
 // The per-step math lives in lstmCell.ts / rnnCell.ts; this file only walks layers and time.
 import { lstmCellBackward, lstmCellForward } from './lstmCell';
 import { rnnCellBackward, rnnCellForward } from './rnnCell';
@@ -64,14 +68,14 @@ export function zeroLayerParams(params: LayerParams[]): LayerParams[] {
 /** Throws unless every parameter has the size `cfg` implies. */
 export function checkRecurrentParams(cfg: RecurrentConfig, params: LayerParams[]): void {
   const { hiddenSize: H, numLayers: L } = cfg;
-  const G = gatesPerCell(cfg.cell) * H;
+  const GH = gatesPerCell(cfg.cell) * H;
   if (!(Number.isInteger(H) && H > 0 && Number.isInteger(cfg.inputSize) && cfg.inputSize > 0 && Number.isInteger(L) && L > 0)) {
     throw new Error(`cfg: inputSize, hiddenSize and numLayers must be positive integers (got ${cfg.inputSize}, ${H}, ${L})`);
   }
   if (params.length !== L) throw new Error(`params: expected ${L} layers, got ${params.length}`);
   for (let l = 0; l < L; l++) {
     const In = layerInputSize(cfg, l);
-    const want = { weightIh: G * In, weightHh: G * H, biasIh: G, biasHh: G };
+    const want = { weightIh: GH * In, weightHh: GH * H, biasIh: GH, biasHh: GH };
     for (const key of Object.keys(want) as (keyof typeof want)[]) {
       const got = params[l][key]?.length;
       if (got !== want[key]) throw new Error(`params[${l}].${key}: expected length ${want[key]}, got ${got}`);

@@ -1,6 +1,11 @@
+// Legend (the same in TS and WGSL): B batch, T time, I input size, H hidden size, L layers,
+// G gates per cell (4 for the LSTM, 1 for the vanilla RNN). LSTM gate order i, f, g, o:
+// rows [0,H) input gate, [H,2H) forget gate, [2H,3H) candidate, [3H,4H) output gate (PyTorch's).
+// All sequences are time-major and flat, row-major: x[t][b][i] = x[(t*B + b)*I + i].
+//
 // One vanilla RNN time step for all B batch rows (torch.nn.RNN with nonlinearity `act`):
 //   h = act(W_ih x + b_ih + W_hh hPrev + b_hh)
-// Legend: B batch, In the layer's input size, H hidden size; weight_ih [H,In], weight_hh [H,H].
+// In is the layer's input size (I for layer 0, H above it); weight_ih [H,In], weight_hh [H,H].
 // Accumulation rule: parameter gradients use +=, activation gradients use =.
 import { activate, activateGrad } from './activation';
 import { preactivationBackward, preactivationForward } from './preactivation';

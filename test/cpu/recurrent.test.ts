@@ -37,17 +37,17 @@ interface Shape {
 
 function randomCase(rng: Rng, s: Shape): Case {
   const cfg: RecurrentConfig = { cell: s.cell, inputSize: s.I, hiddenSize: s.H, numLayers: s.L, cellActivation: s.act };
-  const G = gatesPerCell(s.cell) * s.H;
+  const GH = gatesPerCell(s.cell) * s.H;
   const w = s.saturate ? 0.25 : 0.6;
   const params: LayerParams[] = [];
   for (let l = 0; l < s.L; l++) {
     const p = {
-      weightIh: rng.uniformArray(G * layerInputSize(cfg, l), -w, w),
-      weightHh: rng.uniformArray(G * s.H, -w, w),
-      biasIh: rng.uniformArray(G, -0.5, 0.5),
-      biasHh: rng.uniformArray(G, -0.5, 0.5),
+      weightIh: rng.uniformArray(GH * layerInputSize(cfg, l), -w, w),
+      weightHh: rng.uniformArray(GH * s.H, -w, w),
+      biasIh: rng.uniformArray(GH, -0.5, 0.5),
+      biasHh: rng.uniformArray(GH, -0.5, 0.5),
     };
-    if (s.saturate) for (let r = 0; r < G; r += 2) p.biasIh[r] = (rng.next() < 0.5 ? -1 : 1) * rng.uniform(9.5, 11);
+    if (s.saturate) for (let r = 0; r < GH; r += 2) p.biasIh[r] = (rng.next() < 0.5 ? -1 : 1) * rng.uniform(9.5, 11);
     params.push(p);
   }
   const LBH = s.L * s.B * s.H;
@@ -106,15 +106,15 @@ function fdTolerance(c: Case): { relNorm: number; atol: number; rtol: number } {
 function preactivations(c: Case, fwd: ForwardResult): Float64Array[] {
   const { T, B } = c;
   const H = c.cfg.hiddenSize;
-  const G = gatesPerCell(c.cfg.cell) * H;
+  const GH = gatesPerCell(c.cfg.cell) * H;
   return fwd.tape.map((layer, l) => {
     const In = layerInputSize(c.cfg, l);
     const p = c.params[l];
-    const a = new Float64Array(T * B * G);
+    const a = new Float64Array(T * B * GH);
     for (let t = 0; t < T; t++) {
-      const fromInput = matmulABt(layer.input.subarray(t * B * In, (t + 1) * B * In), p.weightIh, B, G, In, p.biasIh);
-      const fromState = matmulABt(layer.h.subarray(t * B * H, (t + 1) * B * H), p.weightHh, B, G, H, p.biasHh);
-      for (let n = 0; n < B * G; n++) a[t * B * G + n] = fromInput[n] + fromState[n];
+      const fromInput = matmulABt(layer.input.subarray(t * B * In, (t + 1) * B * In), p.weightIh, B, GH, In, p.biasIh);
+      const fromState = matmulABt(layer.h.subarray(t * B * H, (t + 1) * B * H), p.weightHh, B, GH, H, p.biasHh);
+      for (let n = 0; n < B * GH; n++) a[t * B * GH + n] = fromInput[n] + fromState[n];
     }
     return a;
   });
