@@ -50,8 +50,9 @@ export class Gpu {
     return buffer;
   }
 
-  write(buffer: GPUBuffer, data: Float32Array<ArrayBuffer> | Uint32Array<ArrayBuffer> | Int32Array<ArrayBuffer>, offsetFloats = 0): void {
-    this.device.queue.writeBuffer(buffer, offsetFloats * 4, data);
+  write(buffer: GPUBuffer, data: Float32Array | Uint32Array | Int32Array, offsetFloats = 0): void {
+    // Typed arrays over a SharedArrayBuffer are fine for writeBuffer; the DOM typings are stricter than the spec.
+    this.device.queue.writeBuffer(buffer, offsetFloats * 4, data as Float32Array<ArrayBuffer>);
   }
 
   recorder(label?: string): Recorder {

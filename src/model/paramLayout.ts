@@ -21,9 +21,11 @@ export interface Slice {
  */
 export class ParamLayout {
   readonly layers: LayerParams<Slice>[] = [];
+  /** The linear head on top (nn.Linear layout: weight [O,H], bias [O]), when the model has one. */
+  readonly head: { weight: Slice; bias: Slice } | null = null;
   readonly total: number;
 
-  constructor(readonly cfg: RecurrentConfig) {
+  constructor(readonly cfg: RecurrentConfig, readonly outputSize = 0) {
     const GH = gatesPerCell(cfg.cell) * cfg.hiddenSize;
     let offset = 0;
     const take = (length: number): Slice => {
@@ -39,13 +41,30 @@ export class ParamLayout {
         biasHh: take(GH),
       });
     }
+    if (outputSize > 0) this.head = { weight: take(outputSize * cfg.hiddenSize), bias: take(outputSize) };
     this.total = offset;
   }
 
-  /** PyTorch names with their slices: weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0, ... */
+  /** The recurrent tensors with PyTorch names: weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0, ... */
   named(): { name: string; slice: Slice; layer: number; key: keyof LayerParams }[] {
     const keys: [keyof LayerParams, string][] = [['weightIh', 'weight_ih'], ['weightHh', 'weight_hh'], ['biasIh', 'bias_ih'], ['biasHh', 'bias_hh']];
     return this.layers.flatMap((p, layer) => keys.map(([key, torch]) => ({ name: `${torch}_l${layer}`, slice: p[key], layer, key })));
+  }
+
+  /** Every tensor, recurrent ones first, then `head.weight` and `head.bias`, with their shapes. */
+  tensors(): { name: string; slice: Slice; shape: number[] }[] {
+    const H = this.cfg.hiddenSize;
+    const GH = gatesPerCell(this.cfg.cell) * H;
+    const out = this.named().map(({ name, slice, key }) => ({
+      name,
+      slice,
+      shape: key === 'biasIh' || key === 'biasHh' ? [GH] : [GH, slice.length / GH],
+    }));
+    if (this.head) {
+      out.push({ name: 'head.weight', slice: this.head.weight, shape: [this.outputSize, H] });
+      out.push({ name: 'head.bias', slice: this.head.bias, shape: [this.outputSize] });
+    }
+    return out;
   }
 
   /** Packs per-layer tensors into one flat array, checking every length. */

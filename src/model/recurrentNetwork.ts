@@ -11,6 +11,8 @@ export interface RecurrentOptions {
   numLayers?: number;
   /** LSTM: φ = ψ (tanh standard, sigmoid the reference article's); RNN: its nonlinearity. */
   cellActivation?: CellActivation;
+  /** Size of a linear head on top of the last layer (nn.Linear: head.weight [O,H], head.bias [O]); 0 = none. */
+  outputSize?: number;
 }
 
 export interface SequenceInput {
@@ -72,7 +74,8 @@ export class RecurrentNetwork {
       numLayers: checkPositiveInt('numLayers', opts.numLayers ?? 1),
       cellActivation,
     };
-    this.layout = new ParamLayout(this.cfg);
+    const outputSize = opts.outputSize === undefined || opts.outputSize === 0 ? 0 : checkPositiveInt('outputSize', opts.outputSize);
+    this.layout = new ParamLayout(this.cfg, outputSize);
     this.params = gpu.storage(this.layout.total, 'params');
     try {
       this.grads = gpu.storage(this.layout.total, 'grads');
@@ -82,9 +85,22 @@ export class RecurrentNetwork {
     }
   }
 
-  /** Uploads all weights (PyTorch layout per layer); every length and value is checked first. */
+  /** Uploads the recurrent layers' weights (PyTorch layout per layer); every length and value is checked first. */
   setWeights(layers: LayerParams<ArrayLike<number>>[]): void {
-    this.gpu.write(this.params, this.layout.pack(layers) as Float32Array<ArrayBuffer>);
+    const flat = this.layout.pack(layers);
+    this.gpu.write(this.params, flat.subarray(0, this.layout.head?.weight.offset ?? flat.length));
+  }
+
+  /** Uploads every parameter (recurrent layers and head) from one flat array in the layout's order. */
+  setFlatWeights(flat: Float32Array): void {
+    if (flat.length !== this.layout.total) throw new RangeError(`weights: expected ${this.layout.total} values, got ${flat.length}`);
+    const bad = flat.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new RangeError(`weights: value at index ${bad} is ${flat[bad]} (weights must be finite)`);
+    this.gpu.write(this.params, flat);
+  }
+
+  async getFlatWeights(): Promise<Float32Array> {
+    return this.gpu.read(this.params, this.layout.total);
   }
 
   async getWeights(): Promise<LayerParams<Float32Array>[]> {

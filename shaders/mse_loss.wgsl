@@ -1,0 +1,63 @@
+// Mean squared error and its gradient, in one workgroup (a deterministic reduction order):
+//   loss = (1/n) Σ m (pred − target)²,  dpred = (2/n) m (pred − target),  n = Σ m (all elements without a mask).
+// With nothing counted the loss and gradient are 0.
+
+const WG: u32 = 256u;
+override HAS_MASK: u32 = 0u;
+
+struct Dims {
+  count: u32,      // elements of pred
+  offPred: u32,    // pred inside its buffer
+  offLoss: u32,    // where the loss scalar goes
+  _p0: u32,
+}
+
+@group(0) @binding(0) var<storage, read_write> dpred: array<f32>;
+@group(0) @binding(1) var<storage, read_write> lossOut: array<f32>;
+@group(0) @binding(2) var<storage, read> pred: array<f32>;
+@group(0) @binding(3) var<storage, read> targets: array<f32>;
+@group(0) @binding(4) var<storage, read> mask: array<f32>;
+@group(0) @binding(5) var<uniform> dims: Dims;
+
+var<workgroup> partial: array<f32, WG>;
+var<workgroup> counted: array<f32, WG>;
+
+fn weight(k: u32) -> f32 {
+  if (HAS_MASK == 1u) { return mask[k]; }
+  return 1.0;
+}
+
+// Tree reduction of `partial` and `counted`; every invocation must call it.
+fn reduce(lid: u32) {
+  for (var s = WG / 2u; s > 0u; s = s / 2u) {
+    workgroupBarrier();
+    if (lid < s) {
+      partial[lid] += partial[lid + s];
+      counted[lid] += counted[lid + s];
+    }
+  }
+  workgroupBarrier();
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(local_invocation_index) lid: u32) {
+  var sum = 0.0;
+  var n = 0.0;
+  for (var k = lid; k < dims.count; k += WG) {
+    let d = pred[dims.offPred + k] - targets[k];
+    let m = weight(k);
+    sum += m * d * d;
+    n += m;
+  }
+  partial[lid] = sum;
+  counted[lid] = n;
+  reduce(lid);
+  let total = counted[0];
+  let scale = select(0.0, 2.0 / total, total > 0.0);
+  for (var k = lid; k < dims.count; k += WG) {
+    dpred[k] = scale * weight(k) * (pred[dims.offPred + k] - targets[k]);
+  }
+  if (lid == 0u) {
+    lossOut[dims.offLoss] = select(0.0, partial[0] / total, total > 0.0);
+  }
+}

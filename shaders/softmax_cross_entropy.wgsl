@@ -1,0 +1,79 @@
+// Softmax cross-entropy with integer targets and a per-row mask, in one workgroup:
+//   loss_r = logsumexp(z_r) − z_r[y_r]  (computed as log Σ exp(z − max) + max, so large logits do not overflow)
+//   loss = (1/n) Σ m_r loss_r,  dz_r = m_r (softmax(z_r) − onehot(y_r)) / n,  n = Σ m_r.
+// Legend: N rows, C classes.
+
+const WG: u32 = 256u;
+override HAS_MASK: u32 = 0u;
+
+struct Dims {
+  N: u32,
+  C: u32,
+  offLogits: u32,
+  offLoss: u32,
+}
+
+@group(0) @binding(0) var<storage, read_write> dlogits: array<f32>;
+@group(0) @binding(1) var<storage, read_write> lossOut: array<f32>;
+@group(0) @binding(2) var<storage, read> logits: array<f32>;
+@group(0) @binding(3) var<storage, read> targets: array<i32>;
+@group(0) @binding(4) var<storage, read> mask: array<f32>;
+@group(0) @binding(5) var<uniform> dims: Dims;
+
+var<workgroup> partial: array<f32, WG>;
+var<workgroup> counted: array<f32, WG>;
+
+fn weight(r: u32) -> f32 {
+  if (HAS_MASK == 1u) { return mask[r]; }
+  return 1.0;
+}
+
+fn reduce(lid: u32) {
+  for (var s = WG / 2u; s > 0u; s = s / 2u) {
+    workgroupBarrier();
+    if (lid < s) {
+      partial[lid] += partial[lid + s];
+      counted[lid] += counted[lid + s];
+    }
+  }
+  workgroupBarrier();
+}
+
+fn log_sum_exp(row: u32) -> f32 {
+  var mx = logits[row];
+  for (var k = 1u; k < dims.C; k++) { mx = max(mx, logits[row + k]); }
+  var z = 0.0;
+  for (var k = 0u; k < dims.C; k++) { z += exp(logits[row + k] - mx); }
+  return log(z) + mx;
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(local_invocation_index) lid: u32) {
+  var n = 0.0;
+  for (var r = lid; r < dims.N; r += WG) { n += weight(r); }
+  counted[lid] = n;
+  partial[lid] = 0.0;
+  reduce(lid);
+  let total = counted[0];
+  let inv = select(0.0, 1.0 / total, total > 0.0);
+  workgroupBarrier();
+
+  var sum = 0.0;
+  for (var r = lid; r < dims.N; r += WG) {
+    let row = dims.offLogits + r * dims.C;
+    let m = weight(r);
+    let lse = log_sum_exp(row);
+    let y = u32(targets[r]);
+    sum += m * (lse - logits[row + y]);
+    for (var k = 0u; k < dims.C; k++) {
+      let p = exp(logits[row + k] - lse);
+      dlogits[r * dims.C + k] = m * inv * (p - select(0.0, 1.0, k == y));
+    }
+  }
+  partial[lid] = sum;
+  counted[lid] = 0.0;
+  reduce(lid);
+  if (lid == 0u) {
+    lossOut[dims.offLoss] = partial[0] * inv;
+  }
+}

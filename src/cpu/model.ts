@@ -1,0 +1,62 @@
+// The whole trainable model on the CPU: stacked LSTM/RNN → linear head (every step or the last) → loss.
+// The reference the GPU training step is checked against. Legend: B batch, T time, H hidden, O outputs,
+// N head rows (T·B for 'all', B for 'last').
+import { denseBackward, denseForward } from './dense';
+import { mseLoss, softmaxCrossEntropy } from './loss';
+import { recurrentBackward, recurrentForward } from './recurrent';
+import type { LayerParams, RecurrentConfig } from './types';
+
+export interface CpuModel {
+  cfg: RecurrentConfig;
+  outputSize: number;
+  headAt: 'all' | 'last';
+  loss: 'mse' | 'crossentropy';
+  layers: LayerParams[];
+  /** [O,H] and [O], nn.Linear layout. */
+  headWeight: Float64Array;
+  headBias: Float64Array;
+}
+
+export interface ModelBatch {
+  x: ArrayLike<number>; // [T,B,I]
+  T: number;
+  B: number;
+  /** MSE: [N,O] values; cross-entropy: [N] class ids. */
+  target: ArrayLike<number>;
+  /** MSE: per element; cross-entropy: per row. */
+  mask?: ArrayLike<number>;
+}
+
+export interface ModelGradients {
+  loss: number;
+  logits: Float64Array;
+  layers: LayerParams[];
+  headWeight: Float64Array;
+  headBias: Float64Array;
+}
+
+export function modelLossAndGradients(m: CpuModel, batch: ModelBatch): ModelGradients {
+  const { T, B } = batch;
+  const H = m.cfg.hiddenSize;
+  const O = m.outputSize;
+  const fwd = recurrentForward(m.cfg, m.layers, Float64Array.from(batch.x), T, B);
+  // The head's input rows: all steps, or the last step's B rows.
+  const N = m.headAt === 'all' ? T * B : B;
+  const first = m.headAt === 'all' ? 0 : (T - 1) * B * H;
+  const hs = fwd.output.slice(first, first + N * H);
+  const logits = denseForward(hs, m.headWeight, m.headBias, N, H, O);
+  const mask = batch.mask ? Float64Array.from(batch.mask) : undefined;
+  const l = m.loss === 'mse'
+    ? mseLoss(logits, Float64Array.from(batch.target), mask)
+    : softmaxCrossEntropy(logits, Int32Array.from(batch.target), O, mask);
+  const head = denseBackward(l.grad, hs, m.headWeight, N, H, O);
+  const dOutput = new Float64Array(T * B * H);
+  dOutput.set(head.dx, first);
+  const bwd = recurrentBackward(m.cfg, m.layers, fwd, dOutput);
+  return { loss: l.loss, logits, layers: bwd.grads, headWeight: head.dW, headBias: head.db };
+}
+
+/** The model's tensors in the flat order of ParamLayout (recurrent layers in PyTorch order, then the head). */
+export function flattenModel(layers: LayerParams[], headWeight: ArrayLike<number>, headBias: ArrayLike<number>): Float64Array[] {
+  return [...layers.flatMap((p) => [p.weightIh, p.weightHh, p.biasIh, p.biasHh]), Float64Array.from(headWeight), Float64Array.from(headBias)];
+}

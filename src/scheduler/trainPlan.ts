@@ -1,0 +1,127 @@
+import type { Gpu } from '../gpu/runtime';
+import type { Recorder } from '../gpu/recorder';
+import type { RecurrentNetwork } from '../model/recurrentNetwork';
+import { RecurrentPlan } from './recurrentPlan';
+import { GemmKernel } from '../kernels/gemm';
+import { ColumnSumKernel } from '../kernels/columnSum';
+import { MseLossKernel, SoftmaxCrossEntropyKernel } from '../kernels/losses';
+
+export type LossKind = 'mse' | 'crossentropy';
+export type HeadAt = 'all' | 'last';
+
+/** Anything that records the parameter update after the gradients exist (an optimizer). */
+export interface UpdateRecorder {
+  record(rec: Recorder): void;
+}
+
+/**
+ * One training step's GPU work for a (T, B) shape, on top of the network's RecurrentPlan:
+ * recurrent forward → linear head → loss → head backward → BPTT → the optimizer's update.
+ * The head reads the top layer's h at every step ('all', N = T·B rows) or the last step
+ * ('last', N = B rows). Built once per shape; `encode` only records.
+ */
+export class TrainPlan {
+  readonly N: number;
+  /** Owned by this plan (not the network's cache), so it lives exactly as long as the plan. */
+  readonly recurrent: RecurrentPlan;
+  readonly logits: GPUBuffer; // [N,O]
+  readonly dlogits: GPUBuffer; // [N,O]
+  readonly target: GPUBuffer; // MSE: f32 [N,O]; cross-entropy: i32 [N]
+  readonly mask: GPUBuffer | null; // MSE: per element; cross-entropy: per row
+  /** Float 0: the step's mean loss (read by the optimizer's finiteness check and by callers). */
+  readonly loss: GPUBuffer;
+  private readonly kernels: { dispose(): void }[] = [];
+  private readonly owned: GPUBuffer[] = [];
+  private readonly encodeHeadAndLoss: (rec: Recorder) => void;
+
+  constructor(
+    private readonly gpu: Gpu,
+    readonly net: RecurrentNetwork,
+    T: number,
+    B: number,
+    readonly lossKind: LossKind,
+    readonly headAt: HeadAt,
+    withMask: boolean,
+  ) {
+    const head = net.layout.head;
+    if (!head) throw new Error('training needs a network with a head (outputSize > 0)');
+    const H = net.cfg.hiddenSize;
+    const O = net.layout.outputSize;
+    const N = headAt === 'all' ? T * B : B;
+    this.N = N;
+    const alloc = (floats: number, label: string): GPUBuffer => {
+      const b = gpu.storage(floats, label);
+      this.owned.push(b);
+      return b;
+    };
+    this.recurrent = new RecurrentPlan(gpu, net.cfg, net.layout, net.params, net.grads, T, B);
+    const recurrent = this.recurrent;
+    try {
+      this.logits = alloc(N * O, 'logits');
+      this.dlogits = alloc(N * O, 'dlogits');
+      this.target = alloc(lossKind === 'mse' ? N * O : N, 'target');
+      this.mask = withMask ? alloc(lossKind === 'mse' ? N * O : N, 'mask') : null;
+      this.loss = alloc(4, 'loss');
+      // 'all': h slots 1..T; 'last': h slot T only.
+      const h = recurrent.layers[net.cfg.numLayers - 1].h;
+      const hOffset = headAt === 'all' ? B * H : T * B * H;
+      const params = net.params;
+      const grads = net.grads;
+      const add = <K extends { dispose(): void }>(k: K): K => {
+        this.kernels.push(k);
+        return k;
+      };
+      const forward = add(new GemmKernel(gpu, {
+        M: N, N: O, K: H, aLayout: 'MK', bLayout: 'NK',
+        a: { buffer: h, offset: hOffset }, b: { buffer: params, offset: head.weight.offset }, c: { buffer: this.logits }, bias: { buffer: params, offset: head.bias.offset },
+      }));
+      const lossBuffers = { pred: { buffer: this.logits }, dpred: this.dlogits, target: this.target, mask: this.mask ?? undefined, loss: { buffer: this.loss } };
+      const loss = add(lossKind === 'mse' ? new MseLossKernel(gpu, N * O, lossBuffers) : new SoftmaxCrossEntropyKernel(gpu, N, O, lossBuffers));
+      const dWeight = add(new GemmKernel(gpu, {
+        M: O, N: H, K: N, aLayout: 'KM', bLayout: 'KN',
+        a: { buffer: this.dlogits }, b: { buffer: h, offset: hOffset }, c: { buffer: grads, offset: head.weight.offset },
+      }));
+      const dBias = add(new ColumnSumKernel(gpu, { R: N, N: O, A: this.dlogits, out: grads, offOut1: head.bias.offset, offOut2: head.bias.offset }));
+      // dL/dh of the top layer: every step, or only the last (the rest of dOutput stays zero).
+      const dHidden = add(new GemmKernel(gpu, {
+        M: N, N: H, K: O, aLayout: 'MK', bLayout: 'KN',
+        a: { buffer: this.dlogits }, b: { buffer: params, offset: head.weight.offset }, c: { buffer: recurrent.dOutput!, offset: headAt === 'all' ? 0 : (T - 1) * B * H },
+      }));
+      gpu.write(recurrent.dOutput!, new Float32Array(T * B * H));
+      gpu.write(recurrent.dhN!, new Float32Array(net.cfg.numLayers * B * H));
+      if (recurrent.dcN) gpu.write(recurrent.dcN, new Float32Array(net.cfg.numLayers * B * H));
+      this.encodeHeadAndLoss = (rec) => {
+        forward.record(rec);
+        loss.record(rec);
+        dWeight.record(rec);
+        dBias.record(rec);
+        dHidden.record(rec);
+      };
+    } catch (err) {
+      this.dispose();
+      throw err;
+    }
+  }
+
+  /** Records the whole step: forward, loss, backward, then `update` (if given). */
+  encode(rec: Recorder, update?: UpdateRecorder): void {
+    this.recurrent.encodeForward(rec);
+    this.encodeHeadAndLoss(rec);
+    this.recurrent.encodeBackward(rec, false);
+    update?.record(rec);
+  }
+
+  /** Records the forward pass and the head only (inference: logits for every step or the last). */
+  encodeInference(rec: Recorder): void {
+    this.recurrent.encodeForward(rec);
+    (this.kernels[0] as GemmKernel).record(rec);
+  }
+
+  dispose(): void {
+    for (const k of this.kernels) k.dispose();
+    this.kernels.length = 0;
+    for (const b of this.owned) this.gpu.pool.release(b);
+    this.owned.length = 0;
+    this.recurrent.dispose();
+  }
+}

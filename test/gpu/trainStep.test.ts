@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { RecurrentNetwork } from '../../src/model/recurrentNetwork';
+import { TrainPlan, type HeadAt, type LossKind } from '../../src/scheduler/trainPlan';
+import { modelLossAndGradients, type CpuModel } from '../../src/cpu/model';
+import { gatesPerCell, layerInputSize, type CellKind } from '../../src/cpu/types';
+import { Rng, freshSeed } from '../../src/random';
+import { expectClose } from '../helpers/expectClose';
+import { gpuForTests, nanFilled } from '../helpers/gpu';
+
+const gpu = await gpuForTests();
+
+interface Case { cell: CellKind; loss: LossKind; headAt: HeadAt; I: number; H: number; L: number; O: number; T: number; B: number; mask: boolean }
+
+const cases: Case[] = [
+  { cell: 'lstm', loss: 'mse', headAt: 'last', I: 2, H: 33, L: 1, O: 1, T: 17, B: 3, mask: false },
+  { cell: 'lstm', loss: 'mse', headAt: 'all', I: 7, H: 7, L: 2, O: 3, T: 5, B: 1, mask: true },
+  { cell: 'lstm', loss: 'crossentropy', headAt: 'all', I: 11, H: 33, L: 2, O: 11, T: 9, B: 3, mask: true },
+  { cell: 'lstm', loss: 'crossentropy', headAt: 'last', I: 5, H: 7, L: 1, O: 300, T: 1, B: 1, mask: false },
+  { cell: 'rnn', loss: 'mse', headAt: 'all', I: 1, H: 65, L: 2, O: 2, T: 17, B: 3, mask: false },
+  { cell: 'rnn', loss: 'crossentropy', headAt: 'last', I: 4, H: 7, L: 1, O: 5, T: 30, B: 300, mask: true },
+];
+
+describe.skipIf(!gpu)('GPU training step (head, loss, BPTT) vs CPU reference', () => {
+  it.each(cases.map((c) => [`${c.cell} ${c.loss}@${c.headAt} I=${c.I} H=${c.H} L=${c.L} O=${c.O} T=${c.T} B=${c.B}${c.mask ? ' masked' : ''}`, c] as const))('%s', async (_n, c) => {
+    const g = gpu!;
+    const seed = freshSeed();
+    const rng = new Rng(seed);
+    const cfg = { cell: c.cell, inputSize: c.I, hiddenSize: c.H, numLayers: c.L, cellActivation: 'tanh' as const };
+    const k = 1 / Math.sqrt(c.H);
+    const GH = gatesPerCell(c.cell) * c.H;
+    const model: CpuModel = {
+      cfg, outputSize: c.O, headAt: c.headAt, loss: c.loss,
+      layers: Array.from({ length: c.L }, (_, l) => ({
+        weightIh: rng.uniformArray(GH * layerInputSize(cfg, l), -k, k),
+        weightHh: rng.uniformArray(GH * c.H, -k, k),
+        biasIh: rng.uniformArray(GH, -k, k),
+        biasHh: rng.uniformArray(GH, -k, k),
+      })),
+      headWeight: rng.uniformArray(c.O * c.H, -k, k),
+      headBias: rng.uniformArray(c.O, -k, k),
+    };
+    const N = c.headAt === 'all' ? c.T * c.B : c.B;
+    const x = rng.uniformArray(c.T * c.B * c.I, -1, 1);
+    const target = c.loss === 'mse' ? rng.uniformArray(N * c.O, -1, 1) : Int32Array.from({ length: N }, () => rng.int(c.O));
+    const maskLength = c.loss === 'mse' ? N * c.O : N;
+    const mask = c.mask ? Float32Array.from({ length: maskLength }, (_, i) => (i === 0 || rng.next() < 0.7 ? 1 : 0)) : undefined;
+
+    const net = new RecurrentNetwork(g, { ...cfg, outputSize: c.O });
+    const flat = new Float32Array(net.layout.total);
+    flat.set(net.layout.pack(model.layers));
+    flat.set(model.headWeight, net.layout.head!.weight.offset);
+    flat.set(model.headBias, net.layout.head!.bias.offset);
+    net.setFlatWeights(flat);
+    const plan = new TrainPlan(g, net, c.T, c.B, c.loss, c.headAt, c.mask);
+    net.writeInputs(plan.recurrent, { x, T: c.T, B: c.B });
+    g.write(plan.target, c.loss === 'mse' ? new Float32Array(target) : Int32Array.from(target));
+    if (mask) g.write(plan.mask!, mask);
+    g.write(net.grads, nanFilled(net.layout.total));
+    g.write(plan.loss, nanFilled(1));
+    const rec = g.recorder();
+    plan.encode(rec);
+    g.submit(rec);
+    const [loss] = await g.read(plan.loss, 1);
+    const grads = await g.read(net.grads, net.layout.total);
+
+    const ref = modelLossAndGradients(model, { x, T: c.T, B: c.B, target, mask });
+    const tag = `seed=${seed}`;
+    expectClose([loss], [ref.loss], `${tag} loss`, { relNorm: 1e-5 });
+    const layers = net.layout.unpack(grads);
+    layers.forEach((gl, l) => {
+      for (const key of ['weightIh', 'weightHh', 'biasIh', 'biasHh'] as const) expectClose(gl[key], ref.layers[l][key], `${tag} ${key} l${l}`, { relNorm: 1e-4 });
+    });
+    const hw = net.layout.head!.weight;
+    const hb = net.layout.head!.bias;
+    expectClose(grads.subarray(hw.offset, hw.offset + hw.length), ref.headWeight, `${tag} head.weight`, { relNorm: 1e-4 });
+    expectClose(grads.subarray(hb.offset, hb.offset + hb.length), ref.headBias, `${tag} head.bias`, { relNorm: 1e-4 });
+    // forward L(1+T), head+loss+head backward 5, BPTT L(T+4) + (L−1) input gradients.
+    expect(rec.dispatches).toBe(c.L * (1 + c.T) + 5 + c.L * (c.T + 4) + c.L - 1);
+    plan.dispose();
+    net.dispose();
+  });
+});
