@@ -8,6 +8,7 @@ import type { LayerParams, RecurrentConfig } from './types';
 
 export interface CpuModel {
   cfg: RecurrentConfig;
+  /** 0: no head, the loss reads the top layer's h directly (O = H). */
   outputSize: number;
   headAt: 'all' | 'last';
   loss: 'mse' | 'crossentropy';
@@ -38,18 +39,19 @@ export interface ModelGradients {
 export function modelLossAndGradients(m: CpuModel, batch: ModelBatch): ModelGradients {
   const { T, B } = batch;
   const H = m.cfg.hiddenSize;
-  const O = m.outputSize;
+  const hasHead = m.outputSize > 0;
+  const O = hasHead ? m.outputSize : H;
   const fwd = recurrentForward(m.cfg, m.layers, Float64Array.from(batch.x), T, B);
   // The head's input rows: all steps, or the last step's B rows.
   const N = m.headAt === 'all' ? T * B : B;
   const first = m.headAt === 'all' ? 0 : (T - 1) * B * H;
   const hs = fwd.output.slice(first, first + N * H);
-  const logits = denseForward(hs, m.headWeight, m.headBias, N, H, O);
+  const logits = hasHead ? denseForward(hs, m.headWeight, m.headBias, N, H, O) : hs;
   const mask = batch.mask ? Float64Array.from(batch.mask) : undefined;
   const l = m.loss === 'mse'
     ? mseLoss(logits, Float64Array.from(batch.target), mask)
     : softmaxCrossEntropy(logits, Int32Array.from(batch.target), O, mask);
-  const head = denseBackward(l.grad, hs, m.headWeight, N, H, O);
+  const head = hasHead ? denseBackward(l.grad, hs, m.headWeight, N, H, O) : { dx: l.grad, dW: new Float64Array(0), db: new Float64Array(0) };
   const dOutput = new Float64Array(T * B * H);
   dOutput.set(head.dx, first);
   const bwd = recurrentBackward(m.cfg, m.layers, fwd, dOutput);

@@ -24,7 +24,9 @@ export class TrainPlan {
   readonly N: number;
   /** Owned by this plan (not the network's cache), so it lives exactly as long as the plan. */
   readonly recurrent: RecurrentPlan;
-  readonly logits: GPUBuffer; // [N,O]
+  /** Predictions [N,O]: the head's output, or (no head) the top layer's h buffer from `predictionOffset`. */
+  readonly logits: GPUBuffer;
+  readonly predictionOffset: number;
   readonly dlogits: GPUBuffer; // [N,O]
   readonly target: GPUBuffer; // MSE: f32 [N,O]; cross-entropy: i32 [N]
   readonly mask: GPUBuffer | null; // MSE: per element; cross-entropy: per row
@@ -33,6 +35,7 @@ export class TrainPlan {
   private readonly kernels: { dispose(): void }[] = [];
   private readonly owned: GPUBuffer[] = [];
   private readonly encodeHeadAndLoss: (rec: Recorder) => void;
+  private readonly encodeInferenceHead: (rec: Recorder) => void;
 
   constructor(
     private readonly gpu: Gpu,
@@ -44,9 +47,9 @@ export class TrainPlan {
     withMask: boolean,
   ) {
     const head = net.layout.head;
-    if (!head) throw new Error('training needs a network with a head (outputSize > 0)');
     const H = net.cfg.hiddenSize;
-    const O = net.layout.outputSize;
+    // Without a head the model's outputs are the top layer's h.
+    const O = head ? net.layout.outputSize : H;
     const N = headAt === 'all' ? T * B : B;
     this.N = N;
     const alloc = (floats: number, label: string): GPUBuffer => {
@@ -56,47 +59,59 @@ export class TrainPlan {
     };
     this.recurrent = new RecurrentPlan(gpu, net.cfg, net.layout, net.params, net.grads, T, B);
     const recurrent = this.recurrent;
+    // The head's input rows — 'all': h slots 1..T; 'last': h slot T only.
+    const h = recurrent.layers[net.cfg.numLayers - 1].h;
+    const hOffset = headAt === 'all' ? B * H : T * B * H;
+    this.predictionOffset = head ? 0 : hOffset;
     try {
-      this.logits = alloc(N * O, 'logits');
-      this.dlogits = alloc(N * O, 'dlogits');
+      this.logits = head ? alloc(N * O, 'logits') : h;
+      this.dlogits = head ? alloc(N * O, 'dlogits') : recurrent.dOutput!;
       this.target = alloc(lossKind === 'mse' ? N * O : N, 'target');
       this.mask = withMask ? alloc(lossKind === 'mse' ? N * O : N, 'mask') : null;
       this.loss = alloc(4, 'loss');
-      // 'all': h slots 1..T; 'last': h slot T only.
-      const h = recurrent.layers[net.cfg.numLayers - 1].h;
-      const hOffset = headAt === 'all' ? B * H : T * B * H;
       const params = net.params;
       const grads = net.grads;
       const add = <K extends { dispose(): void }>(k: K): K => {
         this.kernels.push(k);
         return k;
       };
-      const forward = add(new GemmKernel(gpu, {
-        M: N, N: O, K: H, aLayout: 'MK', bLayout: 'NK',
-        a: { buffer: h, offset: hOffset }, b: { buffer: params, offset: head.weight.offset }, c: { buffer: this.logits }, bias: { buffer: params, offset: head.bias.offset },
-      }));
-      const lossBuffers = { pred: { buffer: this.logits }, dpred: this.dlogits, target: this.target, mask: this.mask ?? undefined, loss: { buffer: this.loss } };
-      const loss = add(lossKind === 'mse' ? new MseLossKernel(gpu, N * O, lossBuffers) : new SoftmaxCrossEntropyKernel(gpu, N, O, lossBuffers));
-      const dWeight = add(new GemmKernel(gpu, {
-        M: O, N: H, K: N, aLayout: 'KM', bLayout: 'KN',
-        a: { buffer: this.dlogits }, b: { buffer: h, offset: hOffset }, c: { buffer: grads, offset: head.weight.offset },
-      }));
-      const dBias = add(new ColumnSumKernel(gpu, { R: N, N: O, A: this.dlogits, out: grads, offOut1: head.bias.offset, offOut2: head.bias.offset }));
-      // dL/dh of the top layer: every step, or only the last (the rest of dOutput stays zero).
-      const dHidden = add(new GemmKernel(gpu, {
-        M: N, N: H, K: O, aLayout: 'MK', bLayout: 'KN',
-        a: { buffer: this.dlogits }, b: { buffer: params, offset: head.weight.offset }, c: { buffer: recurrent.dOutput!, offset: headAt === 'all' ? 0 : (T - 1) * B * H },
-      }));
+      if (head) {
+        const forward = add(new GemmKernel(gpu, {
+          M: N, N: O, K: H, aLayout: 'MK', bLayout: 'NK',
+          a: { buffer: h, offset: hOffset }, b: { buffer: params, offset: head.weight.offset }, c: { buffer: this.logits }, bias: { buffer: params, offset: head.bias.offset },
+        }));
+        const lossBuffers = { pred: { buffer: this.logits }, dpred: this.dlogits, target: this.target, mask: this.mask ?? undefined, loss: { buffer: this.loss } };
+        const loss = add(lossKind === 'mse' ? new MseLossKernel(gpu, N * O, lossBuffers) : new SoftmaxCrossEntropyKernel(gpu, N, O, lossBuffers));
+        const dWeight = add(new GemmKernel(gpu, {
+          M: O, N: H, K: N, aLayout: 'KM', bLayout: 'KN',
+          a: { buffer: this.dlogits }, b: { buffer: h, offset: hOffset }, c: { buffer: grads, offset: head.weight.offset },
+        }));
+        const dBias = add(new ColumnSumKernel(gpu, { R: N, N: O, A: this.dlogits, out: grads, offOut1: head.bias.offset, offOut2: head.bias.offset }));
+        // dL/dh of the top layer: every step, or only the last (the rest of dOutput stays zero).
+        const dHidden = add(new GemmKernel(gpu, {
+          M: N, N: H, K: O, aLayout: 'MK', bLayout: 'KN',
+          a: { buffer: this.dlogits }, b: { buffer: params, offset: head.weight.offset }, c: { buffer: recurrent.dOutput!, offset: headAt === 'all' ? 0 : (T - 1) * B * H },
+        }));
+        this.encodeInferenceHead = (rec) => forward.record(rec);
+        this.encodeHeadAndLoss = (rec) => {
+          forward.record(rec);
+          loss.record(rec);
+          dWeight.record(rec);
+          dBias.record(rec);
+          dHidden.record(rec);
+        };
+      } else {
+        // No head: the loss compares the top layer's h directly and writes dL/dh into dOutput.
+        if (lossKind !== 'mse') throw new Error('cross-entropy needs a head (outputSize > 0) to produce logits');
+        const lossBuffers = { pred: { buffer: h, offset: hOffset }, dpred: recurrent.dOutput!, target: this.target, mask: this.mask ?? undefined, loss: { buffer: this.loss } };
+        if (headAt === 'last') throw new Error("a network without a head trains on every step (headAt 'all')");
+        const loss = add(new MseLossKernel(gpu, N * O, lossBuffers));
+        this.encodeInferenceHead = () => {};
+        this.encodeHeadAndLoss = (rec) => loss.record(rec);
+      }
       gpu.write(recurrent.dOutput!, new Float32Array(T * B * H));
       gpu.write(recurrent.dhN!, new Float32Array(net.cfg.numLayers * B * H));
       if (recurrent.dcN) gpu.write(recurrent.dcN, new Float32Array(net.cfg.numLayers * B * H));
-      this.encodeHeadAndLoss = (rec) => {
-        forward.record(rec);
-        loss.record(rec);
-        dWeight.record(rec);
-        dBias.record(rec);
-        dHidden.record(rec);
-      };
     } catch (err) {
       this.dispose();
       throw err;
@@ -114,7 +129,7 @@ export class TrainPlan {
   /** Records the forward pass and the head only (inference: logits for every step or the last). */
   encodeInference(rec: Recorder): void {
     this.recurrent.encodeForward(rec);
-    (this.kernels[0] as GemmKernel).record(rec);
+    this.encodeInferenceHead(rec);
   }
 
   dispose(): void {

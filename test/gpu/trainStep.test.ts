@@ -18,6 +18,8 @@ const cases: Case[] = [
   { cell: 'lstm', loss: 'crossentropy', headAt: 'last', I: 5, H: 7, L: 1, O: 300, T: 1, B: 1, mask: false },
   { cell: 'rnn', loss: 'mse', headAt: 'all', I: 1, H: 65, L: 2, O: 2, T: 17, B: 3, mask: false },
   { cell: 'rnn', loss: 'crossentropy', headAt: 'last', I: 4, H: 7, L: 1, O: 5, T: 30, B: 300, mask: true },
+  // O = 0: no head, MSE on the top layer's h (the benchmark's model).
+  { cell: 'lstm', loss: 'mse', headAt: 'all', I: 3, H: 33, L: 1, O: 0, T: 17, B: 3, mask: false },
 ];
 
 describe.skipIf(!gpu)('GPU training step (head, loss, BPTT) vs CPU reference', () => {
@@ -40,16 +42,19 @@ describe.skipIf(!gpu)('GPU training step (head, loss, BPTT) vs CPU reference', (
       headBias: rng.uniformArray(c.O, -k, k),
     };
     const N = c.headAt === 'all' ? c.T * c.B : c.B;
+    const O = c.O || c.H; // predictions per row
     const x = rng.uniformArray(c.T * c.B * c.I, -1, 1);
-    const target = c.loss === 'mse' ? rng.uniformArray(N * c.O, -1, 1) : Int32Array.from({ length: N }, () => rng.int(c.O));
-    const maskLength = c.loss === 'mse' ? N * c.O : N;
+    const target = c.loss === 'mse' ? rng.uniformArray(N * O, -1, 1) : Int32Array.from({ length: N }, () => rng.int(O));
+    const maskLength = c.loss === 'mse' ? N * O : N;
     const mask = c.mask ? Float32Array.from({ length: maskLength }, (_, i) => (i === 0 || rng.next() < 0.7 ? 1 : 0)) : undefined;
 
     const net = new RecurrentNetwork(g, { ...cfg, outputSize: c.O });
     const flat = new Float32Array(net.layout.total);
     flat.set(net.layout.pack(model.layers));
-    flat.set(model.headWeight, net.layout.head!.weight.offset);
-    flat.set(model.headBias, net.layout.head!.bias.offset);
+    if (net.layout.head) {
+      flat.set(model.headWeight, net.layout.head.weight.offset);
+      flat.set(model.headBias, net.layout.head.bias.offset);
+    }
     net.setFlatWeights(flat);
     const plan = new TrainPlan(g, net, c.T, c.B, c.loss, c.headAt, c.mask);
     net.writeInputs(plan.recurrent, { x, T: c.T, B: c.B });
@@ -70,12 +75,13 @@ describe.skipIf(!gpu)('GPU training step (head, loss, BPTT) vs CPU reference', (
     layers.forEach((gl, l) => {
       for (const key of ['weightIh', 'weightHh', 'biasIh', 'biasHh'] as const) expectClose(gl[key], ref.layers[l][key], `${tag} ${key} l${l}`, { relNorm: 1e-4 });
     });
-    const hw = net.layout.head!.weight;
-    const hb = net.layout.head!.bias;
-    expectClose(grads.subarray(hw.offset, hw.offset + hw.length), ref.headWeight, `${tag} head.weight`, { relNorm: 1e-4 });
-    expectClose(grads.subarray(hb.offset, hb.offset + hb.length), ref.headBias, `${tag} head.bias`, { relNorm: 1e-4 });
-    // forward L(1+T), head+loss+head backward 5, BPTT L(T+4) + (L−1) input gradients.
-    expect(rec.dispatches).toBe(c.L * (1 + c.T) + 5 + c.L * (c.T + 4) + c.L - 1);
+    const head = net.layout.head;
+    if (head) {
+      expectClose(grads.subarray(head.weight.offset, head.weight.offset + head.weight.length), ref.headWeight, `${tag} head.weight`, { relNorm: 1e-4 });
+      expectClose(grads.subarray(head.bias.offset, head.bias.offset + head.bias.length), ref.headBias, `${tag} head.bias`, { relNorm: 1e-4 });
+    }
+    // forward L(1+T), head + loss + head backward 5 (the loss alone without a head), BPTT L(T+4) + (L−1) input gradients.
+    expect(rec.dispatches).toBe(c.L * (1 + c.T) + (head ? 5 : 1) + c.L * (c.T + 4) + c.L - 1);
     plan.dispose();
     net.dispose();
   });
