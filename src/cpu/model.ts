@@ -3,7 +3,7 @@
 // N head rows (T·B for 'all', B for 'last').
 import { denseBackward, denseForward } from './dense';
 import { mseLoss, softmaxCrossEntropy } from './loss';
-import { recurrentBackward, recurrentForward } from './recurrent';
+import { recurrentBackward, recurrentForward, type BackwardResult, type ForwardResult } from './recurrent';
 import type { LayerParams, RecurrentConfig } from './types';
 
 export interface CpuModel {
@@ -34,6 +34,9 @@ export interface ModelGradients {
   layers: LayerParams[];
   headWeight: Float64Array;
   headBias: Float64Array;
+  /** The recurrent passes, for diagnostics. */
+  forward: ForwardResult;
+  backward: BackwardResult;
 }
 
 export function modelLossAndGradients(m: CpuModel, batch: ModelBatch): ModelGradients {
@@ -55,7 +58,7 @@ export function modelLossAndGradients(m: CpuModel, batch: ModelBatch): ModelGrad
   const dOutput = new Float64Array(T * B * H);
   dOutput.set(head.dx, first);
   const bwd = recurrentBackward(m.cfg, m.layers, fwd, dOutput);
-  return { loss: l.loss, logits, layers: bwd.grads, headWeight: head.dW, headBias: head.db };
+  return { loss: l.loss, logits, layers: bwd.grads, headWeight: head.dW, headBias: head.db, forward: fwd, backward: bwd };
 }
 
 /** The model's tensors in the flat order of ParamLayout (recurrent layers in PyTorch order, then the head). */

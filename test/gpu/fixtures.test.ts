@@ -20,5 +20,13 @@ describe.skipIf(!gpu)('torch fixtures through the GPU path', () => {
     const failures = Object.entries(result!.errors).filter(([name, e]) => !(e <= gpuTolerance(name)));
     expect(failures, `errors over tolerance: ${JSON.stringify(failures)}`).toEqual([]);
     expect(result!.pass).toBe(true);
+    // The diagnostics of every layer are checked too.
+    if (fx.kind === 'lstm') {
+      for (let k = 0; k < fx.config.num_layers; k++) {
+        const suffix = k === 0 ? '' : `.l${k}`;
+        if (fx.tensors[`cell_grad_norms${suffix}`]) expect(Object.keys(result!.errors)).toContain(`cell_grad_norms${suffix}`);
+        if (fx.tensors[`forget_gates${suffix}`]) expect(Object.keys(result!.errors)).toContain(`forget_gates${suffix}`);
+      }
+    }
   });
 });

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { RecurrentNetwork } from '../../src/model/recurrentNetwork';
 import { TrainPlan, type HeadAt, type LossKind } from '../../src/scheduler/trainPlan';
-import { modelLossAndGradients, type CpuModel } from '../../src/cpu/model';
-import { gatesPerCell, layerInputSize, type CellKind } from '../../src/cpu/types';
+import { modelLossAndGradients } from '../../src/cpu/model';
+import type { CellKind } from '../../src/cpu/types';
+import { writeBatch } from '../../src/train/batch';
+import { flatWeights, randomCpuModel, randomTargets } from '../helpers/models';
 import { Rng, freshSeed } from '../../src/random';
 import { expectClose } from '../helpers/expectClose';
 import { gpuForTests, nanFilled } from '../helpers/gpu';
@@ -27,39 +29,14 @@ describe.skipIf(!gpu)('GPU training step (head, loss, BPTT) vs CPU reference', (
     const g = gpu!;
     const seed = freshSeed();
     const rng = new Rng(seed);
-    const cfg = { cell: c.cell, inputSize: c.I, hiddenSize: c.H, numLayers: c.L, cellActivation: 'tanh' as const };
-    const k = 1 / Math.sqrt(c.H);
-    const GH = gatesPerCell(c.cell) * c.H;
-    const model: CpuModel = {
-      cfg, outputSize: c.O, headAt: c.headAt, loss: c.loss,
-      layers: Array.from({ length: c.L }, (_, l) => ({
-        weightIh: rng.uniformArray(GH * layerInputSize(cfg, l), -k, k),
-        weightHh: rng.uniformArray(GH * c.H, -k, k),
-        biasIh: rng.uniformArray(GH, -k, k),
-        biasHh: rng.uniformArray(GH, -k, k),
-      })),
-      headWeight: rng.uniformArray(c.O * c.H, -k, k),
-      headBias: rng.uniformArray(c.O, -k, k),
-    };
-    const N = c.headAt === 'all' ? c.T * c.B : c.B;
-    const O = c.O || c.H; // predictions per row
+    const model = randomCpuModel(rng, c);
     const x = rng.uniformArray(c.T * c.B * c.I, -1, 1);
-    const target = c.loss === 'mse' ? rng.uniformArray(N * O, -1, 1) : Int32Array.from({ length: N }, () => rng.int(O));
-    const maskLength = c.loss === 'mse' ? N * O : N;
-    const mask = c.mask ? Float32Array.from({ length: maskLength }, (_, i) => (i === 0 || rng.next() < 0.7 ? 1 : 0)) : undefined;
+    const { target, mask } = randomTargets(rng, model, c.T, c.B, c.mask);
 
-    const net = new RecurrentNetwork(g, { ...cfg, outputSize: c.O });
-    const flat = new Float32Array(net.layout.total);
-    flat.set(net.layout.pack(model.layers));
-    if (net.layout.head) {
-      flat.set(model.headWeight, net.layout.head.weight.offset);
-      flat.set(model.headBias, net.layout.head.bias.offset);
-    }
-    net.setFlatWeights(flat);
+    const net = new RecurrentNetwork(g, { ...model.cfg, outputSize: c.O });
+    net.setFlatWeights(flatWeights(net, model));
     const plan = new TrainPlan(g, net, c.T, c.B, c.loss, c.headAt, c.mask);
-    net.writeInputs(plan.recurrent, { x, T: c.T, B: c.B });
-    g.write(plan.target, c.loss === 'mse' ? new Float32Array(target) : Int32Array.from(target));
-    if (mask) g.write(plan.mask!, mask);
+    writeBatch(g, net, plan, { x, T: c.T, B: c.B, target, mask });
     g.write(net.grads, nanFilled(net.layout.total));
     g.write(plan.loss, nanFilled(1));
     const rec = g.recorder();

@@ -1,0 +1,128 @@
+import forgetProductWgsl from '../../shaders/forget_product.wgsl?raw';
+import flowStatsWgsl from '../../shaders/flow_stats.wgsl?raw';
+import type { Gpu } from '../gpu/runtime';
+import type { RecurrentNetwork } from '../model/recurrentNetwork';
+import { SteppedKernel } from '../kernels/stepped';
+import { STEP_WORKGROUP } from '../kernels/recurrentSteps';
+import { TrainPlan, type LossKind } from '../scheduler/trainPlan';
+import type { RecurrentPlan } from '../scheduler/recurrentPlan';
+import type { Recorder } from '../gpu/recorder';
+import { STATS_STRIDE, unpackLayerFlow, type LayerFlow } from './flowStats';
+import { writeBatch, type Batch } from '../train/batch';
+
+export interface FlowOptions {
+  /** 'last': the loss of the final step only (the article's L_t); 'all': a loss at every step. */
+  lossAt?: 'last' | 'all';
+  loss: LossKind;
+  /** Also return per-sample norms [k][b]. */
+  perSample?: boolean;
+}
+
+export interface FlowResult {
+  cell: 'lstm' | 'rnn';
+  seqLen: number;
+  lossAt: 'last' | 'all';
+  loss: number;
+  layers: LayerFlow[];
+}
+
+/** Flow statistics recorded after a backward sweep; `read()` is the one read-back. */
+export interface RecordedFlow {
+  /** The statistics, and the loss when a loss buffer was given (NaN otherwise). */
+  read(perSample: boolean): Promise<{ layers: LayerFlow[]; loss: number }>;
+  dispose(): void;
+}
+
+/**
+ * Records the flow-statistics kernels for every layer of `plan` into `rec`, after its backward pass:
+ * the running forget-gate product (a backward product of diagonal Jacobians) and one reduction per
+ * time step over the per-step ds, dh that BPTT already stored. Dispatches: 2 per LSTM layer, 1 per RNN layer.
+ */
+export function recordFlow(gpu: Gpu, net: RecurrentNetwork, plan: RecurrentPlan, rec: Recorder, loss?: GPUBuffer): RecordedFlow {
+  const { T, B } = plan;
+  const { hiddenSize: H, numLayers: L, cell, cellActivation } = net.cfg;
+  const lstm = cell === 'lstm';
+  const owned: GPUBuffer[] = [];
+  const kernels: SteppedKernel[] = [];
+  const dispose = () => {
+    for (const k of kernels) k.dispose();
+    for (const b of owned) gpu.pool.release(b);
+    kernels.length = 0;
+    owned.length = 0;
+  };
+  try {
+    const statsFloats = L * T * STATS_STRIDE;
+    const sampleFloats = L * T * B * 2;
+    // Stats and per-sample norms share one buffer so that one copy brings both back.
+    const results = gpu.storage(statsFloats + sampleFloats + 1, 'flow results');
+    owned.push(results);
+    for (let l = 0; l < L; l++) {
+      const layer = plan.layers[l];
+      let prod = layer.dhTotal!;
+      let direct = layer.dhTotal!;
+      if (lstm) {
+        prod = gpu.storage(T * B * H, `forget product l${l}`);
+        direct = gpu.storage(T * B * H, `direct path l${l}`);
+        owned.push(prod, direct);
+        const k = new SteppedKernel(gpu, {
+          shader: 'forget_product', code: forgetProductWgsl, constants: { CELL_SIGMOID: cellActivation === 'sigmoid' ? 1 : 0 },
+          buffers: [prod, direct, layer.gates!, layer.c!], variants: [new Uint32Array([T, B, H, 0, 0, 0, 0, 0])],
+          threads: B * H, workgroupSize: STEP_WORKGROUP, label: `forget product l${l}`,
+        });
+        kernels.push(k);
+        k.record(rec, 0);
+      }
+      const offWhh = net.layout.layers[l].weightHh.offset;
+      const k = new SteppedKernel(gpu, {
+        shader: 'flow_stats', code: flowStatsWgsl,
+        constants: { IS_LSTM: lstm ? 1 : 0, ACT_SIGMOID: cellActivation === 'sigmoid' ? 1 : 0 },
+        buffers: [results, lstm ? layer.ds! : layer.dhTotal!, layer.dhTotal!, lstm ? layer.gates! : layer.h, prod, direct, net.params],
+        variants: [new Uint32Array([T, B, H, offWhh, l * T * STATS_STRIDE, statsFloats + l * T * B * 2, 0, 0])],
+        threads: T, workgroupSize: STEP_WORKGROUP, label: `flow stats l${l}`,
+      });
+      kernels.push(k);
+      k.record(rec, 0);
+    }
+    if (loss) rec.copy(loss, 0, results, (statsFloats + sampleFloats) * 4, 4);
+    return {
+      async read(perSample: boolean) {
+        const out = await gpu.read(results, statsFloats + sampleFloats + 1);
+        const layers = Array.from({ length: L }, (_, l) =>
+          unpackLayerFlow(
+            out.subarray(l * T * STATS_STRIDE, (l + 1) * T * STATS_STRIDE),
+            perSample ? out.subarray(statsFloats + l * T * B * 2, statsFloats + (l + 1) * T * B * 2) : null,
+            T, B, lstm,
+          ),
+        );
+        return { layers, loss: loss ? out[statsFloats + sampleFloats] : Number.NaN };
+      },
+      dispose,
+    };
+  } catch (err) {
+    dispose();
+    throw err;
+  }
+}
+
+/**
+ * Runs forward + backward of `net` (with its head and loss) on one batch and measures, per layer and
+ * time step, how the gradient flows back (see LayerFlow). Computed on the GPU after the backward
+ * sweep; read back once at the end. The weights are not changed (the gradient buffer is overwritten).
+ */
+export async function gradientFlow(gpu: Gpu, net: RecurrentNetwork, batch: Batch, opts: FlowOptions): Promise<FlowResult> {
+  const lossAt = opts.lossAt ?? 'last';
+  const plan = new TrainPlan(gpu, net, batch.T, batch.B, opts.loss, lossAt, !!batch.mask);
+  let flow: RecordedFlow | null = null;
+  try {
+    writeBatch(gpu, net, plan, batch);
+    const rec = gpu.recorder('gradient flow');
+    plan.encode(rec);
+    flow = recordFlow(gpu, net, plan.recurrent, rec, plan.loss);
+    gpu.submit(rec);
+    const { layers, loss } = await flow.read(!!opts.perSample);
+    return { cell: net.cfg.cell, seqLen: batch.T, lossAt, loss, layers };
+  } finally {
+    flow?.dispose();
+    plan.dispose();
+  }
+}

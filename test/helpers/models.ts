@@ -1,0 +1,57 @@
+import type { CpuModel } from '../../src/cpu/model';
+import { gatesPerCell, layerInputSize, type CellActivation, type CellKind } from '../../src/cpu/types';
+import type { RecurrentNetwork } from '../../src/model/recurrentNetwork';
+import type { Rng } from '../../src/random';
+
+export interface ModelSpec {
+  cell: CellKind;
+  act?: CellActivation;
+  I: number;
+  H: number;
+  L: number;
+  /** 0: no head. */
+  O: number;
+  headAt: 'all' | 'last';
+  loss: 'mse' | 'crossentropy';
+  /** Multiplies every weight of the recurrent layers. */
+  scale?: number;
+}
+
+/** A CPU model with PyTorch-style uniform(±scale/√H) weights, rounded to f32. */
+export function randomCpuModel(rng: Rng, s: ModelSpec): CpuModel {
+  const cfg = { cell: s.cell, inputSize: s.I, hiddenSize: s.H, numLayers: s.L, cellActivation: s.act ?? 'tanh' };
+  const k = (s.scale ?? 1) / Math.sqrt(s.H);
+  const GH = gatesPerCell(s.cell) * s.H;
+  return {
+    cfg, outputSize: s.O, headAt: s.headAt, loss: s.loss,
+    layers: Array.from({ length: s.L }, (_, l) => ({
+      weightIh: rng.uniformArray(GH * layerInputSize(cfg, l), -k, k),
+      weightHh: rng.uniformArray(GH * s.H, -k, k),
+      biasIh: rng.uniformArray(GH, -k, k),
+      biasHh: rng.uniformArray(GH, -k, k),
+    })),
+    headWeight: rng.uniformArray(s.O * s.H, -1 / Math.sqrt(s.H), 1 / Math.sqrt(s.H)),
+    headBias: rng.uniformArray(s.O, -1 / Math.sqrt(s.H), 1 / Math.sqrt(s.H)),
+  };
+}
+
+/** The CPU model's weights in the network's flat layout. */
+export function flatWeights(net: RecurrentNetwork, model: CpuModel): Float32Array {
+  const flat = new Float32Array(net.layout.total);
+  flat.set(net.layout.pack(model.layers));
+  if (net.layout.head) {
+    flat.set(model.headWeight, net.layout.head.weight.offset);
+    flat.set(model.headBias, net.layout.head.bias.offset);
+  }
+  return flat;
+}
+
+/** Random targets (and an optional mask) for the head's N rows. */
+export function randomTargets(rng: Rng, model: CpuModel, T: number, B: number, withMask: boolean): { target: Float32Array | Int32Array; mask?: Float32Array } {
+  const N = model.headAt === 'all' ? T * B : B;
+  const O = model.outputSize || model.cfg.hiddenSize;
+  const target = model.loss === 'mse' ? new Float32Array(rng.uniformArray(N * O, -1, 1)) : Int32Array.from({ length: N }, () => rng.int(O));
+  if (!withMask) return { target };
+  const count = model.loss === 'mse' ? N * O : N;
+  return { target, mask: Float32Array.from({ length: count }, (_, i) => (i === 0 || rng.next() < 0.7 ? 1 : 0)) };
+}
