@@ -45,6 +45,8 @@ export class TrainPlan {
     readonly lossKind: LossKind,
     readonly headAt: HeadAt,
     withMask: boolean,
+    /** Where to write the loss (float 0); shared across plans so one optimizer can check it. Default: a buffer of this plan. */
+    lossBuffer?: GPUBuffer,
   ) {
     const head = net.layout.head;
     const H = net.cfg.hiddenSize;
@@ -68,7 +70,7 @@ export class TrainPlan {
       this.dlogits = head ? alloc(N * O, 'dlogits') : recurrent.dOutput!;
       this.target = alloc(lossKind === 'mse' ? N * O : N, 'target');
       this.mask = withMask ? alloc(lossKind === 'mse' ? N * O : N, 'mask') : null;
-      this.loss = alloc(4, 'loss');
+      this.loss = lossBuffer ?? alloc(1, 'loss');
       const params = net.params;
       const grads = net.grads;
       const add = <K extends { dispose(): void }>(k: K): K => {

@@ -1,0 +1,41 @@
+// The adding problem (Hochreiter & Schmidhuber 1997; here the variant of Arjovsky et al. 2016).
+// Each step gets I = 2 inputs: a value u ~ U[0,1) and a marker (0 or 1). Exactly one step in the first
+// half [0, ⌊T/2⌋) and one in the second half [⌊T/2⌋, T) are marked; after the last step the model must
+// output the sum of the two marked values (O = 1, MSE).
+//
+// Baseline: the target y = u₁ + u₂ is a sum of two independent U[0,1) values, so E[y] = 1 and
+// Var[y] = 2 · 1/12 = 1/6. The best input-independent prediction is the constant E[y] = 1, whose MSE is
+// Var[y] = 1/6 ≈ 0.1667.
+import type { Rng } from '../random';
+import { checkBatchSize, type RegressionBatch, type Task } from './task';
+
+export const ADDING_BASELINE = 1 / 6;
+
+export const addingTask: Task = {
+  name: 'adding',
+  description: 'sum of the two marked values (one marker per half), MSE on the last step',
+  inputSize: 2,
+  outputSize: 1,
+  loss: 'mse',
+  lossAt: 'last',
+  baseline: ADDING_BASELINE,
+  baselineDerivation: 'predict E[u1 + u2] = 1: MSE = Var[u1 + u2] = 2 * (1/12) = 1/6',
+  minSteps: 2,
+  defaultSteps: 100,
+  batch(rng: Rng, T: number, B: number): RegressionBatch {
+    checkBatchSize(addingTask, T, B);
+    const inputs = new Float32Array(T * B * 2);
+    for (let k = 0; k < T * B; k++) inputs[2 * k] = rng.next();
+    const targets = new Float32Array(B);
+    const half = Math.floor(T / 2);
+    for (let b = 0; b < B; b++) {
+      const first = rng.int(half);
+      const second = half + rng.int(T - half);
+      for (const t of [first, second]) {
+        inputs[(t * B + b) * 2 + 1] = 1;
+        targets[b] += inputs[(t * B + b) * 2];
+      }
+    }
+    return { loss: 'mse', T, B, inputs, targets };
+  },
+};
