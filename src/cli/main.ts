@@ -1,6 +1,7 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { runDoctor } from './doctor';
 import { runCheckCommand } from './check';
+import { trainCommand } from './train';
 
 const program = new Command();
 program.name('gateflow').description('Train and inspect LSTMs on the GPU with WebGPU.').showHelpAfterError();
@@ -26,11 +27,7 @@ program
     process.exitCode = await runCheckCommand(file, opts);
   });
 
-export const positiveInt = (name: string) => (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer, got "${value}"`);
-  return n;
-};
+program.addCommand(trainCommand());
 
 program.parseAsync().catch((err: Error) => {
   console.error(`gateflow: ${err.message}`);

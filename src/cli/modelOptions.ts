@@ -1,0 +1,77 @@
+// The model, data and optimizer options shared by `gateflow train` and `gateflow flow`.
+import { Command, Option } from 'commander';
+import { finiteNumber, nonNegativeNumber, positiveInt, positiveNumber, seedValue } from './options';
+import { TASK_NAMES, getTask } from '../tasks/registry';
+import type { Task } from '../tasks/task';
+import type { ModelConfig } from '../train/session';
+import type { GpuOptimizerOptions } from '../optim/options';
+import type { Batch as TrainBatch } from '../train/batch';
+import type { Batch as TaskBatch } from '../tasks/task';
+
+export interface ModelCliOptions {
+  task: string;
+  cell: 'lstm' | 'rnn';
+  cellActivation: 'tanh' | 'sigmoid';
+  layers: number;
+  hidden: number;
+  seqLen?: number;
+  batch: number;
+  lr: number;
+  optimizer: 'adam' | 'sgd';
+  momentum: number;
+  weightDecay: number;
+  clip: number;
+  clipValue?: number;
+  forgetBias?: number;
+  seed: number;
+}
+
+const TASK_ALIASES: Record<string, string> = { chars: 'char-lm' };
+
+export function addModelOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--task <name>', 'task').choices([...TASK_NAMES, ...Object.keys(TASK_ALIASES)]).default('adding'))
+    .addOption(new Option('--cell <kind>', 'recurrent cell').choices(['lstm', 'rnn']).default('lstm'))
+    .addOption(new Option('--cell-activation <fn>', "φ = ψ of the LSTM (sigmoid: the reference article's variant), or the RNN's nonlinearity").choices(['tanh', 'sigmoid']).default('tanh'))
+    .option('--layers <n>', 'stacked recurrent layers', positiveInt, 1)
+    .option('--hidden <n>', 'hidden size H', positiveInt, 64)
+    .option('--seq-len <n>', 'sequence length T (default: the task\'s)', positiveInt)
+    .option('--batch <n>', 'batch size B', positiveInt, 32)
+    .option('--lr <x>', 'learning rate', positiveNumber, 0.01)
+    .addOption(new Option('--optimizer <kind>', 'optimizer').choices(['adam', 'sgd']).default('adam'))
+    .option('--momentum <x>', 'SGD momentum', nonNegativeNumber, 0.9)
+    .option('--weight-decay <x>', 'L2 weight decay', nonNegativeNumber, 0)
+    .option('--clip <x>', 'clip gradients by global L2 norm (0: off)', nonNegativeNumber, 1)
+    .option('--clip-value <x>', 'clamp every gradient element to ±x', positiveNumber)
+    .option('--forget-bias <x>', 'initial forget-gate bias (LSTM; default: PyTorch\'s uniform init)', finiteNumber)
+    .option('--seed <n>', 'random seed (weights and data)', seedValue, 1);
+}
+
+export function resolveTask(name: string): Task {
+  return getTask(TASK_ALIASES[name] ?? name);
+}
+
+export function modelConfig(task: Task, o: ModelCliOptions): ModelConfig {
+  return {
+    cell: o.cell,
+    cellActivation: o.cellActivation,
+    inputSize: task.inputSize,
+    hiddenSize: o.hidden,
+    numLayers: o.layers,
+    outputSize: task.outputSize,
+    headAt: task.lossAt,
+    loss: task.loss,
+  };
+}
+
+export function optimizerOptions(o: ModelCliOptions): GpuOptimizerOptions {
+  const clip = { clipNorm: o.clip > 0 ? o.clip : undefined, clipValue: o.clipValue };
+  return o.optimizer === 'adam'
+    ? { kind: 'adam', lr: o.lr, weightDecay: o.weightDecay, ...clip }
+    : { kind: 'sgd', lr: o.lr, momentum: o.momentum, weightDecay: o.weightDecay, ...clip };
+}
+
+/** A task's batch in the trainer's terms. */
+export function trainBatch(b: TaskBatch): TrainBatch {
+  return { x: b.inputs, T: b.T, B: b.B, target: b.targets, mask: b.mask };
+}

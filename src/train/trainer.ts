@@ -1,0 +1,117 @@
+import type { Gpu } from '../gpu/runtime';
+import type { RecurrentNetwork } from '../model/recurrentNetwork';
+import { TrainPlan, type HeadAt, type LossKind } from '../scheduler/trainPlan';
+import { GpuOptimizer } from '../optim/gpuOptimizer';
+import type { GpuOptimizerOptions } from '../optim/options';
+import { decodeStatus, type StepStatus } from '../optim/status';
+import { STATUS_WORDS } from '../kernels/optimLayout';
+import { writeBatch, type Batch } from './batch';
+
+export interface TrainerOptions {
+  loss: LossKind;
+  /** Where the head (and the loss) sits: every step, or the last. */
+  headAt: HeadAt;
+  optimizer: GpuOptimizerOptions;
+}
+
+export interface StepReport extends StepStatus {
+  /** 1-based index of the `step` call this report belongs to. */
+  call: number;
+}
+
+/** A step whose loss or gradient norm was not finite (or over maxGradNorm): its update was not applied. */
+export class SkippedStepError extends Error {
+  override name = 'SkippedStepError';
+  constructor(readonly report: StepReport) {
+    const why = report.lossNonFinite ? `loss is ${report.loss}` : report.gradNonFinite ? `gradient norm is ${report.gradNorm}` : `gradient norm ${report.gradNorm} is over maxGradNorm`;
+    super(`step ${report.call}: ${why}; the update was skipped and the weights and optimizer state are unchanged`);
+  }
+}
+
+const PLAN_CACHE_SIZE = 4;
+const MAP_READ = 0x01;
+const COPY_DST = 0x08;
+
+/**
+ * Trains a RecurrentNetwork on the GPU. Each `step` is ONE queue submission — forward, loss, backward,
+ * gradient norm, clipping, update — and reads nothing back unless asked: with `report: true` the
+ * step's status (loss, pre-clip norm, whether it applied) is copied aside and mapped asynchronously,
+ * so training never waits on it. Whether a step applies is decided on the GPU.
+ */
+export class Trainer {
+  readonly optimizer: GpuOptimizer;
+  /** Dispatches the last step recorded. */
+  dispatchesPerStep = 0;
+  private readonly plans = new Map<string, TrainPlan>();
+  private readonly loss: GPUBuffer;
+  private calls = 0;
+  private disposed = false;
+
+  constructor(private readonly gpu: Gpu, readonly net: RecurrentNetwork, readonly opts: TrainerOptions) {
+    this.loss = gpu.storage(1, 'loss');
+    try {
+      this.optimizer = new GpuOptimizer(gpu, { params: net.params, grads: net.grads, count: net.layout.total, loss: { buffer: this.loss } }, opts.optimizer);
+    } catch (err) {
+      gpu.pool.release(this.loss);
+      throw err;
+    }
+  }
+
+  private plan(T: number, B: number, withMask: boolean): TrainPlan {
+    const key = `${T}x${B}${withMask ? ':mask' : ''}`;
+    let plan = this.plans.get(key);
+    if (plan) this.plans.delete(key);
+    else plan = new TrainPlan(this.gpu, this.net, T, B, this.opts.loss, this.opts.headAt, withMask, this.loss);
+    this.plans.set(key, plan);
+    while (this.plans.size > PLAN_CACHE_SIZE) {
+      const [oldKey, old] = this.plans.entries().next().value!;
+      old.dispose();
+      this.plans.delete(oldKey);
+    }
+    return plan;
+  }
+
+  /**
+   * Checks the batch (before any GPU work), then encodes and submits one training step. Returns the
+   * step's report when `report` is set (a promise that resolves once the GPU has finished it), else null.
+   */
+  step(batch: Batch, opts: { report?: boolean } = {}): Promise<StepReport> | null {
+    if (this.disposed) throw new Error('this Trainer was disposed');
+    const plan = this.plan(batch.T, batch.B, !!batch.mask);
+    writeBatch(this.gpu, this.net, plan, batch);
+    const rec = this.gpu.recorder('train step');
+    plan.encode(rec, this.optimizer);
+    const call = ++this.calls;
+    let staging: GPUBuffer | null = null;
+    if (opts.report) {
+      staging = this.gpu.pool.acquire(STATUS_WORDS * 4, MAP_READ | COPY_DST, 'step report');
+      rec.copy(this.optimizer.statusBuffer, 0, staging, 0, STATUS_WORDS * 4);
+    }
+    this.dispatchesPerStep = rec.dispatches;
+    this.gpu.submit(rec);
+    if (!staging) return null;
+    const buffer = staging;
+    return buffer.mapAsync(MAP_READ, 0, STATUS_WORDS * 4).then(
+      () => {
+        const words = new Float32Array(buffer.getMappedRange(0, STATUS_WORDS * 4).slice(0));
+        buffer.unmap();
+        this.gpu.pool.release(buffer);
+        return { ...decodeStatus(words), call };
+      },
+      (err) => {
+        this.gpu.pool.release(buffer);
+        throw err;
+      },
+    );
+  }
+
+  /** Returns every buffer of the plans, the optimizer and the loss to the pool (the network stays). */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const p of this.plans.values()) p.dispose();
+    this.plans.clear();
+    this.optimizer.dispose();
+    this.gpu.pool.release(this.loss);
+  }
+}
