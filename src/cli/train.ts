@@ -31,8 +31,8 @@ export interface TrainSummary {
   checkpoint: string | null;
 }
 
-/** How many logged losses the final loss averages (training losses are noisy batch to batch). */
-const FINAL_LOSS_WINDOW = 10;
+/** The final loss averages the logged losses of the last 10% of steps (batch losses are noisy). */
+const FINAL_LOSS_FRACTION = 0.1;
 
 export async function runTraining(o: TrainCliOptions, out: { log: (s: string) => void; shouldStop: () => boolean }): Promise<TrainSummary> {
   const task = resolveTask(o.task);
@@ -51,7 +51,7 @@ export async function runTraining(o: TrainCliOptions, out: { log: (s: string) =>
     }, cliProgress.Presets.shades_classic);
     if (!o.json) out.log(`gateflow: ${adapter}; ${task.description}; baseline loss ${task.baseline.toFixed(4)} (${task.baselineDerivation})`);
     bar?.start(o.steps, 0, { loss: '-', gnorm: '-', sps: '-' });
-    const losses: number[] = [];
+    const losses: { step: number; loss: number }[] = [];
     const t0 = performance.now();
     let pending: Promise<StepReport>[] = [];
     let done = 0;
@@ -65,7 +65,7 @@ export async function runTraining(o: TrainCliOptions, out: { log: (s: string) =>
         if (o.onNonFinite === 'stop') throw new Error(`${msg}. Stopping (use --on-non-finite skip to continue).`);
         if (!o.json) out.log(`warning: ${msg}`);
       }
-      losses.push(r.loss);
+      losses.push({ step: r.call, loss: r.loss });
       const sps = r.call / seconds;
       if (o.json) out.log(JSON.stringify({ step: r.call, loss: r.loss, gradNorm: r.gradNorm, clipCoef: r.clipCoef, applied: r.applied, stepsPerSecond: sps }));
       bar?.update(r.call, { loss: r.loss.toFixed(4), gnorm: r.gradNorm.toPrecision(3), sps: sps.toFixed(1) });
@@ -92,8 +92,9 @@ export async function runTraining(o: TrainCliOptions, out: { log: (s: string) =>
       await writeCheckpointFile(savePath, await session.checkpoint({ task: task.name, seqLen: T }));
       checkpoint = savePath;
     }
-    const window = losses.slice(-FINAL_LOSS_WINDOW);
-    const finalLoss = window.reduce((a, b) => a + b, 0) / Math.max(1, window.length);
+    const from = done * (1 - FINAL_LOSS_FRACTION);
+    const window = losses.filter((l) => l.step > from);
+    const finalLoss = window.length > 0 ? window.reduce((a, b) => a + b.loss, 0) / window.length : Number.NaN;
     return { steps: done, finalLoss, baseline: task.baseline, seconds, adapter, stepsPerSecond: done / seconds, skippedSteps: skipped, interrupted, checkpoint };
   } finally {
     session.dispose();

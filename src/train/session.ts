@@ -56,7 +56,7 @@ export class TrainingSession {
     const ck: Checkpoint<object> = {
       config: { ...extraConfig, model: this.config },
       tensors: tensorsFromFlat(this.net.layout, flat),
-      optimizer: { kind: this.optimizer.kind, step: state.step, hyper: { ...this.optimizer }, state: optimState },
+      optimizer: { kind: this.optimizer.kind, step: state.step, hyper: JSON.parse(JSON.stringify(this.optimizer)) as object, state: optimState },
     };
     return saveCheckpoint(ck);
   }

@@ -1,0 +1,71 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { jsonLines, runCli, startCli } from '../helpers/cli';
+import { gpuForTests } from '../helpers/gpu';
+import { loadCheckpoint } from '../../src/checkpoint/checkpoint';
+
+const gpu = await gpuForTests();
+const dir = mkdtempSync(join(tmpdir(), 'gateflow-train-'));
+const small = ['--seq-len', '8', '--hidden', '8', '--batch', '4'];
+
+describe.skipIf(!gpu)('gateflow train', () => {
+  it('--json prints a line per logged step and a summary; --save writes a checkpoint that --resume continues from', () => {
+    const file = join(dir, 'adding.safetensors');
+    const r = runCli(['train', '--steps', '20', '--log-every', '5', '--json', '--save', file, ...small]);
+    expect(r.status, r.stderr).toBe(0);
+    const lines = jsonLines(r.stdout);
+    expect(lines.slice(0, -1).map((l) => l.step)).toEqual([5, 10, 15, 20]);
+    for (const l of lines.slice(0, -1)) expect(Number.isFinite(l.loss as number) && (l.loss as number) >= 0).toBe(true);
+    const summary = lines.at(-1)!;
+    expect(summary).toMatchObject({ steps: 20, baseline: 1 / 6, checkpoint: file, interrupted: false });
+    for (const key of ['finalLoss', 'seconds', 'adapter']) expect(summary).toHaveProperty(key);
+    const ck = loadCheckpoint(new Uint8Array(readFileSync(file)));
+    expect(Object.keys(ck.tensors)).toEqual(expect.arrayContaining(['weight_ih_l0', 'weight_hh_l0', 'bias_ih_l0', 'bias_hh_l0', 'head.weight', 'head.bias']));
+    expect(ck.optimizer?.step).toBe(20);
+    const resumed = runCli(['train', '--steps', '5', '--log-every', '5', '--json', '--resume', file, '--save', file, ...small]);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(loadCheckpoint(new Uint8Array(readFileSync(file))).optimizer?.step).toBe(25);
+  });
+
+  it('learns: the LSTM beats the adding baseline on short sequences', () => {
+    const r = runCli(['train', '--steps', '600', '--log-every', '10', '--json', '--seq-len', '10', '--hidden', '16', '--batch', '16', '--lr', '0.02']);
+    expect(r.status, r.stderr).toBe(0);
+    const summary = jsonLines(r.stdout).at(-1)!;
+    expect(summary.finalLoss as number).toBeLessThan((summary.baseline as number) / 10);
+  });
+
+  it('Ctrl-C finishes the step, saves a checkpoint and exits cleanly', async () => {
+    const file = join(dir, 'interrupted.safetensors');
+    let sent = false;
+    const r = await startCli(['train', '--steps', '100000', '--log-every', '5', '--json', '--save', file, ...small], (chunk, child) => {
+      if (!sent && chunk.includes('"step"')) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const summary = jsonLines(r.stdout).at(-1)!;
+    expect(summary.interrupted).toBe(true);
+    expect(summary.steps as number).toBeLessThan(100000);
+    expect(existsSync(file)).toBe(true);
+    expect(loadCheckpoint(new Uint8Array(readFileSync(file))).optimizer?.step).toBe(summary.steps);
+  });
+});
+
+describe('gateflow train: invalid options exit non-zero naming the option', () => {
+  it.each([
+    [['--hidden', '0'], /--hidden.*positive integer/],
+    [['--lr', '-1'], /--lr.*> 0/],
+    [['--task', 'nope'], /--task.*nope/],
+    [['--cell', 'gru'], /--cell.*gru/],
+    [['--optimizer', 'rmsprop'], /--optimizer.*rmsprop/],
+    [['--seed', '1.5'], /--seed/],
+    [['--frobnicate'], /unknown option '--frobnicate'/],
+  ])('%j', (args, message) => {
+    const r = runCli(['train', ...(args as string[])]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(message as RegExp);
+  });
+});
