@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { runDoctor } from './doctor';
 import { runCheckCommand } from './check';
 import { trainCommand } from './train';
+import { flowCommand } from './flow';
 
 const program = new Command();
 program.name('gateflow').description('Train and inspect LSTMs on the GPU with WebGPU.').showHelpAfterError();
@@ -28,6 +29,7 @@ program
   });
 
 program.addCommand(trainCommand());
+program.addCommand(flowCommand());
 
 program.parseAsync().catch((err: Error) => {
   console.error(`gateflow: ${err.message}`);

@@ -28,7 +28,7 @@ function panel(title: string, x: string, xTitle: string, yTitle: string, series:
     width: 640,
     height: 260,
     data: { values: rows },
-    mark: { type: 'line', point: { size: 12 } },
+    mark: { type: 'line', strokeWidth: 1.5 },
     encoding: {
       x: { field: x, type: 'quantitative', title: xTitle },
       y: { field: 'norm', type: 'quantitative', scale: { type: 'log' }, title: yTitle },
@@ -49,6 +49,8 @@ export async function flowChartSvg(perStep: NormSeries[], overTraining: NormSeri
       panel('Gradient reaching step k from the loss at the last step', 'k', 'time step k', '‖∂L/∂s_k‖ (LSTM) · ‖∂L/∂h_k‖ (RNN)', perStep),
       panel('Global gradient norm during training (before clipping)', 'step', 'training step', '‖∇L‖₂', overTraining),
     ],
+    // Each panel has its own legend: the series differ.
+    resolve: { scale: { color: 'independent' }, legend: { color: 'independent' } },
     config: { font: 'sans-serif', background: 'white' },
   } as unknown as TopLevelSpec;
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
