@@ -1,7 +1,7 @@
 import type { Gpu } from '../gpu/runtime';
 import { gatesPerCell, type CellActivation, type CellKind, type LayerParams, type RecurrentConfig } from '../cpu/types';
 import { ParamLayout } from './paramLayout';
-import { RecurrentPlan } from '../scheduler/recurrentPlan';
+import { RecurrentPlan, type StrategyChoice } from '../scheduler/recurrentPlan';
 import { checkPositiveInt, checkTensor } from '../validate';
 
 export interface RecurrentOptions {
@@ -13,6 +13,8 @@ export interface RecurrentOptions {
   cellActivation?: CellActivation;
   /** Size of a linear head on top of the last layer (nn.Linear: head.weight [O,H], head.bias [O]); 0 = none. */
   outputSize?: number;
+  /** How the recurrence is scheduled (see Strategy); 'auto' by default. */
+  strategy?: StrategyChoice;
 }
 
 export interface SequenceInput {
@@ -56,6 +58,7 @@ export class RecurrentNetwork {
   readonly layout: ParamLayout;
   readonly params: GPUBuffer;
   readonly grads: GPUBuffer;
+  readonly strategy: StrategyChoice;
   /** Dispatches recorded by the last forward and backward calls. */
   readonly lastDispatches = { forward: 0, backward: 0 };
   private readonly plans = new Map<string, RecurrentPlan>();
@@ -74,6 +77,8 @@ export class RecurrentNetwork {
       numLayers: checkPositiveInt('numLayers', opts.numLayers ?? 1),
       cellActivation,
     };
+    this.strategy = opts.strategy ?? 'auto';
+    if (!['auto', 'per-step', 'persistent'].includes(this.strategy)) throw new RangeError(`strategy must be 'auto', 'per-step' or 'persistent', got ${String(this.strategy)}`);
     const outputSize = opts.outputSize === undefined || opts.outputSize === 0 ? 0 : checkPositiveInt('outputSize', opts.outputSize);
     this.layout = new ParamLayout(this.cfg, outputSize);
     this.params = gpu.storage(this.layout.total, 'params');
@@ -121,7 +126,7 @@ export class RecurrentNetwork {
     if (plan) {
       this.plans.delete(key); // re-insert: the Map's order is the LRU order
     } else {
-      plan = new RecurrentPlan(this.gpu, this.cfg, this.layout, this.params, training ? this.grads : null, T, B);
+      plan = new RecurrentPlan(this.gpu, this.cfg, this.layout, this.params, training ? this.grads : null, T, B, this.strategy);
     }
     this.plans.set(key, plan);
     while (this.plans.size > PLAN_CACHE_SIZE) {

@@ -5,6 +5,7 @@ import { paramCount, type ParamLayout } from '../model/paramLayout';
 import { GEMM_TILE, GemmKernel } from '../kernels/gemm';
 import { ColumnSumKernel } from '../kernels/columnSum';
 import { STEP_WORKGROUP, backwardStepKernel, forwardStepKernel } from '../kernels/recurrentSteps';
+import { backwardSequenceKernel, forwardSequenceKernel, persistentFits } from '../kernels/recurrentSequence';
 import type { SteppedKernel } from '../kernels/stepped';
 
 /**
@@ -50,8 +51,27 @@ interface LayerBuffers {
   dH?: GPUBuffer; // [T,B,H] gradient arriving from the layer above (the top layer uses dOutput)
 }
 
+/**
+ * How the recurrence is scheduled. 'per-step': one dispatch per time step per layer (any shape).
+ * 'persistent': one dispatch per layer per direction, a workgroup per batch row looping over time
+ * (needs its state in workgroup memory). 'auto' picks persistent where it fits.
+ */
+export type Strategy = 'per-step' | 'persistent';
+export type StrategyChoice = Strategy | 'auto';
+
+/** The strategy `choice` resolves to for this device and shape; asking for persistent where it cannot run is an error. */
+export function resolveStrategy(limits: GPUSupportedLimits, cfg: RecurrentConfig, choice: StrategyChoice): Strategy {
+  const fits = persistentFits(limits, cfg.cell, cfg.hiddenSize);
+  if (choice === 'persistent' && !fits) {
+    throw new RangeError(`strategy 'persistent' needs hiddenSize ${cfg.hiddenSize} in workgroup memory, over this device's maxComputeWorkgroupStorageSize of ${limits.maxComputeWorkgroupStorageSize}; use 'per-step' or 'auto'`);
+  }
+  if (choice !== 'auto') return choice;
+  return fits ? 'persistent' : 'per-step';
+}
+
 interface LayerKernels {
   projection: GemmKernel;
+  /** Per-step strategy: variant t is step t. Persistent: one variant, the whole sequence. */
   forwardStep: SteppedKernel;
   backwardStep?: SteppedKernel;
   dWeightIh?: GemmKernel;
@@ -65,7 +85,8 @@ interface LayerKernels {
  * groups, built once and reused. `encodeForward`/`encodeBackward` record all T steps of all
  * layers into the caller's recorder with no read-back in between.
  *
- * Dispatches: forward L·(1 + T); backward L·(T + 1 + 3) + (L − 1) + 1 with the input gradient.
+ * Dispatches (per-step): forward L·(1 + T); backward L·(T + 1 + 3) + (L − 1) + 1 with the input gradient.
+ * Dispatches (persistent): forward 2L; backward 4L + (L − 1) + 1 — independent of T.
  */
 export class RecurrentPlan {
   readonly x: GPUBuffer; // [T,B,I]
@@ -80,6 +101,7 @@ export class RecurrentPlan {
   readonly layers: LayerBuffers[] = [];
   private readonly kernels: LayerKernels[] = [];
   private readonly owned: GPUBuffer[] = [];
+  readonly strategy: Strategy;
 
   constructor(
     private readonly gpu: Gpu,
@@ -89,6 +111,7 @@ export class RecurrentPlan {
     grads: GPUBuffer | null,
     readonly T: number,
     readonly B: number,
+    strategy: StrategyChoice = 'auto',
   ) {
     const { hiddenSize: H, numLayers: L, cell, cellActivation: activation } = cfg;
     const lstm = cell === 'lstm';
@@ -96,6 +119,7 @@ export class RecurrentPlan {
     const TB = T * B;
     const backward = grads !== null;
     checkPlanLimits(gpu.limits, cfg, T, B);
+    this.strategy = resolveStrategy(gpu.limits, cfg, strategy);
     const alloc = (floats: number, label: string): GPUBuffer => {
       const b = gpu.storage(floats, label);
       this.owned.push(b);
@@ -153,10 +177,10 @@ export class RecurrentPlan {
         M: TB, N: GH, K: In, aLayout: 'MK', bLayout: 'NK',
         a: input, b: { buffer: params, offset: p.weightIh.offset }, c: { buffer: buf.xproj }, bias: { buffer: params, offset: p.biasIh.offset },
       }),
-      forwardStep: forwardStepKernel(this.gpu, dims, { gates: buf.gates, c: buf.c, h: buf.h, xproj: buf.xproj, params }),
+      forwardStep: (this.persistent ? forwardSequenceKernel : forwardStepKernel)(this.gpu, dims, { gates: buf.gates, c: buf.c, h: buf.h, xproj: buf.xproj, params }),
     };
     if (!grads) return k;
-    k.backwardStep = backwardStepKernel(this.gpu, dims, {
+    k.backwardStep = (this.persistent ? backwardSequenceKernel : backwardStepKernel)(this.gpu, dims, {
       da: buf.da!, ds: buf.ds, dc0: this.dc0, dcN: this.dcN, gates: buf.gates, c: buf.c, h: buf.h,
       dhTotal: buf.dhTotal!, dh0: this.dh0!, dH: buf.dH!, dhN: this.dhN!, params,
     });
@@ -179,7 +203,8 @@ export class RecurrentPlan {
     });
     this.kernels.forEach((k) => {
       k.projection.record(rec);
-      for (let t = 0; t < this.T; t++) k.forwardStep.record(rec, t);
+      if (this.persistent) k.forwardStep.record(rec, 0);
+      else for (let t = 0; t < this.T; t++) k.forwardStep.record(rec, t);
     });
   }
 
@@ -191,13 +216,21 @@ export class RecurrentPlan {
     if (!this.dOutput) throw new Error('this plan was built for inference only (no gradient buffers)');
     for (let l = this.cfg.numLayers - 1; l >= 0; l--) {
       const k = this.kernels[l];
-      for (let t = this.T - 1; t >= 0; t--) k.backwardStep!.record(rec, t);
-      k.backwardStep!.record(rec, this.T); // final pass: dh0, dc0
+      if (this.persistent) {
+        k.backwardStep!.record(rec, 0); // all steps and the final dh0, dc0
+      } else {
+        for (let t = this.T - 1; t >= 0; t--) k.backwardStep!.record(rec, t);
+        k.backwardStep!.record(rec, this.T); // final pass: dh0, dc0
+      }
       k.dWeightIh!.record(rec);
       k.dWeightHh!.record(rec);
       k.dBias!.record(rec);
       if (l > 0 || inputGradient) k.dInput!.record(rec);
     }
+  }
+
+  private get persistent(): boolean {
+    return this.strategy === 'persistent';
   }
 
   /** Where the top layer's outputs h_0..h_{T-1} are: [T,B,H] from this float offset. */

@@ -59,7 +59,7 @@ export class TrainPlan {
       this.owned.push(b);
       return b;
     };
-    this.recurrent = new RecurrentPlan(gpu, net.cfg, net.layout, net.params, net.grads, T, B);
+    this.recurrent = new RecurrentPlan(gpu, net.cfg, net.layout, net.params, net.grads, T, B, net.strategy);
     const recurrent = this.recurrent;
     // The head's input rows — 'all': h slots 1..T; 'last': h slot T only.
     const h = recurrent.layers[net.cfg.numLayers - 1].h;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RecurrentNetwork } from '../../src/model/recurrentNetwork';
-import { checkPlanLimits } from '../../src/scheduler/recurrentPlan';
+import { checkPlanLimits, resolveStrategy } from '../../src/scheduler/recurrentPlan';
 import { gpuForTests } from '../helpers/gpu';
 
 const gpu = await gpuForTests();
@@ -23,6 +23,15 @@ describe.skipIf(!gpu)('device limits', () => {
     const cfg = { cell: 'lstm' as const, inputSize: 2, hiddenSize: 64, numLayers: 1, cellActivation: 'tanh' as const };
     expect(() => checkPlanLimits(limits, cfg, 1, 101)).toThrow(/needs? 101 workgroups, over this device's maxComputeWorkgroupsPerDimension of 100/);
     expect(() => checkPlanLimits(limits, cfg, 1, 100)).not.toThrow();
+  });
+
+  it('the persistent strategy is refused where its state does not fit workgroup memory, and auto falls back to per-step', () => {
+    const limits = { ...gpu!.limits, maxComputeWorkgroupStorageSize: 16384 };
+    const big = { cell: 'lstm' as const, inputSize: 2, hiddenSize: 1025, numLayers: 1, cellActivation: 'tanh' as const };
+    expect(() => resolveStrategy(limits, big, 'persistent')).toThrow(/hiddenSize 1025 in workgroup memory, over this device's maxComputeWorkgroupStorageSize of 16384/);
+    expect(resolveStrategy(limits, big, 'auto')).toBe('per-step');
+    expect(resolveStrategy(limits, { ...big, hiddenSize: 1024 }, 'auto')).toBe('persistent');
+    expect(resolveStrategy(limits, { ...big, hiddenSize: 1024 }, 'per-step')).toBe('per-step');
   });
 
   it('rejects bad shapes and values before GPU work, naming the argument', async () => {

@@ -51,8 +51,10 @@ function randomParams(rng: Rng, cfg: RecurrentConfig, inputScale: number): Layer
 
 const name = (c: Case) => `${c.cell}/${c.act} I=${c.I} H=${c.H} L=${c.L} T=${c.T} B=${c.B}${c.initialState ? ' h0,c0' : ''}${c.saturate ? ' saturated' : ''}`;
 
+const strategies = ['per-step', 'persistent'] as const;
+
 describe.skipIf(!gpu)('GPU recurrent network vs CPU reference', () => {
-  it.each(grid.map((c) => [name(c), c] as const))('%s', async (_n, c) => {
+  it.each(strategies.flatMap((strategy) => grid.map((c) => [`${strategy} ${name(c)}`, c, strategy] as const)))('%s', async (_n, c, strategy) => {
     const g = gpu!;
     const seed = freshSeed();
     const rng = new Rng(seed);
@@ -73,7 +75,7 @@ describe.skipIf(!gpu)('GPU recurrent network vs CPU reference', () => {
       expect(Math.max(...proj.map(Math.abs)), `seed ${seed}: pre-activations not saturated`).toBeGreaterThanOrEqual(8);
     }
 
-    const net = new RecurrentNetwork(g, cfg);
+    const net = new RecurrentNetwork(g, { ...cfg, strategy });
     net.setWeights(params);
     // Poison every output the kernels must write.
     const plan = net.plan(T, B, true);
@@ -102,9 +104,16 @@ describe.skipIf(!gpu)('GPU recurrent network vs CPU reference', () => {
         expectClose(gl[key], rb.grads[l][key], `${tag} grad ${key} l${l}`, bwd);
       }
     });
-    // Dispatches: forward L·(1 + T); backward L·(T + 1 + 3) + L (input gradients, dx included).
-    expect(net.lastDispatches.forward).toBe(L * (1 + T));
-    expect(net.lastDispatches.backward).toBe(L * (T + 1 + 3) + L);
+    expect(plan.strategy).toBe(strategy);
+    if (strategy === 'per-step') {
+      // Forward L·(1 + T); backward L·(T + 1 + 3) + L (input gradients, dx included).
+      expect(net.lastDispatches.forward).toBe(L * (1 + T));
+      expect(net.lastDispatches.backward).toBe(L * (T + 1 + 3) + L);
+    } else {
+      // Independent of T: forward 2L, backward 4L + L.
+      expect(net.lastDispatches.forward).toBe(2 * L);
+      expect(net.lastDispatches.backward).toBe(5 * L);
+    }
     net.dispose();
   });
 });

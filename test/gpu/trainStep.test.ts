@@ -25,7 +25,8 @@ const cases: Case[] = [
 ];
 
 describe.skipIf(!gpu)('GPU training step (head, loss, BPTT) vs CPU reference', () => {
-  it.each(cases.map((c) => [`${c.cell} ${c.loss}@${c.headAt} I=${c.I} H=${c.H} L=${c.L} O=${c.O} T=${c.T} B=${c.B}${c.mask ? ' masked' : ''}`, c] as const))('%s', async (_n, c) => {
+  const strategies = ['per-step', 'persistent'] as const;
+  it.each(strategies.flatMap((strategy) => cases.map((c) => [`${strategy} ${c.cell} ${c.loss}@${c.headAt} I=${c.I} H=${c.H} L=${c.L} O=${c.O} T=${c.T} B=${c.B}${c.mask ? ' masked' : ''}`, c, strategy] as const)))('%s', async (_n, c, strategy) => {
     const g = gpu!;
     const seed = freshSeed();
     const rng = new Rng(seed);
@@ -33,7 +34,7 @@ describe.skipIf(!gpu)('GPU training step (head, loss, BPTT) vs CPU reference', (
     const x = rng.uniformArray(c.T * c.B * c.I, -1, 1);
     const { target, mask } = randomTargets(rng, model, c.T, c.B, c.mask);
 
-    const net = new RecurrentNetwork(g, { ...model.cfg, outputSize: c.O });
+    const net = new RecurrentNetwork(g, { ...model.cfg, outputSize: c.O, strategy });
     net.setFlatWeights(flatWeights(net, model));
     const plan = new TrainPlan(g, net, c.T, c.B, c.loss, c.headAt, c.mask);
     writeBatch(g, net, plan, { x, T: c.T, B: c.B, target, mask });
@@ -57,8 +58,10 @@ describe.skipIf(!gpu)('GPU training step (head, loss, BPTT) vs CPU reference', (
       expectClose(grads.subarray(head.weight.offset, head.weight.offset + head.weight.length), ref.headWeight, `${tag} head.weight`, { relNorm: 1e-4 });
       expectClose(grads.subarray(head.bias.offset, head.bias.offset + head.bias.length), ref.headBias, `${tag} head.bias`, { relNorm: 1e-4 });
     }
-    // forward L(1+T), head + loss + head backward 5 (the loss alone without a head), BPTT L(T+4) + (L−1) input gradients.
-    expect(rec.dispatches).toBe(c.L * (1 + c.T) + (head ? 5 : 1) + c.L * (c.T + 4) + c.L - 1);
+    // Head + loss + head backward: 5 (the loss alone without a head); input gradients for layers above 0: L − 1.
+    // Per-step: forward L(1+T), BPTT L(T+4). Persistent: forward 2L, BPTT 4L.
+    const recurrent = strategy === 'per-step' ? c.L * (1 + c.T) + c.L * (c.T + 4) : 2 * c.L + 4 * c.L;
+    expect(rec.dispatches).toBe(recurrent + (head ? 5 : 1) + c.L - 1);
     plan.dispose();
     net.dispose();
   });

@@ -1,0 +1,77 @@
+// The whole LSTM sequence for one layer in ONE dispatch (the "persistent" strategy). Each workgroup
+// owns one batch row and loops over time; h_{t-1} lives in workgroup memory, each invocation computes
+// the units j it owns, and barriers separate reading h_{t-1} from replacing it with h_t.
+// Batch rows are independent, so no grid-wide barrier is needed (WebGPU has none).
+// Same math and outputs as lstm_forward_step.wgsl, for all t:
+//   a = xproj_t + b_hh + W_hh·h_{t-1};  i,f,o = σ(a_i,a_f,a_o);  g = φ(a_g)
+//   s_t = f ⊙ s_{t-1} + i ⊙ g;  h_t = o ⊙ ψ(s_t)
+// Legend: B batch, T time, H hidden; gate order i, f, g, o.
+
+override WG: u32 = 64u;
+override CELL_SIGMOID: u32 = 0u;
+override MAX_H: u32 = 1024u;   // workgroup memory holds h for up to MAX_H units
+
+struct Dims {
+  T: u32,
+  B: u32,
+  H: u32,
+  offWhh: u32,
+  offBhh: u32,
+  _p0: u32, _p1: u32, _p2: u32,
+}
+
+@group(0) @binding(0) var<storage, read_write> gates: array<f32>;  // [T,B,4H]
+@group(0) @binding(1) var<storage, read_write> c: array<f32>;      // [T+1,B,H], slot 0 = s_{-1}
+@group(0) @binding(2) var<storage, read_write> h: array<f32>;      // [T+1,B,H], slot 0 = h_{-1}
+@group(0) @binding(3) var<storage, read> xproj: array<f32>;        // [T,B,4H]
+@group(0) @binding(4) var<storage, read> params: array<f32>;
+@group(0) @binding(5) var<uniform> dims: Dims;
+
+var<workgroup> hPrev: array<f32, MAX_H>;
+
+fn sigmoid(x: f32) -> f32 { return 1.0 / (1.0 + exp(-x)); }
+fn cell_act(x: f32) -> f32 {
+  if (CELL_SIGMOID == 1u) { return sigmoid(x); }
+  return tanh(clamp(x, -15.0, 15.0));
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let b = wid.x;
+  let B = dims.B;
+  let H = dims.H;
+  let G = 4u * H;
+  let w = dims.offWhh;
+  let bh = dims.offBhh;
+  for (var j = lid; j < H; j += WG) { hPrev[j] = h[b * H + j]; }
+  workgroupBarrier();
+  for (var t = 0u; t < dims.T; t++) {
+    let xrow = (t * B + b) * G;
+    let prev = (t * B + b) * H;
+    let next = ((t + 1u) * B + b) * H;
+    for (var j = lid; j < H; j += WG) {
+      var a = vec4f(xproj[xrow + j], xproj[xrow + H + j], xproj[xrow + 2u * H + j], xproj[xrow + 3u * H + j]);
+      a += vec4f(params[bh + j], params[bh + H + j], params[bh + 2u * H + j], params[bh + 3u * H + j]);
+      for (var k = 0u; k < H; k++) {
+        let hk = hPrev[k];
+        a += hk * vec4f(params[w + j * H + k], params[w + (H + j) * H + k], params[w + (2u * H + j) * H + k], params[w + (3u * H + j) * H + k]);
+      }
+      let ig = sigmoid(a.x);
+      let fg = sigmoid(a.y);
+      let gg = cell_act(a.z);
+      let og = sigmoid(a.w);
+      let s = fg * c[prev + j] + ig * gg;
+      c[next + j] = s;
+      h[next + j] = og * cell_act(s);
+      gates[xrow + j] = ig;
+      gates[xrow + H + j] = fg;
+      gates[xrow + 2u * H + j] = gg;
+      gates[xrow + 3u * H + j] = og;
+    }
+    // Everyone has read h_{t-1}, and h_t is in storage (storageBarrier makes it visible to the workgroup).
+    storageBarrier();
+    workgroupBarrier();
+    for (var j = lid; j < H; j += WG) { hPrev[j] = h[next + j]; }
+    workgroupBarrier();
+  }
+}

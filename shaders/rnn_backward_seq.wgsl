@@ -1,0 +1,71 @@
+// Backpropagation through time for one vanilla-RNN layer in ONE dispatch (persistent strategy):
+// each workgroup owns one batch row and walks t from T-1 down to 0 with da_{t+1} in workgroup memory.
+//   dh_t = dH_t [+ dh_N at t = T-1] + W_hhᵀ·da_{t+1};   da_t = dh_t ⊙ act'(h_t);   finally dh_{-1} = W_hhᵀ·da_0
+// Legend: B batch, T time, H hidden.
+
+override WG: u32 = 64u;
+override ACT_SIGMOID: u32 = 0u;
+override MAX_H: u32 = 1024u;
+
+struct Dims {
+  T: u32,
+  B: u32,
+  H: u32,
+  offWhh: u32,
+  offStateGrad: u32,
+  _p0: u32, _p1: u32, _p2: u32,
+}
+
+@group(0) @binding(0) var<storage, read_write> da: array<f32>;      // [T,B,H]
+@group(0) @binding(1) var<storage, read_write> dhTotal: array<f32>; // [T,B,H]
+@group(0) @binding(2) var<storage, read_write> dh0: array<f32>;     // [L,B,H]
+@group(0) @binding(3) var<storage, read> dH: array<f32>;            // [T,B,H]
+@group(0) @binding(4) var<storage, read> dhN: array<f32>;           // [L,B,H]
+@group(0) @binding(5) var<storage, read> h: array<f32>;             // [T+1,B,H]
+@group(0) @binding(6) var<storage, read> params: array<f32>;
+@group(0) @binding(7) var<uniform> dims: Dims;
+
+var<workgroup> daNext: array<f32, MAX_H>;
+
+fn act_grad(y: f32) -> f32 {
+  if (ACT_SIGMOID == 1u) { return y * (1.0 - y); }
+  return 1.0 - y * y;
+}
+
+fn recurrent_grad(j: u32) -> f32 {
+  let H = dims.H;
+  var sum = 0.0;
+  for (var r = 0u; r < H; r++) {
+    sum += params[dims.offWhh + r * H + j] * daNext[r];
+  }
+  return sum;
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let b = wid.x;
+  let B = dims.B;
+  let H = dims.H;
+  let T = dims.T;
+  for (var tt = 0u; tt < T; tt++) {
+    let t = T - 1u - tt;
+    let row = (t * B + b) * H;
+    for (var j = lid; j < H; j += WG) {
+      var dh = dH[row + j];
+      if (t == T - 1u) {
+        dh += dhN[dims.offStateGrad + b * H + j];
+      } else {
+        dh += recurrent_grad(j);
+      }
+      dhTotal[row + j] = dh;
+      da[row + j] = dh * act_grad(h[((t + 1u) * B + b) * H + j]);
+    }
+    storageBarrier();
+    workgroupBarrier();
+    for (var r = lid; r < H; r += WG) { daNext[r] = da[row + r]; }
+    workgroupBarrier();
+  }
+  for (var j = lid; j < H; j += WG) {
+    dh0[dims.offStateGrad + b * H + j] = recurrent_grad(j);
+  }
+}
