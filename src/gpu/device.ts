@@ -91,6 +91,15 @@ function describe(adapter: GPUAdapter, runtime: AdapterDescription['runtime']): 
   };
 }
 
+/**
+ * Whether the adapter is a CPU emulation (Mesa lavapipe/llvmpipe, SwiftShader). These run workgroups
+ * as CPU threads and make barriers expensive, so the scheduler tunes differently for them.
+ */
+export function isCpuAdapter(info: AdapterDescription): boolean {
+  const text = `${info.vendor} ${info.architecture} ${info.device} ${info.description}`.toLowerCase();
+  return /llvmpipe|lavapipe|swiftshader/.test(text);
+}
+
 /** One line for logs: "mesa llvmpipe (LLVM 19.1.7, 256 bits) via node-dawn". */
 export function formatAdapter(info: AdapterDescription): string {
   const parts = [info.vendor, info.architecture, info.device || info.description].filter((s) => s);

@@ -1,4 +1,5 @@
 import type { Gpu } from '../gpu/runtime';
+import { isCpuAdapter } from '../gpu/device';
 import type { Recorder } from '../gpu/recorder';
 import { gatesPerCell, layerInputSize, type RecurrentConfig } from '../cpu/types';
 import { paramCount, type ParamLayout } from '../model/paramLayout';
@@ -59,14 +60,26 @@ interface LayerBuffers {
 export type Strategy = 'per-step' | 'persistent';
 export type StrategyChoice = Strategy | 'auto';
 
-/** The strategy `choice` resolves to for this device and shape; asking for persistent where it cannot run is an error. */
-export function resolveStrategy(limits: GPUSupportedLimits, cfg: RecurrentConfig, choice: StrategyChoice): Strategy {
+/**
+ * Below this many batch·hidden units, a CPU-emulated adapter runs the persistent kernels faster (the
+ * sequence is latency-bound); above it, the per-step kernels' wide dispatches win there. Measured on
+ * lavapipe: bench/NOTES.md.
+ */
+export const CPU_PERSISTENT_MAX_UNITS = 1024;
+
+/**
+ * The strategy `choice` resolves to for this device and shape; asking for persistent where it cannot
+ * run is an error. 'auto': persistent wherever it fits on a GPU; on a CPU-emulated adapter only for
+ * small B·H (see CPU_PERSISTENT_MAX_UNITS).
+ */
+export function resolveStrategy(limits: GPUSupportedLimits, cfg: RecurrentConfig, choice: StrategyChoice, B = 1, cpuAdapter = false): Strategy {
   const fits = persistentFits(limits, cfg.cell, cfg.hiddenSize);
   if (choice === 'persistent' && !fits) {
     throw new RangeError(`strategy 'persistent' needs hiddenSize ${cfg.hiddenSize} in workgroup memory, over this device's maxComputeWorkgroupStorageSize of ${limits.maxComputeWorkgroupStorageSize}; use 'per-step' or 'auto'`);
   }
   if (choice !== 'auto') return choice;
-  return fits ? 'persistent' : 'per-step';
+  if (!fits) return 'per-step';
+  return cpuAdapter && B * cfg.hiddenSize > CPU_PERSISTENT_MAX_UNITS ? 'per-step' : 'persistent';
 }
 
 interface LayerKernels {
@@ -119,7 +132,7 @@ export class RecurrentPlan {
     const TB = T * B;
     const backward = grads !== null;
     checkPlanLimits(gpu.limits, cfg, T, B);
-    this.strategy = resolveStrategy(gpu.limits, cfg, strategy);
+    this.strategy = resolveStrategy(gpu.limits, cfg, strategy, B, isCpuAdapter(gpu.info));
     const alloc = (floats: number, label: string): GPUBuffer => {
       const b = gpu.storage(floats, label);
       this.owned.push(b);
