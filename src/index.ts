@@ -1,7 +1,22 @@
 // Public entry point of the gateflow library.
 export { Gpu } from './gpu/runtime';
-export { acquireDevice, formatAdapter, WebGpuUnavailableError, type AdapterDescription } from './gpu/device';
+export { acquireDevice, formatAdapter, isCpuAdapter, WebGpuUnavailableError, type AdapterDescription } from './gpu/device';
 export { RecurrentNetwork, type RecurrentOptions, type SequenceInput, type ForwardOutput, type BackwardOutput } from './model/recurrentNetwork';
 export { ParamLayout } from './model/paramLayout';
+export { initialWeights } from './model/init';
+export type { Strategy, StrategyChoice } from './scheduler/recurrentPlan';
 export type { CellActivation, CellKind, LayerParams, RecurrentConfig } from './cpu/types';
 export { recurrentForward, recurrentBackward } from './cpu/recurrent';
+export { Trainer, SkippedStepError, type StepReport, type TrainerOptions } from './train/trainer';
+export { TrainingSession, type ModelConfig } from './train/session';
+export type { Batch } from './train/batch';
+export { GpuOptimizer, OPTIMIZER_DISPATCHES, type OptimizerState } from './optim/gpuOptimizer';
+export { GpuGradClipper } from './optim/gpuClipper';
+export type { GpuOptimizerOptions } from './optim/options';
+export type { StepStatus } from './optim/status';
+export { gradientFlow, type FlowResult, type FlowOptions } from './diagnostics/gradientFlow';
+export type { LayerFlow } from './diagnostics/flowStats';
+export { flowChartSvg } from './diagnostics/flowChart';
+export { saveCheckpoint, loadCheckpoint, CheckpointError } from './checkpoint/checkpoint';
+export * from './tasks/index';
+export { Rng } from './random';
