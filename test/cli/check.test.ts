@@ -24,7 +24,7 @@ describe('gateflow check', () => {
     }
   });
 
-  it('supports optimizer and clip fixtures on the CPU (gpu: null there)', () => {
+  it('supports optimizer and clip fixtures (gpu: null with --no-gpu)', () => {
     for (const name of ['adam_3steps.json', 'sgd_momentum_3steps.json', 'clip_grad_norm.json']) {
       const r = runCli(['check', '--no-gpu', fixture(name)]);
       expect(r.status, r.stderr).toBe(0);
@@ -32,6 +32,14 @@ describe('gateflow check', () => {
       expect(report.gpu).toBeNull();
       expect(Object.keys(report.cpu.errors).length).toBeGreaterThan(3);
     }
+  });
+
+  it.skipIf(!gpu)('runs the optimizer fixtures through the GPU optimizers too', () => {
+    const r = runCli(['check', fixture('adam_3steps.json')]);
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.gpu.pass).toBe(true);
+    expect(report.gpu.errors['exp_avg_sq.step3.0']).toBeLessThanOrEqual(1e-5);
   });
 
   it('exits 1 when a tensor is off, naming it', () => {

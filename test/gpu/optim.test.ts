@@ -1,10 +1,8 @@
-// GPU optimizers and clipping vs the torch fixtures and the CPU reference (src/cpu/optim.ts,
-// src/cpu/clip.ts), plus the guarantees the CPU cannot check: a skipped step (NaN/Inf grads or loss,
+// GPU optimizers and clipping vs the CPU reference (src/cpu/optim.ts, src/cpu/clip.ts; the torch
+// fixtures run in fixtures.test.ts), plus the guarantees the CPU cannot check: a skipped step (NaN/Inf grads or loss,
 // norm over maxGradNorm) leaves params and state bit-for-bit unchanged, 3 dispatches per step for
 // any P, a bit-identical norm run to run, checkpoints that round-trip, nothing leaked.
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseFixture, tensorData, type AdamFixture, type ClipFixture, type SgdFixture } from '../../src/fixtures/schema';
 import { adamInit, adamStep, clipGradNorm, clipGradValue, sgdInit, sgdStep, type AdamState, type SgdState } from '../../src/cpu/optim';
 import { GpuOptimizer, OPTIMIZER_DISPATCHES, type OptimizerState } from '../../src/optim/gpuOptimizer';
 import { GpuGradClipper } from '../../src/optim/gpuClipper';
@@ -23,24 +21,6 @@ const worst: Record<string, number> = {};
 function close(actual: ArrayLike<number>, expected: ArrayLike<number>, name: string, group: string): void {
   const { relErr } = expectClose(actual, expected, name, { relNorm: TOL });
   worst[group] = Math.max(worst[group] ?? 0, relErr);
-}
-
-function loadFixture<T>(file: string): T {
-  return parseFixture(JSON.parse(readFileSync(new URL(`../fixtures/${file}`, import.meta.url), 'utf8')), file) as T;
-}
-
-/** Tensors `${prefix}.0`, `${prefix}.1`, ... concatenated in the flat layout, and where each starts. */
-function flatten(fx: Parameters<typeof tensorData>[0], prefix: string, n: number): { flat: Float64Array; offsets: number[] } {
-  const parts = Array.from({ length: n }, (_, j) => tensorData(fx, `${prefix}.${j}`));
-  const flat = new Float64Array(parts.reduce((s, p) => s + p.length, 0));
-  const offsets: number[] = [];
-  let o = 0;
-  for (const p of parts) {
-    offsets.push(o);
-    flat.set(p, o);
-    o += p.length;
-  }
-  return { flat, offsets };
 }
 
 const bits = (f: Float32Array): Uint32Array => new Uint32Array(f.buffer, f.byteOffset, f.length);
@@ -134,64 +114,9 @@ async function expectMatchesReference(g: Gpu, opt: GpuOptimizer, params: GPUBuff
 
 // ---------------------------------------------------------------------------------------------
 
-describe.skipIf(!gpu)('GPU optimizers vs the torch fixtures', () => {
-  it.each([['adam_3steps.json'], ['sgd_momentum_3steps.json']])('%s: params and state after each of 3 steps', async (file) => {
-    const g = gpu!;
-    const fx = loadFixture<AdamFixture | SgdFixture>(file);
-    const c = fx.config;
-    const n = c.num_params;
-    const { flat: p0, offsets } = flatten(fx, 'params', n);
-    const P = p0.length;
-    const params = upload(g, p0, 'params');
-    const grads = g.storage(P, 'grads');
-    const opts: GpuOptimizerOptions = fx.kind === 'adam'
-      ? { kind: 'adam', lr: fx.config.lr, beta1: fx.config.beta1, beta2: fx.config.beta2, eps: fx.config.eps, weightDecay: fx.config.weight_decay }
-      : { kind: 'sgd', lr: fx.config.lr, momentum: fx.config.momentum, dampening: fx.config.dampening, weightDecay: fx.config.weight_decay, nesterov: fx.config.nesterov };
-    const opt = new GpuOptimizer(g, { params, grads, count: P }, opts);
-    const stateNames = fx.kind === 'adam' ? ['exp_avg', 'exp_avg_sq'] : ['momentum_buffer'];
-    for (let s = 1; s <= c.num_steps; s++) {
-      g.write(grads, Float32Array.from(flatten(fx, `grads.step${s}`, n).flat));
-      expect(step(g, opt)).toBe(OPTIMIZER_DISPATCHES);
-      const status = await opt.readStatus();
-      expect(status.applied && status.step === s, `step ${s} status ${JSON.stringify(status)}`).toBe(true);
-      const got = await g.read(params, P);
-      const state = await opt.exportState();
-      for (let j = 0; j < n; j++) {
-        const at = (a: Float32Array) => a.subarray(offsets[j], offsets[j] + tensorData(fx, `params.${j}`).length);
-        close(at(got), tensorData(fx, `params.step${s}.${j}`), `${fx.name} params.step${s}.${j}`, `${fx.kind} fixture`);
-        for (const k of stateNames) close(at(state.buffers[k]), tensorData(fx, `${k}.step${s}.${j}`), `${fx.name} ${k}.step${s}.${j}`, `${fx.kind} fixture`);
-      }
-    }
-    opt.dispose();
-    g.pool.release(params);
-    g.pool.release(grads);
-  });
-});
+// The torch fixtures (adam, sgd_momentum, clip_grad_norm) run through src/fixtures/checkGpu.ts in test/gpu/fixtures.test.ts.
 
 describe.skipIf(!gpu)('GPU gradient clipping', () => {
-  it('clip_grad_norm fixture: total norm, clip coefficient, clipped grads', async () => {
-    const g = gpu!;
-    const fx = loadFixture<ClipFixture>('clip_grad_norm.json');
-    const n = fx.config.num_tensors;
-    const { flat, offsets } = flatten(fx, 'grads', n);
-    const grads = upload(g, flat, 'grads');
-    const clipper = new GpuGradClipper(g, { grads, count: flat.length }, { clipNorm: fx.config.max_norm });
-    expect(step(g, clipper)).toBe(3);
-    const s = await clipper.readStatus();
-    expect(s.applied).toBe(true);
-    close([s.gradNorm], [fx.total_norm], 'total_norm', 'clip fixture');
-    close([s.clipCoefRaw], [fx.clip_coef], 'clip_coef', 'clip fixture');
-    close([s.clipCoef], [fx.clip_coef_clamped], 'clip_coef_clamped', 'clip fixture');
-    expect(s.clipCoefRaw < 1).toBe(fx.clipped);
-    const got = await g.read(grads, flat.length);
-    for (let j = 0; j < n; j++) {
-      const want = tensorData(fx, `clipped_grads.${j}`);
-      close(got.subarray(offsets[j], offsets[j] + want.length), want, `clipped_grads.${j}`, 'clip fixture');
-    }
-    clipper.dispose();
-    g.pool.release(grads);
-  });
-
   it('clipValue alone clamps exactly like clipGradValue; below clipNorm the grads stay as they were', async () => {
     const g = gpu!;
     const seed = freshSeed();
