@@ -7,7 +7,6 @@
 
 override WG: u32 = 64u;
 override IS_LSTM: u32 = 1u;
-override ACT_SIGMOID: u32 = 0u;
 const STATS_STRIDE: u32 = 8u;
 
 struct Dims {
@@ -29,11 +28,6 @@ struct Dims {
 @group(0) @binding(5) var<storage, read> direct: array<f32>;   // LSTM [T,B,H] direct-path diagonal
 @group(0) @binding(6) var<storage, read> params: array<f32>;
 @group(0) @binding(7) var<uniform> dims: Dims;
-
-fn act_grad(y: f32) -> f32 {
-  if (ACT_SIGMOID == 1u) { return y * (1.0 - y); }
-  return 1.0 - y * y;
-}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
@@ -67,7 +61,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
           let w = params[dims.offWhh + j * H + k];
           row += w * w;
         }
-        let a = act_grad(gates[((t + 1u) * B + b) * H + j]);
+        let a = cell_act_grad(gates[((t + 1u) * B + b) * H + j]);
         sampleJ += a * a * row;
       }
     }

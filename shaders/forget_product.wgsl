@@ -6,7 +6,6 @@
 // Legend: B batch, T time, H hidden; gates [T,B,4H] in the order i, f, g, o.
 
 override WG: u32 = 64u;
-override CELL_SIGMOID: u32 = 0u;
 
 struct Dims {
   T: u32,
@@ -21,15 +20,6 @@ struct Dims {
 @group(0) @binding(3) var<storage, read> c: array<f32>;             // [T+1,B,H], slot t+1 = s_t
 @group(0) @binding(4) var<uniform> dims: Dims;
 
-fn cell_act_grad_at(x: f32) -> f32 {
-  if (CELL_SIGMOID == 1u) {
-    let y = 1.0 / (1.0 + exp(-x));
-    return y * (1.0 - y);
-  }
-  let y = tanh(clamp(x, -15.0, 15.0));
-  return 1.0 - y * y;
-}
-
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
   let B = dims.B;
@@ -40,7 +30,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   let j = gid.x % H;
   let G = 4u * H;
   let last = (T - 1u) * B + b;
-  let outGate = gates[last * G + 3u * H + j] * cell_act_grad_at(c[(T * B + b) * H + j]);
+  let outGate = gates[last * G + 3u * H + j] * cell_act_grad(cell_act(c[(T * B + b) * H + j]));
   var p = 1.0;
   for (var k = i32(T) - 1; k >= 0; k--) {
     let row = u32(k) * B + b;

@@ -5,7 +5,6 @@
 // Legend: B batch, T time, H hidden; gate order i, f, g, o.
 
 override WG: u32 = 64u;
-override CELL_SIGMOID: u32 = 0u;
 override MAX_G: u32 = 4096u;   // workgroup memory holds da for up to MAX_G = 4·MAX_H gate rows
 
 struct Dims {
@@ -31,15 +30,6 @@ struct Dims {
 @group(0) @binding(11) var<uniform> dims: Dims;
 
 var<workgroup> daNext: array<f32, MAX_G>;
-
-fn cell_act(x: f32) -> f32 {
-  if (CELL_SIGMOID == 1u) { return 1.0 / (1.0 + exp(-x)); }
-  return tanh(clamp(x, -15.0, 15.0));
-}
-fn cell_act_grad(y: f32) -> f32 {
-  if (CELL_SIGMOID == 1u) { return y * (1.0 - y); }
-  return 1.0 - y * y;
-}
 
 // (W_hhᵀ · da_{t+1})[j] from workgroup memory.
 fn recurrent_grad(j: u32) -> f32 {

@@ -8,7 +8,6 @@
 // diagnostics). The FINAL pass (after t = 0) writes dh_{-1} = W_hhᵀ·da_0 and ds_{-1} = ds_0 ⊙ f_0.
 
 override WG: u32 = 64u;
-override CELL_SIGMOID: u32 = 0u;
 
 struct Step {
   t: u32,
@@ -33,16 +32,6 @@ struct Step {
 @group(0) @binding(9) var<storage, read> c: array<f32>;            // [T+1,B,H], slot 0 = s_{-1}
 @group(0) @binding(10) var<storage, read> params: array<f32>;
 @group(0) @binding(11) var<uniform> step: Step;
-
-fn cell_act(x: f32) -> f32 {
-  if (CELL_SIGMOID == 1u) { return 1.0 / (1.0 + exp(-x)); }
-  return tanh(clamp(x, -15.0, 15.0));
-}
-// Derivative of the cell activation, from its output y.
-fn cell_act_grad(y: f32) -> f32 {
-  if (CELL_SIGMOID == 1u) { return y * (1.0 - y); }
-  return 1.0 - y * y;
-}
 
 // (W_hhᵀ · da_t)[b, j] = Σ_r W_hh[r, j] · da_t[b, r] over all 4H gate rows r.
 fn recurrent_grad(t: u32, b: u32, j: u32) -> f32 {

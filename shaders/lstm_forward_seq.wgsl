@@ -8,7 +8,6 @@
 // Legend: B batch, T time, H hidden; gate order i, f, g, o.
 
 override WG: u32 = 64u;
-override CELL_SIGMOID: u32 = 0u;
 override MAX_H: u32 = 1024u;   // workgroup memory holds h for up to MAX_H units
 
 struct Dims {
@@ -28,12 +27,6 @@ struct Dims {
 @group(0) @binding(5) var<uniform> dims: Dims;
 
 var<workgroup> hPrev: array<f32, MAX_H>;
-
-fn sigmoid(x: f32) -> f32 { return 1.0 / (1.0 + exp(-x)); }
-fn cell_act(x: f32) -> f32 {
-  if (CELL_SIGMOID == 1u) { return sigmoid(x); }
-  return tanh(clamp(x, -15.0, 15.0));
-}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {

@@ -3,10 +3,9 @@
 // the activations, the cell update and the hidden update. Gate activations are kept for backward.
 // Legend: B batch, T time, H hidden; gate order i, f, g, o (rows [0,H) i, [H,2H) f, [2H,3H) g, [3H,4H) o).
 //   a = xproj_t + b_hh + W_hh·h_{t-1};  i,f,o = σ(a_i,a_f,a_o);  g = φ(a_g)
-//   s_t = f ⊙ s_{t-1} + i ⊙ g;  h_t = o ⊙ ψ(s_t)        (φ = ψ = tanh, or σ when CELL_SIGMOID)
+//   s_t = f ⊙ s_{t-1} + i ⊙ g;  h_t = o ⊙ ψ(s_t)        (φ = ψ = tanh, or σ when ACT_SIGMOID)
 
 override WG: u32 = 64u;
-override CELL_SIGMOID: u32 = 0u;
 
 struct Step {
   t: u32,        // time step
@@ -23,14 +22,6 @@ struct Step {
 @group(0) @binding(3) var<storage, read> xproj: array<f32>;        // [T,B,4H] = x·W_ihᵀ + b_ih
 @group(0) @binding(4) var<storage, read> params: array<f32>;
 @group(0) @binding(5) var<uniform> step: Step;
-
-fn sigmoid(x: f32) -> f32 { return 1.0 / (1.0 + exp(-x)); }
-// tanh of a clamped argument: tanh(±15) is ±1 in f32 already, and some drivers return NaN for huge inputs.
-fn tanh_safe(x: f32) -> f32 { return tanh(clamp(x, -15.0, 15.0)); }
-fn cell_act(x: f32) -> f32 {
-  if (CELL_SIGMOID == 1u) { return sigmoid(x); }
-  return tanh_safe(x);
-}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u) {

@@ -4,7 +4,6 @@
 // Legend: B batch, T time, H hidden.
 
 override WG: u32 = 64u;
-override ACT_SIGMOID: u32 = 0u;
 override MAX_H: u32 = 1024u;
 
 struct Dims {
@@ -26,11 +25,6 @@ struct Dims {
 @group(0) @binding(7) var<uniform> dims: Dims;
 
 var<workgroup> daNext: array<f32, MAX_H>;
-
-fn act_grad(y: f32) -> f32 {
-  if (ACT_SIGMOID == 1u) { return y * (1.0 - y); }
-  return 1.0 - y * y;
-}
 
 fn recurrent_grad(j: u32) -> f32 {
   let H = dims.H;
@@ -58,7 +52,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
         dh += recurrent_grad(j);
       }
       dhTotal[row + j] = dh;
-      da[row + j] = dh * act_grad(h[((t + 1u) * B + b) * H + j]);
+      da[row + j] = dh * cell_act_grad(h[((t + 1u) * B + b) * H + j]);
     }
     storageBarrier();
     workgroupBarrier();

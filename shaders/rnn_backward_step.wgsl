@@ -5,7 +5,6 @@
 // Legend: B batch, T time, H hidden.
 
 override WG: u32 = 64u;
-override ACT_SIGMOID: u32 = 0u;
 
 struct Step {
   t: u32,
@@ -26,12 +25,6 @@ struct Step {
 @group(0) @binding(5) var<storage, read> h: array<f32>;             // [T+1,B,H]
 @group(0) @binding(6) var<storage, read> params: array<f32>;
 @group(0) @binding(7) var<uniform> step: Step;
-
-// Derivative of the activation, from its output y.
-fn act_grad(y: f32) -> f32 {
-  if (ACT_SIGMOID == 1u) { return y * (1.0 - y); }
-  return 1.0 - y * y;
-}
 
 fn recurrent_grad(t: u32, b: u32, j: u32) -> f32 {
   let B = step.B;
@@ -65,5 +58,5 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     dh += recurrent_grad(t + 1u, b, j);
   }
   dhTotal[bh] = dh;
-  da[bh] = dh * act_grad(h[((t + 1u) * B + b) * H + j]);
+  da[bh] = dh * cell_act_grad(h[((t + 1u) * B + b) * H + j]);
 }

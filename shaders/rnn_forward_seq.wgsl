@@ -1,10 +1,9 @@
 // The whole vanilla-RNN sequence for one layer in ONE dispatch (persistent strategy): each workgroup
 // owns one batch row and loops over time with h_{t-1} in workgroup memory.
-//   h_t = act(xproj_t + b_hh + W_hh·h_{t-1})      (same outputs as rnn_forward_step.wgsl)
+//   h_t = cell_act(xproj_t + b_hh + W_hh·h_{t-1})      (same outputs as rnn_forward_step.wgsl)
 // Legend: B batch, T time, H hidden.
 
 override WG: u32 = 64u;
-override ACT_SIGMOID: u32 = 0u;
 override MAX_H: u32 = 1024u;
 
 struct Dims {
@@ -23,11 +22,6 @@ struct Dims {
 
 var<workgroup> hPrev: array<f32, MAX_H>;
 
-fn act(x: f32) -> f32 {
-  if (ACT_SIGMOID == 1u) { return 1.0 / (1.0 + exp(-x)); }
-  return tanh(clamp(x, -15.0, 15.0));
-}
-
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let b = wid.x;
@@ -43,7 +37,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
       for (var k = 0u; k < H; k++) {
         a += params[dims.offWhh + j * H + k] * hPrev[k];
       }
-      h[next + j] = act(a);
+      h[next + j] = cell_act(a);
     }
     storageBarrier();
     workgroupBarrier();

@@ -1,9 +1,8 @@
 // One vanilla-RNN time step for all batch rows (torch.nn.RNN):
-//   h_t = act(xproj_t + b_hh + W_hh·h_{t-1}),  xproj_t = x_t·W_ihᵀ + b_ih,  act = tanh (or σ when ACT_SIGMOID).
+//   h_t = cell_act(xproj_t + b_hh + W_hh·h_{t-1}),  xproj_t = x_t·W_ihᵀ + b_ih,  act = tanh (or σ when ACT_SIGMOID).
 // Legend: B batch, T time, H hidden.
 
 override WG: u32 = 64u;
-override ACT_SIGMOID: u32 = 0u;
 
 struct Step {
   t: u32,
@@ -19,11 +18,6 @@ struct Step {
 @group(0) @binding(2) var<storage, read> params: array<f32>;
 @group(0) @binding(3) var<uniform> step: Step;
 
-fn act(x: f32) -> f32 {
-  if (ACT_SIGMOID == 1u) { return 1.0 / (1.0 + exp(-x)); }
-  return tanh(clamp(x, -15.0, 15.0));
-}
-
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
   let B = step.B;
@@ -37,5 +31,5 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   for (var k = 0u; k < H; k++) {
     a += params[step.offWhh + j * H + k] * h[prev + k];
   }
-  h[((t + 1u) * B + b) * H + j] = act(a);
+  h[((t + 1u) * B + b) * H + j] = cell_act(a);
 }

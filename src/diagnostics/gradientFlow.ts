@@ -3,6 +3,7 @@ import flowStatsWgsl from '../../shaders/flow_stats.wgsl?raw';
 import type { Gpu } from '../gpu/runtime';
 import type { RecurrentNetwork } from '../model/recurrentNetwork';
 import { SteppedKernel } from '../kernels/stepped';
+import { activationConstant, withActivations } from '../kernels/activations';
 import { STEP_WORKGROUP } from '../kernels/recurrentSteps';
 import { TrainPlan, type LossKind } from '../scheduler/trainPlan';
 import type { RecurrentPlan } from '../scheduler/recurrentPlan';
@@ -65,7 +66,7 @@ export function recordFlow(gpu: Gpu, net: RecurrentNetwork, plan: RecurrentPlan,
         direct = gpu.storage(T * B * H, `direct path l${l}`);
         owned.push(prod, direct);
         const k = new SteppedKernel(gpu, {
-          shader: 'forget_product', code: forgetProductWgsl, constants: { CELL_SIGMOID: cellActivation === 'sigmoid' ? 1 : 0 },
+          shader: 'forget_product', code: withActivations(forgetProductWgsl), constants: activationConstant(cellActivation),
           buffers: [prod, direct, layer.gates!, layer.c!], variants: [new Uint32Array([T, B, H, 0, 0, 0, 0, 0])],
           threads: B * H, workgroupSize: STEP_WORKGROUP, label: `forget product l${l}`,
         });
@@ -74,8 +75,8 @@ export function recordFlow(gpu: Gpu, net: RecurrentNetwork, plan: RecurrentPlan,
       }
       const offWhh = net.layout.layers[l].weightHh.offset;
       const k = new SteppedKernel(gpu, {
-        shader: 'flow_stats', code: flowStatsWgsl,
-        constants: { IS_LSTM: lstm ? 1 : 0, ACT_SIGMOID: cellActivation === 'sigmoid' ? 1 : 0 },
+        shader: 'flow_stats', code: withActivations(flowStatsWgsl),
+        constants: { IS_LSTM: lstm ? 1 : 0, ...activationConstant(cellActivation) },
         buffers: [results, lstm ? layer.ds! : layer.dhTotal!, layer.dhTotal!, lstm ? layer.gates! : layer.h, prod, direct, net.params],
         variants: [new Uint32Array([T, B, H, offWhh, l * T * STATS_STRIDE, statsFloats + l * T * B * 2, 0, 0])],
         threads: T, workgroupSize: STEP_WORKGROUP, label: `flow stats l${l}`,

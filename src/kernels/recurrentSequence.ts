@@ -7,6 +7,7 @@ import rnnBackwardSeqWgsl from '../../shaders/rnn_backward_seq.wgsl?raw';
 import type { Gpu } from '../gpu/runtime';
 import type { CellKind } from '../cpu/types';
 import { SteppedKernel } from './stepped';
+import { activationConstant, withActivations } from './activations';
 import type { BackwardStepBuffers, ForwardStepBuffers, StepDims } from './recurrentSteps';
 
 const nextPow2 = (n: number): number => 2 ** Math.ceil(Math.log2(Math.max(1, n)));
@@ -31,11 +32,10 @@ function workgroupSize(limits: GPUSupportedLimits, H: number): number {
 export function forwardSequenceKernel(gpu: Gpu, d: StepDims, buf: ForwardStepBuffers): SteppedKernel {
   const lstm = d.cell === 'lstm';
   const wg = workgroupSize(gpu.limits, d.H);
-  const sigmoid = d.activation === 'sigmoid' ? 1 : 0;
   return new SteppedKernel(gpu, {
     shader: lstm ? 'lstm_forward_seq' : 'rnn_forward_seq',
-    code: lstm ? lstmForwardSeqWgsl : rnnForwardSeqWgsl,
-    constants: { MAX_H: workgroupFloats(d.cell, d.H).forward, ...(lstm ? { CELL_SIGMOID: sigmoid } : { ACT_SIGMOID: sigmoid }) },
+    code: withActivations(lstm ? lstmForwardSeqWgsl : rnnForwardSeqWgsl),
+    constants: { MAX_H: workgroupFloats(d.cell, d.H).forward, ...activationConstant(d.activation) },
     buffers: lstm ? [buf.gates!, buf.c!, buf.h, buf.xproj, buf.params] : [buf.h, buf.xproj, buf.params],
     variants: [new Uint32Array([d.T, d.B, d.H, d.offWhh, d.offBhh, 0, 0, 0])],
     threads: d.B * wg,
@@ -47,12 +47,11 @@ export function forwardSequenceKernel(gpu: Gpu, d: StepDims, buf: ForwardStepBuf
 export function backwardSequenceKernel(gpu: Gpu, d: StepDims, buf: BackwardStepBuffers): SteppedKernel {
   const lstm = d.cell === 'lstm';
   const wg = workgroupSize(gpu.limits, d.H);
-  const sigmoid = d.activation === 'sigmoid' ? 1 : 0;
   const floats = workgroupFloats(d.cell, d.H).backward;
   return new SteppedKernel(gpu, {
     shader: lstm ? 'lstm_backward_seq' : 'rnn_backward_seq',
-    code: lstm ? lstmBackwardSeqWgsl : rnnBackwardSeqWgsl,
-    constants: lstm ? { MAX_G: floats, CELL_SIGMOID: sigmoid } : { MAX_H: floats, ACT_SIGMOID: sigmoid },
+    code: withActivations(lstm ? lstmBackwardSeqWgsl : rnnBackwardSeqWgsl),
+    constants: { ...(lstm ? { MAX_G: floats } : { MAX_H: floats }), ...activationConstant(d.activation) },
     buffers: lstm
       ? [buf.da, buf.ds!, buf.dhTotal, buf.dh0, buf.dc0!, buf.dH, buf.dhN, buf.dcN!, buf.gates!, buf.c!, buf.params]
       : [buf.da, buf.dhTotal, buf.dh0, buf.dH, buf.dhN, buf.h!, buf.params],

@@ -6,6 +6,7 @@ import rnnBackwardWgsl from '../../shaders/rnn_backward_step.wgsl?raw';
 import type { Gpu } from '../gpu/runtime';
 import type { CellActivation, CellKind } from '../cpu/types';
 import { SteppedKernel } from './stepped';
+import { activationConstant, withActivations } from './activations';
 
 export const STEP_WORKGROUP = 64;
 const WG = STEP_WORKGROUP;
@@ -38,8 +39,8 @@ export function forwardStepKernel(gpu: Gpu, d: StepDims, buf: ForwardStepBuffers
   const lstm = d.cell === 'lstm';
   return new SteppedKernel(gpu, {
     shader: lstm ? 'lstm_forward_step' : 'rnn_forward_step',
-    code: lstm ? lstmForwardWgsl : rnnForwardWgsl,
-    constants: lstm ? { CELL_SIGMOID: d.activation === 'sigmoid' ? 1 : 0 } : { ACT_SIGMOID: d.activation === 'sigmoid' ? 1 : 0 },
+    code: withActivations(lstm ? lstmForwardWgsl : rnnForwardWgsl),
+    constants: activationConstant(d.activation),
     buffers: lstm ? [buf.gates!, buf.c!, buf.h, buf.xproj, buf.params] : [buf.h, buf.xproj, buf.params],
     variants,
     threads: d.B * d.H,
@@ -73,8 +74,8 @@ export function backwardStepKernel(gpu: Gpu, d: StepDims, buf: BackwardStepBuffe
   const lstm = d.cell === 'lstm';
   return new SteppedKernel(gpu, {
     shader: lstm ? 'lstm_backward_step' : 'rnn_backward_step',
-    code: lstm ? lstmBackwardWgsl : rnnBackwardWgsl,
-    constants: lstm ? { CELL_SIGMOID: d.activation === 'sigmoid' ? 1 : 0 } : { ACT_SIGMOID: d.activation === 'sigmoid' ? 1 : 0 },
+    code: withActivations(lstm ? lstmBackwardWgsl : rnnBackwardWgsl),
+    constants: activationConstant(d.activation),
     buffers: lstm
       ? [buf.da, buf.ds!, buf.dhTotal, buf.dh0, buf.dc0!, buf.dH, buf.dhN, buf.dcN!, buf.gates!, buf.c!, buf.params]
       : [buf.da, buf.dhTotal, buf.dh0, buf.dH, buf.dhN, buf.h!, buf.params],
