@@ -2,9 +2,6 @@
 //   loss = (1/n) Σ m (pred − target)²,  dpred = (2/n) m (pred − target),  n = Σ m (all elements without a mask).
 // With nothing counted the loss and gradient are 0.
 
-const WG: u32 = 256u;
-override HAS_MASK: u32 = 0u;
-
 struct Dims {
   count: u32,      // elements of pred
   offPred: u32,    // pred inside its buffer
@@ -19,24 +16,9 @@ struct Dims {
 @group(0) @binding(4) var<storage, read> mask: array<f32>;
 @group(0) @binding(5) var<uniform> dims: Dims;
 
-var<workgroup> partial: array<f32, WG>;
-var<workgroup> counted: array<f32, WG>;
-
 fn weight(k: u32) -> f32 {
   if (HAS_MASK == 1u) { return mask[k]; }
   return 1.0;
-}
-
-// Tree reduction of `partial` and `counted`; every invocation must call it.
-fn reduce(lid: u32) {
-  for (var s = WG / 2u; s > 0u; s = s / 2u) {
-    workgroupBarrier();
-    if (lid < s) {
-      partial[lid] += partial[lid + s];
-      counted[lid] += counted[lid + s];
-    }
-  }
-  workgroupBarrier();
 }
 
 @compute @workgroup_size(WG)

@@ -3,9 +3,6 @@
 //   loss = (1/n) Σ m_r loss_r,  dz_r = m_r (softmax(z_r) − onehot(y_r)) / n,  n = Σ m_r.
 // Legend: N rows, C classes.
 
-const WG: u32 = 256u;
-override HAS_MASK: u32 = 0u;
-
 struct Dims {
   N: u32,
   C: u32,
@@ -20,23 +17,9 @@ struct Dims {
 @group(0) @binding(4) var<storage, read> mask: array<f32>;
 @group(0) @binding(5) var<uniform> dims: Dims;
 
-var<workgroup> partial: array<f32, WG>;
-var<workgroup> counted: array<f32, WG>;
-
 fn weight(r: u32) -> f32 {
   if (HAS_MASK == 1u) { return mask[r]; }
   return 1.0;
-}
-
-fn reduce(lid: u32) {
-  for (var s = WG / 2u; s > 0u; s = s / 2u) {
-    workgroupBarrier();
-    if (lid < s) {
-      partial[lid] += partial[lid + s];
-      counted[lid] += counted[lid + s];
-    }
-  }
-  workgroupBarrier();
 }
 
 fn log_sum_exp(row: u32) -> f32 {

@@ -2,6 +2,7 @@
 // predictions, in a single one-workgroup dispatch (deterministic reduction order).
 import mseWgsl from '../../shaders/mse_loss.wgsl?raw';
 import xentWgsl from '../../shaders/softmax_cross_entropy.wgsl?raw';
+import lossCommonWgsl from '../../shaders/loss_common.wgsl?raw';
 import type { Gpu } from '../gpu/runtime';
 import type { Recorder } from '../gpu/recorder';
 import type { BufferSlice } from './gemm';
@@ -25,7 +26,7 @@ class OneWorkgroupKernel {
   private readonly uniforms: GPUBuffer;
 
   constructor(private readonly gpu: Gpu, shader: string, code: string, b: LossBuffers, dims: Uint32Array<ArrayBuffer>) {
-    this.pipeline = gpu.pipelines.get(shader, code, { HAS_MASK: b.mask ? 1 : 0 });
+    this.pipeline = gpu.pipelines.get(shader, `${lossCommonWgsl}\n${code}`, { HAS_MASK: b.mask ? 1 : 0 });
     this.uniforms = gpu.uniform(dims, `${shader} dims`);
     // Without a mask the binding still needs a buffer; the targets serve (never read as a mask).
     const entries = [b.dpred, b.loss.buffer, b.pred.buffer, b.target, b.mask ?? b.target, this.uniforms];
