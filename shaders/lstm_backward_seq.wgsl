@@ -12,22 +12,21 @@ struct Dims {
   B: u32,
   H: u32,
   offWhh: u32,
-  offStateGrad: u32,
-  _p0: u32, _p1: u32, _p2: u32,
+  offStateGrad: u32, // this layer's [B,H] slice in each section of stateGrads
+  section: u32,      // L·B·H: the stride between the sections of stateGrads
+  _p1: u32, _p2: u32,
 }
 
 @group(0) @binding(0) var<storage, read_write> da: array<f32>;      // [T,B,4H]
 @group(0) @binding(1) var<storage, read_write> ds: array<f32>;      // [T,B,H]
 @group(0) @binding(2) var<storage, read_write> dhTotal: array<f32>; // [T,B,H]
-@group(0) @binding(3) var<storage, read_write> dh0: array<f32>;     // [L,B,H]
-@group(0) @binding(4) var<storage, read_write> dc0: array<f32>;     // [L,B,H]
-@group(0) @binding(5) var<storage, read> dH: array<f32>;            // [T,B,H]
-@group(0) @binding(6) var<storage, read> dhN: array<f32>;           // [L,B,H]
-@group(0) @binding(7) var<storage, read> dcN: array<f32>;           // [L,B,H]
-@group(0) @binding(8) var<storage, read> gates: array<f32>;         // [T,B,4H]
-@group(0) @binding(9) var<storage, read> c: array<f32>;             // [T+1,B,H]
-@group(0) @binding(10) var<storage, read> params: array<f32>;
-@group(0) @binding(11) var<uniform> dims: Dims;
+// Sections dh0 (written), dc0 (written), dhN (read), dcN (read): one buffer, as in lstm_backward_step.wgsl.
+@group(0) @binding(3) var<storage, read_write> stateGrads: array<f32>; // [4,L,B,H]
+@group(0) @binding(4) var<storage, read> dH: array<f32>;            // [T,B,H]
+@group(0) @binding(5) var<storage, read> gates: array<f32>;         // [T,B,4H]
+@group(0) @binding(6) var<storage, read> c: array<f32>;             // [T+1,B,H]
+@group(0) @binding(7) var<storage, read> params: array<f32>;
+@group(0) @binding(8) var<uniform> dims: Dims;
 
 var<workgroup> daNext: array<f32, MAX_G>;
 
@@ -57,8 +56,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
       var dh = dH[bh];
       var carry: f32;
       if (t == T - 1u) {
-        dh += dhN[state];
-        carry = dcN[state];
+        dh += stateGrads[2u * dims.section + state];
+        carry = stateGrads[3u * dims.section + state];
       } else {
         dh += recurrent_grad(j);
         carry = ds[((t + 1u) * B + b) * H + j] * gates[((t + 1u) * B + b) * G + H + j];
@@ -85,7 +84,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
   for (var j = lid; j < H; j += WG) {
     let state = dims.offStateGrad + b * H + j;
-    dh0[state] = recurrent_grad(j);
-    dc0[state] = ds[b * H + j] * gates[b * G + H + j];
+    stateGrads[state] = recurrent_grad(j);
+    stateGrads[dims.section + state] = ds[b * H + j] * gates[b * G + H + j];
   }
 }

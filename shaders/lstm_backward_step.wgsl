@@ -15,23 +15,22 @@ struct Step {
   B: u32,
   H: u32,
   offWhh: u32,     // W_hh inside params
-  offStateGrad: u32, // this layer's slice of dhN/dcN and dh0/dc0 ([L,B,H] buffers)
+  offStateGrad: u32, // this layer's [B,H] slice in each section of stateGrads
   isFinal: u32,      // 1: write dh0, dc0 instead of a time step
-  _p0: u32,
+  section: u32,      // L·B·H: the stride between the sections of stateGrads
 }
 
 @group(0) @binding(0) var<storage, read_write> da: array<f32>;     // [T,B,4H]
 @group(0) @binding(1) var<storage, read_write> ds: array<f32>;     // [T,B,H] total dL/ds_t
 @group(0) @binding(2) var<storage, read_write> dhTotal: array<f32>; // [T,B,H] total dL/dh_t
-@group(0) @binding(3) var<storage, read_write> dh0: array<f32>;    // [L,B,H]
-@group(0) @binding(4) var<storage, read_write> dc0: array<f32>;    // [L,B,H]
-@group(0) @binding(5) var<storage, read> dH: array<f32>;           // [T,B,H] from the loss or the layer above
-@group(0) @binding(6) var<storage, read> dhN: array<f32>;          // [L,B,H]
-@group(0) @binding(7) var<storage, read> dcN: array<f32>;          // [L,B,H]
-@group(0) @binding(8) var<storage, read> gates: array<f32>;        // [T,B,4H] activated i, f, g, o
-@group(0) @binding(9) var<storage, read> c: array<f32>;            // [T+1,B,H], slot 0 = s_{-1}
-@group(0) @binding(10) var<storage, read> params: array<f32>;
-@group(0) @binding(11) var<uniform> step: Step;
+// The four [L,B,H] state gradients share one buffer (WebGPU promises only 8 storage buffers per
+// stage): sections dh0 (written), dc0 (written), dhN (read), dcN (read).
+@group(0) @binding(3) var<storage, read_write> stateGrads: array<f32>; // [4,L,B,H]
+@group(0) @binding(4) var<storage, read> dH: array<f32>;           // [T,B,H] from the loss or the layer above
+@group(0) @binding(5) var<storage, read> gates: array<f32>;        // [T,B,4H] activated i, f, g, o
+@group(0) @binding(6) var<storage, read> c: array<f32>;            // [T+1,B,H], slot 0 = s_{-1}
+@group(0) @binding(7) var<storage, read> params: array<f32>;
+@group(0) @binding(8) var<uniform> step: Step;
 
 // (W_hhᵀ · da_t)[b, j] = Σ_r W_hh[r, j] · da_t[b, r] over all 4H gate rows r.
 fn recurrent_grad(t: u32, b: u32, j: u32) -> f32 {
@@ -57,8 +56,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   let state = step.offStateGrad + b * H + j;
 
   if (step.isFinal == 1u) {
-    dh0[state] = recurrent_grad(0u, b, j);
-    dc0[state] = ds[b * H + j] * gates[b * G + H + j];
+    stateGrads[state] = recurrent_grad(0u, b, j);
+    stateGrads[step.section + state] = ds[b * H + j] * gates[b * G + H + j];
     return;
   }
 
@@ -67,8 +66,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   var dh = dH[bh];
   var carry: f32;
   if (t == step.T - 1u) {
-    dh += dhN[state];
-    carry = dcN[state];
+    dh += stateGrads[2u * step.section + state];
+    carry = stateGrads[3u * step.section + state];
   } else {
     dh += recurrent_grad(t + 1u, b, j);
     carry = ds[((t + 1u) * B + b) * H + j] * gates[((t + 1u) * B + b) * G + H + j];

@@ -53,9 +53,9 @@ export function backwardSequenceKernel(gpu: Gpu, d: StepDims, buf: BackwardStepB
     code: withActivations(lstm ? lstmBackwardSeqWgsl : rnnBackwardSeqWgsl),
     constants: { ...(lstm ? { MAX_G: floats } : { MAX_H: floats }), ...activationConstant(d.activation) },
     buffers: lstm
-      ? [buf.da, buf.ds!, buf.dhTotal, buf.dh0, buf.dc0!, buf.dH, buf.dhN, buf.dcN!, buf.gates!, buf.c!, buf.params]
-      : [buf.da, buf.dhTotal, buf.dh0, buf.dH, buf.dhN, buf.h!, buf.params],
-    variants: [new Uint32Array([d.T, d.B, d.H, d.offWhh, d.offState, 0, 0, 0])],
+      ? [buf.da, buf.ds!, buf.dhTotal, buf.stateGrads!, buf.dH, buf.gates!, buf.c!, buf.params]
+      : [buf.da, buf.dhTotal, buf.dh0!, buf.dH, buf.dhN!, buf.h!, buf.params],
+    variants: [new Uint32Array([d.T, d.B, d.H, d.offWhh, d.offState, d.stateSection, 0, 0])],
     threads: d.B * wg,
     workgroupSize: wg,
     label: `${d.cell} backward sequence`,

@@ -22,6 +22,8 @@ export interface StepDims {
   offBhh: number;
   /** Offset of this layer's [B,H] slice in the [L,B,H] state buffers (h0, c0, dhN, dcN, dh0, dc0). */
   offState: number;
+  /** L·B·H: the stride between the sections (dh0, dc0, dhN, dcN) of the LSTM's stateGrads buffer. */
+  stateSection: number;
 }
 
 export interface ForwardStepBuffers {
@@ -51,16 +53,16 @@ export function forwardStepKernel(gpu: Gpu, d: StepDims, buf: ForwardStepBuffers
 
 export interface BackwardStepBuffers {
   da: GPUBuffer;
-  /** LSTM only: total dL/ds_t [T,B,H], dc0 [L,B,H], dcN [L,B,H], gates, c. */
+  /** LSTM only: total dL/ds_t [T,B,H]; dh0, dc0, dhN, dcN as the four sections of one [4,L,B,H] buffer; gates; c. */
   ds?: GPUBuffer;
-  dc0?: GPUBuffer;
-  dcN?: GPUBuffer;
+  stateGrads?: GPUBuffer;
   gates?: GPUBuffer;
   c?: GPUBuffer;
   dhTotal: GPUBuffer;
-  dh0: GPUBuffer;
+  /** RNN only: [L,B,H] each. */
+  dh0?: GPUBuffer;
+  dhN?: GPUBuffer;
   dH: GPUBuffer;
-  dhN: GPUBuffer;
   /** RNN only: hidden states [T+1,B,H]. */
   h?: GPUBuffer;
   params: GPUBuffer;
@@ -69,7 +71,7 @@ export interface BackwardStepBuffers {
 /** Backward step kernel: variant t (0..T-1) is step t; variant T is the final pass writing dh0 (and dc0). */
 export function backwardStepKernel(gpu: Gpu, d: StepDims, buf: BackwardStepBuffers): SteppedKernel {
   const variants = Array.from({ length: d.T + 1 }, (_, t) =>
-    new Uint32Array([Math.min(t, d.T - 1), d.T, d.B, d.H, d.offWhh, d.offState, t === d.T ? 1 : 0, 0]),
+    new Uint32Array([Math.min(t, d.T - 1), d.T, d.B, d.H, d.offWhh, d.offState, t === d.T ? 1 : 0, d.stateSection]),
   );
   const lstm = d.cell === 'lstm';
   return new SteppedKernel(gpu, {
@@ -77,8 +79,8 @@ export function backwardStepKernel(gpu: Gpu, d: StepDims, buf: BackwardStepBuffe
     code: withActivations(lstm ? lstmBackwardWgsl : rnnBackwardWgsl),
     constants: activationConstant(d.activation),
     buffers: lstm
-      ? [buf.da, buf.ds!, buf.dhTotal, buf.dh0, buf.dc0!, buf.dH, buf.dhN, buf.dcN!, buf.gates!, buf.c!, buf.params]
-      : [buf.da, buf.dhTotal, buf.dh0, buf.dH, buf.dhN, buf.h!, buf.params],
+      ? [buf.da, buf.ds!, buf.dhTotal, buf.stateGrads!, buf.dH, buf.gates!, buf.c!, buf.params]
+      : [buf.da, buf.dhTotal, buf.dh0!, buf.dH, buf.dhN!, buf.h!, buf.params],
     variants,
     threads: d.B * d.H,
     workgroupSize: WG,

@@ -111,6 +111,8 @@ export class RecurrentPlan {
   readonly dx?: GPUBuffer; // [T,B,I]
   readonly dh0?: GPUBuffer; // [L,B,H]
   readonly dc0?: GPUBuffer; // [L,B,H]
+  /** LSTM: dh0, dc0, dhN, dcN as the sections of one buffer for the kernels (copied in and out around BPTT). */
+  private readonly stateGrads?: GPUBuffer; // [4,L,B,H]
   readonly layers: LayerBuffers[] = [];
   private readonly kernels: LayerKernels[] = [];
   private readonly owned: GPUBuffer[] = [];
@@ -150,6 +152,7 @@ export class RecurrentPlan {
         if (lstm) {
           this.dcN = alloc(L * B * H, 'dcN');
           this.dc0 = alloc(L * B * H, 'dc0');
+          this.stateGrads = alloc(4 * L * B * H, 'state gradients');
         }
       }
       for (let l = 0; l < L; l++) {
@@ -184,7 +187,7 @@ export class RecurrentPlan {
     const buf = this.layers[l];
     // Layer l's input: x, or the layer below's hidden states h_0..h_{T-1} (slots 1..T).
     const input = l === 0 ? { buffer: this.x, offset: 0 } : { buffer: this.layers[l - 1].h, offset: B * H };
-    const dims = { cell: cfg.cell, activation, T, B, H, offWhh: p.weightHh.offset, offBhh: p.biasHh.offset, offState: l * B * H };
+    const dims = { cell: cfg.cell, activation, T, B, H, offWhh: p.weightHh.offset, offBhh: p.biasHh.offset, offState: l * B * H, stateSection: cfg.numLayers * B * H };
     const k: LayerKernels = {
       projection: new GemmKernel(this.gpu, {
         M: TB, N: GH, K: In, aLayout: 'MK', bLayout: 'NK',
@@ -194,8 +197,8 @@ export class RecurrentPlan {
     };
     if (!grads) return k;
     k.backwardStep = (this.persistent ? backwardSequenceKernel : backwardStepKernel)(this.gpu, dims, {
-      da: buf.da!, ds: buf.ds, dc0: this.dc0, dcN: this.dcN, gates: buf.gates, c: buf.c, h: buf.h,
-      dhTotal: buf.dhTotal!, dh0: this.dh0!, dH: buf.dH!, dhN: this.dhN!, params,
+      da: buf.da!, ds: buf.ds, stateGrads: this.stateGrads, gates: buf.gates, c: buf.c, h: buf.h,
+      dhTotal: buf.dhTotal!, dh0: this.dh0, dH: buf.dH!, dhN: this.dhN, params,
     });
     // dW_ih = Σ_rows daᵀ·input, dW_hh = Σ_rows daᵀ·h_{t-1}, db = Σ_rows da, over all T·B rows at once.
     k.dWeightIh = new GemmKernel(this.gpu, { M: GH, N: In, K: TB, aLayout: 'KM', bLayout: 'KN', a: { buffer: buf.da! }, b: input, c: { buffer: grads, offset: p.weightIh.offset } });
@@ -227,6 +230,11 @@ export class RecurrentPlan {
    */
   encodeBackward(rec: Recorder, inputGradient = true): void {
     if (!this.dOutput) throw new Error('this plan was built for inference only (no gradient buffers)');
+    const section = this.cfg.numLayers * this.B * this.cfg.hiddenSize * 4;
+    if (this.stateGrads) {
+      rec.copy(this.dhN!, 0, this.stateGrads, 2 * section, section);
+      rec.copy(this.dcN!, 0, this.stateGrads, 3 * section, section);
+    }
     for (let l = this.cfg.numLayers - 1; l >= 0; l--) {
       const k = this.kernels[l];
       if (this.persistent) {
@@ -239,6 +247,10 @@ export class RecurrentPlan {
       k.dWeightHh!.record(rec);
       k.dBias!.record(rec);
       if (l > 0 || inputGradient) k.dInput!.record(rec);
+    }
+    if (this.stateGrads) {
+      rec.copy(this.stateGrads, 0, this.dh0!, 0, section);
+      rec.copy(this.stateGrads, section, this.dc0!, 0, section);
     }
   }
 

@@ -25,6 +25,10 @@ describe.skipIf(!gpu)('device limits', () => {
     expect(() => checkPlanLimits(limits, cfg, 1, 100)).not.toThrow();
   });
 
+  it("the test device keeps WebGPU's default of 8 storage buffers per stage, so every kernel here also runs in browsers", () => {
+    expect(gpu!.limits.maxStorageBuffersPerShaderStage).toBe(8);
+  });
+
   it('the persistent strategy is refused where its state does not fit workgroup memory, and auto falls back to per-step', () => {
     const limits = { ...gpu!.limits, maxComputeWorkgroupStorageSize: 16384 };
     const big = { cell: 'lstm' as const, inputSize: 2, hiddenSize: 1025, numLayers: 1, cellActivation: 'tanh' as const };
