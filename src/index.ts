@@ -1,13 +1,15 @@
 // Public entry point of the gateflow library.
 export { Gpu } from './gpu/runtime';
-export { acquireDevice, formatAdapter, isCpuAdapter, WebGpuUnavailableError, type AdapterDescription } from './gpu/device';
+export { acquireDevice, formatAdapter, isCpuAdapter, DeviceLostError, WebGpuUnavailableError, type AdapterDescription } from './gpu/device';
+export type { PoolStats } from './gpu/bufferPool';
 export { RecurrentNetwork, type RecurrentOptions, type SequenceInput, type ForwardOutput, type BackwardOutput } from './model/recurrentNetwork';
 export { ParamLayout } from './model/paramLayout';
 export { initialWeights } from './model/init';
 export type { Strategy, StrategyChoice } from './scheduler/recurrentPlan';
 export type { CellActivation, CellKind, LayerParams, RecurrentConfig } from './cpu/types';
 export { recurrentForward, recurrentBackward } from './cpu/recurrent';
-export { Trainer, SkippedStepError, type StepReport, type TrainerOptions } from './train/trainer';
+export { Trainer, SkippedStepError, expectApplied, type StepReport, type TrainerOptions } from './train/trainer';
+export { ResilientTrainer, stepRng, type BatchAt, type ResilientOptions, type TrainingEvent, type TrainOptions, type TrainResult } from './train/resilient';
 export { TrainingSession, type ModelConfig } from './train/session';
 export type { Batch } from './train/batch';
 export { GpuOptimizer, OPTIMIZER_DISPATCHES, type OptimizerState } from './optim/gpuOptimizer';

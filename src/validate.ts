@@ -25,3 +25,25 @@ export function checkTensor(name: string, data: unknown, shape: number[], shapeN
   }
   return out;
 }
+
+/** Checks that `value` is one of `choices`, naming the argument and the choices. */
+export function checkOneOf<T extends string>(name: string, value: unknown, choices: readonly T[]): T {
+  if (typeof value !== 'string' || !(choices as readonly string[]).includes(value)) {
+    throw new RangeError(`${name} must be ${choices.map((c) => `'${c}'`).join(' or ')}, got ${JSON.stringify(value) ?? String(value)}`);
+  }
+  return value as T;
+}
+
+/**
+ * Rejects keys an options object does not know (a misspelt `clipnorm` would otherwise be ignored
+ * silently), naming each one and listing the known keys.
+ */
+export function checkKnownKeys(name: string, options: unknown, known: readonly string[]): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError(`${name} must be an object, got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`);
+  }
+  const unknown = Object.keys(options).filter((k) => !known.includes(k) && (options as Record<string, unknown>)[k] !== undefined);
+  if (unknown.length > 0) {
+    throw new RangeError(`${name}: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')} (known: ${known.join(', ')})`);
+  }
+}

@@ -33,6 +33,23 @@ export class WebGpuUnavailableError extends Error {
   override name = 'WebGpuUnavailableError';
 }
 
+/**
+ * The GPUDevice was lost (driver reset, GPU removed, out of memory, or destroyed) while work was
+ * pending: nothing submitted after the loss ran, and reads from it fail with this error. The model's
+ * GPU state is gone with the device; ResilientTrainer recovers from its last snapshot.
+ */
+export class DeviceLostError extends Error {
+  override name = 'DeviceLostError';
+  constructor(
+    /** GPUDeviceLostInfo.reason: 'destroyed' or 'unknown'. */
+    readonly reason: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`GPU device lost (${reason})${detail ? `: ${detail}` : ''}`, options);
+  }
+}
+
 const NODE_HELP =
   'In Node, gateflow uses Dawn (npm package "webgpu") over Vulkan. Install a Vulkan driver: ' +
   'on Debian/Ubuntu run ./scripts/setup.sh (it installs libvulkan1 and Mesa lavapipe, the CPU driver, ' +

@@ -1,4 +1,4 @@
-import { acquireDevice, type AcquireOptions, type AdapterDescription, type GpuContext } from './device';
+import { acquireDevice, DeviceLostError, type AcquireOptions, type AdapterDescription, type GpuContext } from './device';
 import { BufferPool } from './bufferPool';
 import { PipelineCache } from './pipelineCache';
 import { Recorder } from './recorder';
@@ -9,6 +9,14 @@ const COPY_DST = 0x08;
 const MAP_READ = 0x01;
 const UNIFORM = 0x40;
 
+/** How long a failed map waits for the device-lost notice before deciding the failure was something else. */
+const LOST_NOTICE_MS = 100;
+
+export interface GpuOptions {
+  /** Cap on the bytes the buffer pool keeps for reuse (BufferPool.maxPooledBytes). */
+  maxPooledBytes?: number;
+}
+
 /** One device with its buffer pool and pipeline cache: what every kernel wrapper is built on. */
 export class Gpu {
   readonly device: GPUDevice;
@@ -17,18 +25,43 @@ export class Gpu {
   readonly pool: BufferPool;
   readonly pipelines: PipelineCache;
   readonly lost: Promise<GPUDeviceLostInfo>;
+  /** Set once the device is lost, for any reason (our own destroy() included); null while it works. */
+  lostInfo: { reason: string; message: string } | null = null;
+  private destroyed = false;
 
-  constructor(ctx: GpuContext) {
+  constructor(ctx: GpuContext, opts: GpuOptions = {}) {
     this.device = ctx.device;
     this.info = ctx.info;
     this.hasTimestamps = ctx.hasTimestamps;
-    this.lost = ctx.lost;
-    this.pool = new BufferPool(ctx.device);
+    this.lost = ctx.lost.then((info) => {
+      this.lostInfo = { reason: info.reason, message: info.message };
+      return info;
+    });
+    this.pool = new BufferPool(ctx.device, opts.maxPooledBytes);
     this.pipelines = new PipelineCache(ctx.device);
   }
 
-  static async create(opts?: AcquireOptions): Promise<Gpu> {
-    return new Gpu(await acquireDevice(opts));
+  static async create(opts: AcquireOptions & GpuOptions = {}): Promise<Gpu> {
+    return new Gpu(await acquireDevice(opts), opts);
+  }
+
+  /** True once the device is lost (see lostInfo); nothing submitted after that runs. */
+  get isLost(): boolean {
+    return this.lostInfo !== null;
+  }
+
+  /**
+   * What a failed GPU operation (a rejected mapAsync, say) means: a DeviceLostError when the device
+   * is lost — waiting briefly for the lost notice, which can trail the failure — else `err` itself.
+   */
+  async explainFailure(err: unknown): Promise<Error> {
+    if (!this.lostInfo) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([this.lost, new Promise((resolve) => (timer = setTimeout(resolve, LOST_NOTICE_MS)))]);
+      clearTimeout(timer);
+    }
+    if (this.lostInfo) return new DeviceLostError(this.lostInfo.reason, this.lostInfo.message, { cause: err });
+    return err instanceof Error ? err : new Error(String(err));
   }
 
   get limits(): GPUSupportedLimits {
@@ -71,7 +104,9 @@ export class Gpu {
       const enc = this.device.createCommandEncoder({ label: 'readback' });
       enc.copyBufferToBuffer(buffer, offsetFloats * 4, staging, 0, bytes);
       this.device.queue.submit([enc.finish()]);
-      await staging.mapAsync(MAP_READ, 0, bytes);
+      await staging.mapAsync(MAP_READ, 0, bytes).catch(async (err: unknown) => {
+        throw await this.explainFailure(err);
+      });
       const out = new Float32Array(staging.getMappedRange(0, bytes).slice(0));
       staging.unmap();
       return out;
@@ -80,7 +115,10 @@ export class Gpu {
     }
   }
 
+  /** Frees every buffer and the device; safe to call more than once, and on a lost device. */
   destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
     this.pool.destroy();
     this.device.destroy();
   }

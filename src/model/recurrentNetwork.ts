@@ -81,6 +81,11 @@ export class RecurrentNetwork {
     if (!['auto', 'per-step', 'persistent'].includes(this.strategy)) throw new RangeError(`strategy must be 'auto', 'per-step' or 'persistent', got ${String(this.strategy)}`);
     const outputSize = opts.outputSize === undefined || opts.outputSize === 0 ? 0 : checkPositiveInt('outputSize', opts.outputSize);
     this.layout = new ParamLayout(this.cfg, outputSize);
+    const maxBytes = Math.min(gpu.limits.maxStorageBufferBindingSize, gpu.limits.maxBufferSize);
+    if (this.layout.total * 4 > maxBytes) {
+      const { inputSize, hiddenSize, numLayers } = this.cfg;
+      throw new RangeError(`inputSize=${inputSize}, hiddenSize=${hiddenSize}, numLayers=${numLayers}, outputSize=${outputSize}: the ${this.layout.total} parameters need ${this.layout.total * 4} bytes, over this device's maxStorageBufferBindingSize of ${maxBytes}`);
+    }
     this.params = gpu.storage(this.layout.total, 'params');
     try {
       this.grads = gpu.storage(this.layout.total, 'grads');
@@ -138,25 +143,36 @@ export class RecurrentNetwork {
     return plan;
   }
 
-  /** Checks and uploads x, h0, c0 into a plan. */
-  writeInputs(plan: RecurrentPlan, input: SequenceInput): void {
-    const { T, B } = input;
+  /** Checks T, B, x, h0 and c0 (no GPU work) and returns them ready to upload. */
+  checkInputs(input: SequenceInput): { x: Float32Array<ArrayBuffer>; h0: Float32Array<ArrayBuffer>; c0: Float32Array<ArrayBuffer> } {
+    const T = checkPositiveInt('T (sequence length)', input.T);
+    const B = checkPositiveInt('B (batch size)', input.B);
     const { inputSize: I, hiddenSize: H, numLayers: L } = this.cfg;
     const x = checkTensor('x', input.x, [T, B, I], '[T,B,I]');
     const h0 = input.h0 ? checkTensor('h0', input.h0, [L, B, H], '[L,B,H]') : new Float32Array(L * B * H);
     if (input.c0 && this.cfg.cell !== 'lstm') throw new RangeError('c0 is only for LSTMs (an RNN has no cell state)');
     const c0 = input.c0 ? checkTensor('c0', input.c0, [L, B, H], '[L,B,H]') : new Float32Array(L * B * H);
-    this.gpu.write(plan.x, x);
-    this.gpu.write(plan.h0, h0);
-    if (plan.c0) this.gpu.write(plan.c0, c0);
+    return { x, h0, c0 };
+  }
+
+  /** Checks and uploads x, h0, c0 into a plan. */
+  writeInputs(plan: RecurrentPlan, input: SequenceInput): void {
+    this.uploadInputs(plan, this.checkInputs(input));
+  }
+
+  private uploadInputs(plan: RecurrentPlan, inputs: ReturnType<RecurrentNetwork['checkInputs']>): void {
+    this.gpu.write(plan.x, inputs.x);
+    this.gpu.write(plan.h0, inputs.h0);
+    if (plan.c0) this.gpu.write(plan.c0, inputs.c0);
   }
 
   /** Runs all layers over the sequence. With `training`, the activations are kept for `backward`. */
   async forward(input: SequenceInput, opts: { training?: boolean } = {}): Promise<ForwardOutput> {
     const { T, B } = input;
     const training = opts.training ?? true;
+    const inputs = this.checkInputs(input); // before the plan: bad input builds nothing and evicts nothing
     const plan = this.plan(T, B, training);
-    this.writeInputs(plan, input);
+    this.uploadInputs(plan, inputs);
     const rec = this.gpu.recorder('forward');
     plan.encodeForward(rec);
     this.gpu.submit(rec);
@@ -194,10 +210,14 @@ export class RecurrentNetwork {
   writeOutputGradients(plan: RecurrentPlan, g: OutputGradients): void {
     const { hiddenSize: H, numLayers: L } = this.cfg;
     const { T, B } = plan;
-    this.gpu.write(plan.dOutput!, checkTensor('dOutput', g.dOutput, [T, B, H], '[T,B,H]'));
-    this.gpu.write(plan.dhN!, g.dhN ? checkTensor('dhN', g.dhN, [L, B, H], '[L,B,H]') : new Float32Array(L * B * H));
+    // All checked before anything is written.
+    const dOutput = checkTensor('dOutput', g.dOutput, [T, B, H], '[T,B,H]');
+    const dhN = g.dhN ? checkTensor('dhN', g.dhN, [L, B, H], '[L,B,H]') : new Float32Array(L * B * H);
     if (g.dcN && this.cfg.cell !== 'lstm') throw new RangeError('dcN is only for LSTMs (an RNN has no cell state)');
-    if (plan.dcN) this.gpu.write(plan.dcN, g.dcN ? checkTensor('dcN', g.dcN, [L, B, H], '[L,B,H]') : new Float32Array(L * B * H));
+    const dcN = g.dcN ? checkTensor('dcN', g.dcN, [L, B, H], '[L,B,H]') : new Float32Array(L * B * H);
+    this.gpu.write(plan.dOutput!, dOutput);
+    this.gpu.write(plan.dhN!, dhN);
+    if (plan.dcN) this.gpu.write(plan.dcN, dcN);
   }
 
   async readBackward(plan: RecurrentPlan): Promise<BackwardOutput> {

@@ -1,7 +1,7 @@
 import type { Gpu } from '../gpu/runtime';
 import type { RecurrentNetwork } from '../model/recurrentNetwork';
-import type { TrainPlan } from '../scheduler/trainPlan';
-import { checkTensor } from '../validate';
+import type { HeadAt, LossKind, TrainPlan } from '../scheduler/trainPlan';
+import { checkPositiveInt, checkTensor } from '../validate';
 
 /** One batch of a task: inputs [T,B,I] and targets for the head's rows (all steps or the last). */
 export interface Batch {
@@ -14,17 +14,34 @@ export interface Batch {
   mask?: ArrayLike<number>;
 }
 
-/** Checks a batch against the plan's shapes (before any GPU work) and uploads it. */
-export function writeBatch(gpu: Gpu, net: RecurrentNetwork, plan: TrainPlan, batch: Batch): void {
-  const N = plan.N;
+/** A batch that passed checkBatch: every array converted, sized and checked, ready to upload. */
+export interface CheckedBatch {
+  x: Float32Array<ArrayBuffer>;
+  T: number;
+  B: number;
+  target: Float32Array<ArrayBuffer> | Int32Array<ArrayBuffer>;
+  mask: Float32Array<ArrayBuffer> | null;
+}
+
+/**
+ * Checks a batch against the network and the loss (shapes, finiteness, class ids, mask values) without
+ * touching the GPU, so a bad batch fails before any plan is built or buffer written.
+ */
+export function checkBatch(net: RecurrentNetwork, lossKind: LossKind, headAt: HeadAt, batch: Batch): CheckedBatch {
+  if (typeof batch !== 'object' || batch === null) throw new TypeError(`batch must be an object {x, T, B, target, mask?}, got ${batch === null ? 'null' : typeof batch}`);
+  const T = checkPositiveInt('batch.T (sequence length)', batch.T);
+  const B = checkPositiveInt('batch.B (batch size)', batch.B);
+  const x = checkTensor('x', batch.x, [T, B, net.cfg.inputSize], '[T,B,I]');
+  const N = headAt === 'all' ? T * B : B;
   const O = net.layout.head ? net.layout.outputSize : net.cfg.hiddenSize;
-  const rows = plan.headAt === 'all' ? '[T·B' : '[B';
-  let target: Float32Array | Int32Array;
-  if (plan.lossKind === 'mse') {
+  const rows = headAt === 'all' ? '[T·B' : '[B';
+  let target: Float32Array<ArrayBuffer> | Int32Array<ArrayBuffer>;
+  if (lossKind === 'mse') {
     target = checkTensor('target', batch.target, [N, O], `${rows},O]`);
   } else {
     const ids = batch.target;
-    if (!ids || ids.length !== N) throw new RangeError(`target has ${ids?.length ?? 0} class ids but ${rows}] = ${N} rows need ${N}`);
+    if (!ids || typeof ids.length !== 'number') throw new TypeError(`target must be an array of ${N} class ids (${rows}] rows), got ${typeof ids}`);
+    if (ids.length !== N) throw new RangeError(`target has ${ids.length} class ids but ${rows}] = ${N} rows need ${N}`);
     const out = new Int32Array(N);
     for (let r = 0; r < N; r++) {
       const y = ids[r];
@@ -33,17 +50,26 @@ export function writeBatch(gpu: Gpu, net: RecurrentNetwork, plan: TrainPlan, bat
     }
     target = out;
   }
-  let mask: Float32Array | null = null;
-  if (plan.mask) {
-    const count = plan.lossKind === 'mse' ? N * O : N;
-    mask = checkTensor('mask', batch.mask, [count], plan.lossKind === 'mse' ? `${rows},O]` : `${rows}]`);
+  let mask: Float32Array<ArrayBuffer> | null = null;
+  if (batch.mask !== undefined && batch.mask !== null) {
+    const count = lossKind === 'mse' ? N * O : N;
+    mask = checkTensor('mask', batch.mask, [count], lossKind === 'mse' ? `${rows},O]` : `${rows}]`);
     const bad = mask.findIndex((m) => m !== 0 && m !== 1);
     if (bad >= 0) throw new RangeError(`mask[${bad}] = ${mask[bad]}: mask values must be 0 or 1`);
-  } else if (batch.mask) {
-    throw new Error('mask given but the plan was built without one');
   }
-  // writeInputs checks x before writing anything, so a bad batch leaves the GPU untouched.
+  return { x, T, B, target, mask };
+}
+
+/** Uploads a checked batch into a plan built for its shape (and mask). */
+export function uploadBatch(gpu: Gpu, net: RecurrentNetwork, plan: TrainPlan, batch: CheckedBatch): void {
+  if (plan.recurrent.T !== batch.T || plan.recurrent.B !== batch.B) throw new Error(`batch is T=${batch.T}, B=${batch.B} but the plan was built for T=${plan.recurrent.T}, B=${plan.recurrent.B}`);
+  if (!!plan.mask !== !!batch.mask) throw new Error(batch.mask ? 'mask given but the plan was built without one' : 'the plan was built for a mask but the batch has none');
   net.writeInputs(plan.recurrent, { x: batch.x, T: batch.T, B: batch.B });
-  gpu.write(plan.target, target);
-  if (plan.mask && mask) gpu.write(plan.mask, mask);
+  gpu.write(plan.target, batch.target);
+  if (plan.mask && batch.mask) gpu.write(plan.mask, batch.mask);
+}
+
+/** Checks a batch against the plan's shapes (before any GPU work) and uploads it. */
+export function writeBatch(gpu: Gpu, net: RecurrentNetwork, plan: TrainPlan, batch: Batch): void {
+  uploadBatch(gpu, net, plan, checkBatch(net, plan.lossKind, plan.headAt, batch));
 }

@@ -4,10 +4,15 @@ import { RecurrentNetwork } from '../model/recurrentNetwork';
 import { initialWeights } from '../model/init';
 import type { HeadAt, LossKind } from '../scheduler/trainPlan';
 import type { GpuOptimizerOptions } from '../optim/options';
-import { Trainer, type StepReport } from './trainer';
+import { Trainer, checkTrainerOptions, type StepReport } from './trainer';
 import type { Batch } from './batch';
 import { CheckpointError, expectArchitecture, loadCheckpoint, saveCheckpoint, type Checkpoint } from '../checkpoint/checkpoint';
 import { flatFromTensors, tensorsFromFlat } from '../checkpoint/params';
+import type { OptimizerState } from '../optim/gpuOptimizer';
+import { checkKnownKeys } from '../validate';
+import { contentChecksum } from './integrity';
+
+const MODEL_CONFIG_KEYS = ['cell', 'cellActivation', 'inputSize', 'hiddenSize', 'numLayers', 'outputSize', 'headAt', 'loss', 'strategy'] as const;
 
 /** Everything that fixes the shapes of a model's parameters and how it is trained against targets. */
 export interface ModelConfig {
@@ -22,6 +27,22 @@ export interface ModelConfig {
   loss: LossKind;
 }
 
+/** The checksum of a checkpoint's config (without the checksum), optimizer metadata and every tensor. */
+function checksumOf(config: object, optimizer: Checkpoint['optimizer'], tensors: Checkpoint['tensors']): string {
+  const data: Record<string, Float32Array> = {};
+  for (const [name, t] of Object.entries(tensors)) data[name] = t.data;
+  for (const [name, t] of Object.entries(optimizer?.state ?? {})) data[`optim.${name}`] = t;
+  const shapes = Object.fromEntries(Object.entries(tensors).map(([name, t]) => [name, t.shape]));
+  const meta = { config, shapes, optimizer: optimizer ? { kind: optimizer.kind, step: optimizer.step, hyper: optimizer.hyper } : null };
+  return contentChecksum(meta, data);
+}
+
+/** The optimizer state buffers (torch names) GpuOptimizer keeps for these options, sorted. */
+function stateBufferNames(o: GpuOptimizerOptions): string[] {
+  if (o.kind === 'adam') return ['exp_avg', 'exp_avg_sq'];
+  return (o.momentum ?? 0) !== 0 ? ['momentum_buffer'] : [];
+}
+
 /**
  * A model and its trainer on one device: initialisation, training steps, and checkpoints holding the
  * weights (PyTorch names), the optimizer state and the config, in safetensors.
@@ -31,6 +52,12 @@ export class TrainingSession {
   readonly trainer: Trainer;
 
   constructor(private readonly gpu: Gpu, readonly config: ModelConfig, readonly optimizer: GpuOptimizerOptions, init: { seed: number; forgetBias?: number }) {
+    // Everything that can be checked without the GPU is, before the first buffer is allocated.
+    checkKnownKeys('model config', config, MODEL_CONFIG_KEYS);
+    checkKnownKeys('init', init, ['seed', 'forgetBias']);
+    if (!Number.isInteger(init.seed) || init.seed < 0 || init.seed > 0xffffffff) throw new RangeError(`init.seed must be an integer in [0, 2^32), got ${init.seed}`);
+    if (init.forgetBias !== undefined && !Number.isFinite(init.forgetBias)) throw new RangeError(`init.forgetBias must be a finite number, got ${init.forgetBias}`);
+    checkTrainerOptions({ loss: config.loss, headAt: config.headAt, optimizer }, (config.outputSize ?? 0) > 0);
     this.net = new RecurrentNetwork(gpu, config);
     try {
       this.net.setFlatWeights(initialWeights(this.net.layout, init));
@@ -45,7 +72,10 @@ export class TrainingSession {
     return this.trainer.step(batch, opts);
   }
 
-  /** Weights, optimizer state and config as safetensors bytes (waits for submitted work). */
+  /**
+   * Weights, optimizer state and config as safetensors bytes (waits for submitted work; do not step
+   * until it resolves). The config carries a checksum of everything restore() loads.
+   */
   async checkpoint(extraConfig: object = {}): Promise<Uint8Array> {
     const flat = await this.net.getFlatWeights();
     const state = await this.trainer.optimizer.exportState();
@@ -53,43 +83,70 @@ export class TrainingSession {
     for (const [buffer, data] of Object.entries(state.buffers)) {
       for (const { name, slice } of this.net.layout.tensors()) optimState[`${buffer}.${name}`] = data.slice(slice.offset, slice.offset + slice.length);
     }
-    const ck: Checkpoint<object> = {
-      config: { ...extraConfig, model: this.config },
-      tensors: tensorsFromFlat(this.net.layout, flat),
-      optimizer: { kind: this.optimizer.kind, step: state.step, hyper: JSON.parse(JSON.stringify(this.optimizer)) as object, state: optimState },
-    };
+    const tensors = tensorsFromFlat(this.net.layout, flat);
+    const optimizer = { kind: this.optimizer.kind, step: state.step, hyper: JSON.parse(JSON.stringify(this.optimizer)) as object, state: optimState };
+    const { checksum: _ignored, ...config } = { ...extraConfig, model: this.config } as Record<string, unknown>;
+    const ck: Checkpoint<object> = { config: { ...config, checksum: checksumOf(config, optimizer, tensors) }, tensors, optimizer };
     return saveCheckpoint(ck);
   }
 
   /**
    * Loads weights and optimizer state from a checkpoint of the same architecture. Everything is
-   * decoded and checked before anything is written, so a bad file changes nothing.
+   * decoded and checked first — format, architecture, every tensor's shape and finiteness, the
+   * optimizer kind and a complete state for every parameter — and only then written, so a bad file
+   * throws a CheckpointError and changes nothing.
    */
   restore(bytes: Uint8Array, source = 'checkpoint'): Checkpoint {
     const ck = loadCheckpoint(bytes, { source });
+    const { checksum, ...config } = ck.config;
+    if (checksum !== undefined) {
+      const want = checksumOf(config, ck.optimizer, ck.tensors);
+      if (checksum !== want) throw new CheckpointError(`${source}: checksum mismatch (stored ${String(checksum)}, contents give ${want}): the file is corrupt`);
+    }
     const model = (ck.config as { model?: object }).model;
     if (!model) throw new CheckpointError(`${source}: no gateflow model config in its metadata`);
-    expectArchitecture({ config: model }, this.config);
-    const flat = flatFromTensors(this.net.layout, ck.tensors);
-    const state = ck.optimizer;
-    let buffers: Record<string, Float32Array> | null = null;
-    if (state) {
-      if (state.kind !== this.optimizer.kind) throw new CheckpointError(`${source}: optimizer is ${state.kind}, this session uses ${this.optimizer.kind}`);
-      buffers = {};
-      for (const key of Object.keys(state.state)) {
-        const buffer = key.slice(0, key.indexOf('.'));
-        buffers[buffer] ??= new Float32Array(this.net.layout.total);
-      }
-      for (const [key, data] of Object.entries(state.state)) {
-        const buffer = key.slice(0, key.indexOf('.'));
-        const tensor = this.net.layout.tensors().find((t) => t.name === key.slice(buffer.length + 1));
-        if (!tensor || tensor.slice.length !== data.length) throw new CheckpointError(`${source}: optimizer state "${key}" does not fit the model`);
-        buffers[buffer].set(data, tensor.slice.offset);
-      }
+    try {
+      expectArchitecture({ config: model }, this.config);
+    } catch (err) {
+      throw new CheckpointError(`${source}: ${(err as Error).message}`);
     }
-    if (buffers && state) this.trainer.optimizer.importState({ step: state.step, buffers });
+    let flat: Float32Array;
+    try {
+      flat = flatFromTensors(this.net.layout, ck.tensors);
+    } catch (err) {
+      throw new CheckpointError(`${source}: ${(err as Error).message}`);
+    }
+    const state = ck.optimizer ? this.optimizerState(ck.optimizer, source) : null;
+    if (state) this.trainer.optimizer.importState(state);
     this.net.setFlatWeights(flat);
     return ck;
+  }
+
+  /** The checkpoint's optimizer state as flat buffers, checked to be complete for this model and optimizer. */
+  private optimizerState(o: NonNullable<Checkpoint['optimizer']>, source: string): OptimizerState {
+    if (o.kind !== this.optimizer.kind) throw new CheckpointError(`${source}: optimizer is ${o.kind}, this session uses ${this.optimizer.kind}`);
+    const tensors = this.net.layout.tensors();
+    const names = [...new Set(Object.keys(o.state).map((key) => key.slice(0, Math.max(0, key.indexOf('.')))))].sort();
+    const want = stateBufferNames(this.optimizer);
+    if (names.join() !== want.join()) {
+      throw new CheckpointError(`${source}: optimizer state has buffers [${names.join(', ')}], this ${this.optimizer.kind} optimizer needs [${want.join(', ')}]`);
+    }
+    const buffers: Record<string, Float32Array> = {};
+    for (const buffer of want) {
+      const flat = new Float32Array(this.net.layout.total);
+      for (const { name, slice } of tensors) {
+        const data = o.state[`${buffer}.${name}`];
+        if (!data) throw new CheckpointError(`${source}: optimizer state "${buffer}.${name}" is missing`);
+        if (data.length !== slice.length) throw new CheckpointError(`${source}: optimizer state "${buffer}.${name}" has ${data.length} values, the model needs ${slice.length}`);
+        flat.set(data, slice.offset);
+      }
+      buffers[buffer] = flat;
+    }
+    const known = new Set(want.flatMap((b) => tensors.map((t) => `${b}.${t.name}`)));
+    const extra = Object.keys(o.state).filter((k) => !known.has(k));
+    if (extra.length > 0) throw new CheckpointError(`${source}: unexpected optimizer state ${extra.map((k) => `"${k}"`).join(', ')}`);
+    if (o.step > 0xffffffff) throw new CheckpointError(`${source}: optimizer step ${o.step} is out of range`);
+    return { step: o.step, buffers };
   }
 
   dispose(): void {

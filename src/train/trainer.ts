@@ -5,7 +5,8 @@ import { GpuOptimizer } from '../optim/gpuOptimizer';
 import type { GpuOptimizerOptions } from '../optim/options';
 import { decodeStatus, type StepStatus } from '../optim/status';
 import { STATUS_WORDS } from '../kernels/optimLayout';
-import { writeBatch, type Batch } from './batch';
+import { checkBatch, uploadBatch, type Batch } from './batch';
+import { checkKnownKeys, checkOneOf } from '../validate';
 
 export interface TrainerOptions {
   loss: LossKind;
@@ -22,10 +23,40 @@ export interface StepReport extends StepStatus {
 /** A step whose loss or gradient norm was not finite (or over maxGradNorm): its update was not applied. */
 export class SkippedStepError extends Error {
   override name = 'SkippedStepError';
-  constructor(readonly report: StepReport) {
-    const why = report.lossNonFinite ? `loss is ${report.loss}` : report.gradNonFinite ? `gradient norm is ${report.gradNorm}` : `gradient norm ${report.gradNorm} is over maxGradNorm`;
+  constructor(readonly report: StepReport, maxGradNorm?: number) {
+    const why = report.lossNonFinite
+      ? `loss is ${report.loss}`
+      : report.gradNonFinite
+        ? `gradient norm is ${report.gradNorm}`
+        : `gradient norm ${report.gradNorm} is over maxGradNorm${maxGradNorm !== undefined ? ` ${maxGradNorm}` : ''}`;
     super(`step ${report.call}: ${why}; the update was skipped and the weights and optimizer state are unchanged`);
   }
+}
+
+/** Throws SkippedStepError when the report's update was not applied; returns the report otherwise. */
+export function expectApplied(report: StepReport, maxGradNorm?: number): StepReport {
+  if (!report.applied) throw new SkippedStepError(report, maxGradNorm);
+  return report;
+}
+
+const CLIP_KEYS = ['clipNorm', 'clipValue', 'maxGradNorm'] as const;
+const OPTIMIZER_KEYS = {
+  sgd: ['kind', 'lr', 'momentum', 'dampening', 'weightDecay', 'nesterov', ...CLIP_KEYS],
+  adam: ['kind', 'lr', 'beta1', 'beta2', 'eps', 'weightDecay', ...CLIP_KEYS],
+} as const;
+
+/**
+ * Checks trainer options without touching the GPU: known keys only (a misspelt `clipnorm` is an error,
+ * not a silently unclipped run), loss and headAt values, and a head where the loss needs one.
+ */
+export function checkTrainerOptions(opts: TrainerOptions, hasHead: boolean): void {
+  checkKnownKeys('trainer options', opts, ['loss', 'headAt', 'optimizer']);
+  const loss = checkOneOf('loss', opts.loss, ['mse', 'crossentropy'] as const);
+  const headAt = checkOneOf('headAt', opts.headAt, ['all', 'last'] as const);
+  if (loss === 'crossentropy' && !hasHead) throw new RangeError("loss 'crossentropy' needs a head (outputSize > 0) to produce logits");
+  if (headAt === 'last' && !hasHead) throw new RangeError("headAt 'last' needs a head (outputSize > 0); a network without one trains on every step (headAt 'all')");
+  const kind = checkOneOf('optimizer.kind', (opts.optimizer as { kind?: unknown } | undefined)?.kind, ['sgd', 'adam'] as const);
+  checkKnownKeys(`${kind} optimizer options`, opts.optimizer, OPTIMIZER_KEYS[kind]);
 }
 
 const PLAN_CACHE_SIZE = 4;
@@ -44,10 +75,11 @@ export class Trainer {
   dispatchesPerStep = 0;
   private readonly plans = new Map<string, TrainPlan>();
   private readonly loss: GPUBuffer;
-  private calls = 0;
+  private callCount = 0;
   private disposed = false;
 
   constructor(private readonly gpu: Gpu, readonly net: RecurrentNetwork, readonly opts: TrainerOptions) {
+    checkTrainerOptions(opts, net.layout.head !== null);
     this.loss = gpu.storage(1, 'loss');
     try {
       this.optimizer = new GpuOptimizer(gpu, { params: net.params, grads: net.grads, count: net.layout.total, loss: { buffer: this.loss } }, opts.optimizer);
@@ -71,17 +103,24 @@ export class Trainer {
     return plan;
   }
 
+  /** Step calls so far (the `call` of the last report). */
+  get calls(): number {
+    return this.callCount;
+  }
+
   /**
-   * Checks the batch (before any GPU work), then encodes and submits one training step. Returns the
-   * step's report when `report` is set (a promise that resolves once the GPU has finished it), else null.
+   * Checks the batch (before any GPU work: no plan is built, nothing written), then encodes and submits
+   * one training step. Returns the step's report when `report` is set (a promise that resolves once
+   * the GPU has finished it; it rejects with DeviceLostError if the device is lost first), else null.
    */
   step(batch: Batch, opts: { report?: boolean } = {}): Promise<StepReport> | null {
     if (this.disposed) throw new Error('this Trainer was disposed');
-    const plan = this.plan(batch.T, batch.B, !!batch.mask);
-    writeBatch(this.gpu, this.net, plan, batch);
+    const checked = checkBatch(this.net, this.opts.loss, this.opts.headAt, batch);
+    const plan = this.plan(checked.T, checked.B, checked.mask !== null);
+    uploadBatch(this.gpu, this.net, plan, checked);
     const rec = this.gpu.recorder('train step');
     plan.encode(rec, this.optimizer);
-    const call = ++this.calls;
+    const call = ++this.callCount;
     let staging: GPUBuffer | null = null;
     if (opts.report) {
       staging = this.gpu.pool.acquire(STATUS_WORDS * 4, MAP_READ | COPY_DST, 'step report');
@@ -98,9 +137,9 @@ export class Trainer {
         this.gpu.pool.release(buffer);
         return { ...decodeStatus(words), call };
       },
-      (err) => {
+      async (err: unknown) => {
         this.gpu.pool.release(buffer);
-        throw err;
+        throw await this.gpu.explainFailure(err);
       },
     );
   }
