@@ -3,6 +3,7 @@ import { runDoctor } from './doctor';
 import { runCheckCommand } from './check';
 import { trainCommand } from './train';
 import { flowCommand } from './flow';
+import { BENCH_DESCRIPTION, BENCH_OPTIONS, runBenchCommand, type BenchCommandOptions } from '../../bench/cli';
 
 const program = new Command();
 program.name('gateflow').description('Train and inspect LSTMs on the GPU with WebGPU.').showHelpAfterError();
@@ -30,6 +31,12 @@ program
 
 program.addCommand(trainCommand());
 program.addCommand(flowCommand());
+
+const bench = program.command('bench').description(BENCH_DESCRIPTION);
+for (const o of BENCH_OPTIONS) bench.option(o.flags, o.description);
+bench.action(async (opts: BenchCommandOptions) => {
+  process.exitCode = await runBenchCommand(opts);
+});
 
 program.parseAsync().catch((err: Error) => {
   console.error(`gateflow: ${err.message}`);

@@ -65,7 +65,7 @@ export type StrategyChoice = Strategy | 'auto';
  * sequence is latency-bound); above it, the per-step kernels' wide dispatches win there. Measured on
  * lavapipe: bench/NOTES.md.
  */
-export const CPU_PERSISTENT_MAX_UNITS = 1024;
+export const CPU_PERSISTENT_MAX_UNITS = 256;
 
 /**
  * The strategy `choice` resolves to for this device and shape; asking for persistent where it cannot

@@ -37,9 +37,9 @@ describe.skipIf(!gpu)('device limits', () => {
     expect(resolveStrategy(limits, { ...big, hiddenSize: 1024 }, 'auto')).toBe('persistent');
     expect(resolveStrategy(limits, { ...big, hiddenSize: 1024 }, 'per-step')).toBe('per-step');
     // On a CPU-emulated adapter, auto keeps persistent for small batch·hidden only.
-    expect(resolveStrategy(limits, { ...big, hiddenSize: 64 }, 'auto', 16, true)).toBe('persistent');
-    expect(resolveStrategy(limits, { ...big, hiddenSize: 128 }, 'auto', 16, true)).toBe('per-step');
-    expect(resolveStrategy(limits, { ...big, hiddenSize: 128 }, 'auto', 16, false)).toBe('persistent');
+    expect(resolveStrategy(limits, { ...big, hiddenSize: 16 }, 'auto', 16, true)).toBe('persistent');
+    expect(resolveStrategy(limits, { ...big, hiddenSize: 32 }, 'auto', 16, true)).toBe('per-step');
+    expect(resolveStrategy(limits, { ...big, hiddenSize: 32 }, 'auto', 16, false)).toBe('persistent');
   });
 
   it('rejects bad shapes and values before GPU work, naming the argument', async () => {

@@ -1,0 +1,449 @@
+// Character model page: an LSTM (or RNN) learns next-character prediction on the bundled text or a
+// pasted one; samples come from a T = 1 stepper carrying the state on the GPU; checkpoints are the
+// same safetensors files the CLI writes (TrainingSession.checkpoint / restore).
+import type { Gpu } from '../src/gpu/runtime';
+import { Rng } from '../src/random';
+import { CORPUS_SOURCE, CORPUS_TEXT, charLmTask, type CharLmTask } from '../src/tasks/charLm';
+import { sampleNext } from '../src/tasks/vocab';
+import { TaskError } from '../src/tasks/task';
+import { TrainingSession, type ModelConfig } from '../src/train/session';
+import type { StepReport } from '../src/train/trainer';
+import type { GpuOptimizerOptions } from '../src/optim/options';
+import { loadCheckpoint } from '../src/checkpoint/checkpoint';
+import type { CellKind } from '../src/cpu/types';
+import { byId, download, fmt, numberValue, setText } from './lib/dom';
+import { initInput, numParam } from './lib/params';
+import { pageState } from './lib/state';
+import { startGpu } from './lib/gpu';
+import { TrainLoop } from './lib/loop';
+import { clearMessage, errorText, showError } from './lib/messages';
+import { warnIfSkipped, withOptimizer } from './lib/session';
+import { COLORS, LiveLineChart } from './lib/charts';
+import { Stepper } from './lib/stepper';
+
+interface Settings {
+  cell: CellKind;
+  H: number;
+  layers: number;
+  T: number;
+  B: number;
+  lr: number;
+  clipNorm: number;
+}
+
+const state = pageState('char-lm', {
+  losses: [] as number[],
+  skipped: 0,
+  baseline: 0,
+  text: { source: 'bundled', chars: 0, vocab: 0 },
+  charts: { loss: 0 },
+  samples: 0,
+  sample: '',
+  sampling: false,
+  checkpoint: { savedBytes: 0, loaded: null as null | { name: string; step: number } },
+  settings: null as Settings | null,
+});
+
+const SEED = numParam('seed', 1);
+const MAX_STEPS = numParam('steps', 0) > 0 ? numParam('steps', 0) : Infinity;
+const REPORT_EVERY = Math.max(1, Math.round(numParam('every', 5)));
+const AUTO_SAMPLE_EVERY = Math.max(1, Math.round(numParam('sampleEvery', 200)));
+
+const inputs = {
+  cell: byId<HTMLSelectElement>('cell'),
+  hidden: byId<HTMLInputElement>('hidden'),
+  layers: byId<HTMLInputElement>('layers'),
+  seq: byId<HTMLInputElement>('seq'),
+  batch: byId<HTMLInputElement>('batch'),
+  lr: byId<HTMLInputElement>('lr'),
+  clipNorm: byId<HTMLInputElement>('clipNorm'),
+  temperature: byId<HTMLInputElement>('temperature'),
+  sampleLength: byId<HTMLInputElement>('sampleLength'),
+  prime: byId<HTMLInputElement>('prime'),
+  autoSample: byId<HTMLInputElement>('autoSample'),
+};
+for (const input of Object.values(inputs)) initInput(input);
+const buttons = {
+  start: byId<HTMLButtonElement>('start'),
+  pause: byId<HTMLButtonElement>('pause'),
+  reset: byId<HTMLButtonElement>('reset'),
+  sample: byId<HTMLButtonElement>('sample'),
+  useText: byId<HTMLButtonElement>('useText'),
+  useBundled: byId<HTMLButtonElement>('useBundled'),
+  save: byId<HTMLButtonElement>('save'),
+};
+const loadInput = byId<HTMLInputElement>('load');
+const userText = byId<HTMLTextAreaElement>('userText');
+const sampleText = byId<HTMLPreElement>('sampleText');
+byId('corpusSource').textContent = `Bundled text: ${CORPUS_SOURCE}`;
+byId('autoSampleEvery').textContent = String(AUTO_SAMPLE_EVERY);
+
+const int = (input: HTMLInputElement, fallback: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, Math.round(numberValue(input, fallback))));
+
+function readSettings(): Settings {
+  return {
+    cell: inputs.cell.value === 'rnn' ? 'rnn' : 'lstm',
+    H: int(inputs.hidden, 128, 1, 2048),
+    layers: int(inputs.layers, 1, 1, 8),
+    T: int(inputs.seq, 64, 1, 4096),
+    B: int(inputs.batch, 32, 1, 1024),
+    lr: Math.max(0, numberValue(inputs.lr, 0.003)),
+    clipNorm: Math.max(0, numberValue(inputs.clipNorm, 1)),
+  };
+}
+
+const optimizerOf = (s: Settings): GpuOptimizerOptions => ({ kind: 'adam', lr: s.lr, clipNorm: s.clipNorm > 0 ? s.clipNorm : undefined });
+
+const modelConfig = (s: Settings, V: number): ModelConfig => ({
+  cell: s.cell, cellActivation: 'tanh', inputSize: V, hiddenSize: s.H, numLayers: s.layers, outputSize: V, headAt: 'all', loss: 'crossentropy',
+});
+
+const lossChart = new LiveLineChart(byId<HTMLCanvasElement>('lossChart'), {
+  series: [
+    { label: 'training loss', color: COLORS.lstm },
+    { label: 'unigram baseline', color: COLORS.baseline, dashed: true },
+  ],
+  xTitle: 'training step', yTitle: 'cross-entropy (nats/char)',
+});
+
+// --- state of the run -------------------------------------------------------------------------------
+
+let gpu: Gpu | null = null;
+let task: CharLmTask = charLmTask();
+let textSource: 'bundled' | 'pasted' = 'bundled';
+let session: TrainingSession | null = null;
+let stepper: Stepper | null = null;
+let settings = readSettings();
+let loop: TrainLoop<StepReport> | null = null;
+let data = new Rng(SEED);
+let samples = 0;
+let generation = 0;
+let lastAutoSample = 0;
+let busy: Promise<void> = Promise.resolve();
+const queue = (job: () => Promise<void>): Promise<void> => (busy = busy.then(job, job));
+
+function updateStatus(): void {
+  const l = loop;
+  state.running = !!l?.running;
+  state.submitted = l?.submitted ?? 0;
+  state.completed = l?.completed ?? 0;
+  state.stepsPerSecond = l?.stepsPerSecond ?? 0;
+  state.done = !!l && l.finished && l.pending === 0;
+  setText('step', String(state.completed));
+  setText('rate', state.running && state.stepsPerSecond > 0 ? state.stepsPerSecond.toFixed(1) : '–');
+  setText('runstate', l?.stopped ? 'stopped' : !l ? 'idle' : state.sampling ? 'sampling' : l.running ? 'training' : state.done ? 'finished' : state.completed > 0 ? 'paused' : 'ready');
+  const ready = !!gpu && !!session;
+  buttons.start.disabled = !ready || !l || l.running || l.finished || l.stopped;
+  buttons.pause.disabled = !ready || !l?.running;
+  for (const b of [buttons.reset, buttons.sample, buttons.useText, buttons.save]) b.disabled = !ready;
+  buttons.sample.disabled = !ready || state.sampling;
+  buttons.useBundled.disabled = !ready || textSource === 'bundled';
+  loadInput.disabled = !gpu;
+}
+
+function describeText(): void {
+  const V = task.vocab.chars.length;
+  state.text = { source: textSource, chars: task.tokens.length, vocab: V };
+  state.baseline = task.baseline;
+  setText('textInfo', `${textSource === 'bundled' ? 'bundled' : 'yours'}, ${task.tokens.length.toLocaleString()} characters, ${V} distinct`);
+  setText('baseline', `${fmt(task.baseline, 3)} nats`);
+  byId('sourceLine').textContent = textSource === 'bundled' ? "Bierce's Devil's Dictionary" : 'the text you pasted';
+}
+
+function onReport(r: StepReport): void {
+  state.losses.push(r.loss);
+  state.skipped = warnIfSkipped(r, 'Character model', state.skipped);
+  lossChart.push(0, r.call, r.loss);
+  const first = lossChart.firstX(0) ?? r.call;
+  lossChart.set(1, [{ x: first, y: task.baseline }, { x: r.call, y: task.baseline }]);
+  state.charts.loss = lossChart.appended;
+  setText('loss', fmt(r.loss));
+  updateStatus();
+  if (inputs.autoSample.checked && r.call - lastAutoSample >= AUTO_SAMPLE_EVERY && !state.sampling) {
+    lastAutoSample = r.call;
+    void queue(() => sample(true));
+  }
+}
+
+function newLoop(): void {
+  loop = new TrainLoop<StepReport>(
+    {
+      step: (_i, report) => {
+        const b = task.batch(data, settings.T, settings.B);
+        return session!.step({ x: b.inputs, T: b.T, B: b.B, target: b.targets }, { report });
+      },
+      onReport,
+      onError: (err) => showError('Training stopped', errorText(err), 'train'),
+      onChange: updateStatus,
+    },
+    { reportEvery: REPORT_EVERY, maxInFlight: 2, maxSteps: MAX_STEPS },
+  );
+}
+
+function disposeSession(): void {
+  stepper?.dispose();
+  stepper = null;
+  session?.dispose();
+  session = null;
+}
+
+function clearRun(): void {
+  sampleText.textContent = '';
+  state.sample = '';
+  state.losses = [];
+  state.skipped = 0;
+  state.charts.loss = 0;
+  lastAutoSample = 0;
+  lossChart.clear();
+  setText('loss', '–');
+}
+
+/** A fresh model for the current text and settings. */
+async function rebuild(): Promise<void> {
+  if (!gpu) return;
+  generation++;
+  loop?.pause();
+  await loop?.settle();
+  disposeSession();
+  settings = readSettings();
+  state.settings = settings;
+  clearRun();
+  describeText();
+  try {
+    if (settings.T >= task.tokens.length) throw new TaskError(`the text has ${task.tokens.length} characters: the sequence length must be below that`);
+    session = new TrainingSession(gpu, modelConfig(settings, task.vocab.chars.length), optimizerOf(settings), { seed: SEED });
+    clearMessage('build');
+  } catch (err) {
+    showError('Could not build the model', errorText(err), 'build');
+    loop = null;
+    updateStatus();
+    return;
+  }
+  data = new Rng(SEED ^ 0x9e3779b9);
+  newLoop();
+  updateStatus();
+}
+
+/** Runs `job` with training paused (read-backs then see a consistent model), resuming afterwards. */
+async function whilePaused<T>(job: () => Promise<T>): Promise<T> {
+  const wasRunning = !!loop?.running;
+  loop?.pause();
+  await loop?.settle();
+  try {
+    return await job();
+  } finally {
+    if (wasRunning) loop?.start();
+    updateStatus();
+  }
+}
+
+async function swapOptimizer(): Promise<void> {
+  if (!gpu || !session) return;
+  await whilePaused(async () => {
+    settings = { ...settings, lr: readSettings().lr, clipNorm: readSettings().clipNorm };
+    state.settings = settings;
+    try {
+      stepper?.dispose();
+      stepper = null;
+      session = await withOptimizer(gpu!, session!, optimizerOf(settings), SEED);
+      state.skipped = 0;
+    } catch (err) {
+      showError('Could not change the optimizer settings', errorText(err), 'optimizer');
+    }
+  });
+}
+
+// --- sampling --------------------------------------------------------------------------------------
+
+function oneHotVector(id: number, V: number): Float32Array {
+  const x = new Float32Array(V);
+  x[id] = 1;
+  return x;
+}
+
+/** Draws a sample from the current model (training paused meanwhile), showing it as it grows. */
+async function sample(auto = false): Promise<void> {
+  if (!gpu || !session || state.sampling) return;
+  const gen = generation;
+  state.sampling = true;
+  updateStatus();
+  try {
+    await whilePaused(async () => {
+      const V = task.vocab.chars.length;
+      stepper ??= new Stepper(gpu!, session!.net, 'crossentropy');
+      stepper.reset();
+      const temperature = Math.max(0, numberValue(inputs.temperature, 0.8));
+      const length = Math.max(1, Math.min(5000, Math.round(numberValue(inputs.sampleLength, 300))));
+      const known = [...inputs.prime.value].filter((c) => task.vocab.ids.has(c));
+      const prime = known.length > 0 ? known : [task.vocab.chars[task.tokens[0]]];
+      const rng = new Rng(SEED + 7919 * ++samples);
+      let text = prime.join('');
+      let logits: Promise<Float32Array> | null = null;
+      prime.forEach((c, k) => {
+        logits = stepper!.step(oneHotVector(task.vocab.ids.get(c)!, V), k === prime.length - 1);
+      });
+      sampleText.textContent = text;
+      for (let n = 0; n < length; n++) {
+        const out: Float32Array = await logits!;
+        if (gen !== generation) return;
+        const id = sampleNext(out, temperature, rng);
+        text += task.vocab.chars[id];
+        if (n % 16 === 15 || n === length - 1) sampleText.textContent = text;
+        if (n < length - 1) logits = stepper.step(oneHotVector(id, V), true);
+      }
+      state.samples++;
+      state.sample = text;
+      sampleText.textContent = text;
+    });
+  } catch (err) {
+    showError(auto ? 'Automatic sampling failed' : 'Sampling failed', errorText(err), 'sample');
+  } finally {
+    state.sampling = false;
+    updateStatus();
+  }
+}
+
+// --- text and checkpoints ---------------------------------------------------------------------------
+
+async function useText(text: string, source: 'bundled' | 'pasted'): Promise<void> {
+  let next: CharLmTask;
+  try {
+    next = charLmTask(text);
+  } catch (err) {
+    showError('Cannot train on this text', errorText(err), 'text');
+    return;
+  }
+  clearMessage('text');
+  task = next;
+  textSource = source;
+  await rebuild();
+}
+
+const CHECKPOINT_NAME = 'gateflow-char-lm.safetensors';
+
+async function save(): Promise<void> {
+  if (!session) return;
+  try {
+    const bytes = await whilePaused(() =>
+      session!.checkpoint({ task: 'char-lm', seqLen: settings.T, batch: settings.B, vocab: task.vocab.chars.join(''), text: textSource }),
+    );
+    state.checkpoint.savedBytes = bytes.length;
+    download(bytes as Uint8Array<ArrayBuffer>, CHECKPOINT_NAME, 'application/octet-stream');
+    setText('checkpointInfo', `Saved ${CHECKPOINT_NAME} (${(bytes.length / 1024).toFixed(1)} KiB) after ${state.completed} steps of this run.`);
+  } catch (err) {
+    showError('Could not save the checkpoint', errorText(err), 'checkpoint');
+  }
+}
+
+/** Loads a checkpoint: builds the model it describes (vocabulary, sizes, optimizer), then restores it. */
+async function load(file: File): Promise<void> {
+  if (!gpu) return;
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  try {
+    const ck = loadCheckpoint(bytes, { source: file.name });
+    const config = ck.config as { model?: ModelConfig; vocab?: string; seqLen?: number; batch?: number; task?: string };
+    const model = config.model;
+    if (!model || model.loss !== 'crossentropy' || model.inputSize !== model.outputSize) {
+      throw new Error(`${file.name} is not a character-model checkpoint (its model is ${JSON.stringify(model ?? null)})`);
+    }
+    // The vocabulary: stored by this page; a CLI checkpoint of the char-lm task uses the bundled text's.
+    const bundled = charLmTask();
+    const vocab = config.vocab ?? (config.task === 'char-lm' ? bundled.vocab.chars.join('') : undefined);
+    if (vocab === undefined) throw new Error(`${file.name} has no vocabulary and is not from the char-lm task`);
+    if ([...vocab].length !== model.inputSize) throw new Error(`${file.name}: its vocabulary has ${[...vocab].length} characters but the model reads ${model.inputSize}`);
+    // Training goes on with a text of exactly this vocabulary: the bundled one or the pasted one.
+    const same = (t: CharLmTask) => t.vocab.chars.join('') === vocab;
+    let nextTask: CharLmTask | null = same(bundled) ? bundled : null;
+    let nextSource: 'bundled' | 'pasted' = 'bundled';
+    if (!nextTask && userText.value) {
+      try {
+        const pasted = charLmTask(userText.value);
+        if (same(pasted)) [nextTask, nextSource] = [pasted, 'pasted'];
+      } catch {
+        // not usable: handled below
+      }
+    }
+    if (!nextTask) throw new Error(`${file.name} was trained on a text with another vocabulary: paste that text above first, then load the checkpoint again`);
+    const hyper = (ck.optimizer?.hyper ?? optimizerOf(settings)) as GpuOptimizerOptions;
+    await queue(async () => {
+      generation++;
+      loop?.pause();
+      await loop?.settle();
+      const next = new TrainingSession(gpu!, model, hyper, { seed: SEED });
+      try {
+        next.restore(bytes, file.name);
+      } catch (err) {
+        next.dispose();
+        throw err;
+      }
+      disposeSession();
+      session = next;
+      task = nextTask;
+      textSource = nextSource;
+      // The controls show what was loaded.
+      inputs.cell.value = model.cell;
+      inputs.hidden.value = String(model.hiddenSize);
+      inputs.layers.value = String(model.numLayers);
+      if (config.seqLen) inputs.seq.value = String(config.seqLen);
+      if (config.batch) inputs.batch.value = String(config.batch);
+      if (typeof hyper.lr === 'number') inputs.lr.value = String(hyper.lr);
+      inputs.clipNorm.value = String(hyper.clipNorm ?? 0);
+      settings = readSettings();
+      state.settings = settings;
+      clearRun();
+      describeText();
+      data = new Rng(SEED ^ 0x9e3779b9 ^ (ck.optimizer?.step ?? 0));
+      newLoop();
+      const step = ck.optimizer?.step ?? 0;
+      state.checkpoint.loaded = { name: file.name, step };
+      setText('checkpointInfo', `Loaded ${file.name}: ${model.cell.toUpperCase()} H=${model.hiddenSize}, ${model.numLayers} layer(s), trained ${step} steps.`);
+      clearMessage('checkpoint');
+      updateStatus();
+    });
+    await queue(() => sample());
+  } catch (err) {
+    showError('Could not load the checkpoint', `${errorText(err)}. The running model was left as it was.`, 'checkpoint');
+    updateStatus();
+  } finally {
+    loadInput.value = '';
+  }
+}
+
+// --- wiring -----------------------------------------------------------------------------------------
+
+for (const key of ['cell', 'hidden', 'layers', 'seq', 'batch'] as const) inputs[key].addEventListener('change', () => queue(rebuild));
+for (const key of ['lr', 'clipNorm'] as const) inputs[key].addEventListener('change', () => queue(swapOptimizer));
+inputs.temperature.addEventListener('input', () => setText('temperatureValue', Number(inputs.temperature.value).toFixed(2)));
+inputs.temperature.addEventListener('change', () => {
+  if (state.samples > 0 && !loop?.running) void queue(() => sample());
+});
+setText('temperatureValue', Number(inputs.temperature.value).toFixed(2));
+buttons.start.addEventListener('click', () => loop?.start());
+buttons.pause.addEventListener('click', () => loop?.pause());
+buttons.reset.addEventListener('click', () => queue(rebuild));
+buttons.sample.addEventListener('click', () => queue(() => sample()));
+buttons.useText.addEventListener('click', () => queue(() => useText(userText.value, 'pasted')));
+buttons.useBundled.addEventListener('click', () => queue(() => useText(CORPUS_TEXT, 'bundled')));
+buttons.save.addEventListener('click', () => queue(save));
+loadInput.addEventListener('change', () => {
+  const file = loadInput.files?.[0];
+  if (file) void load(file);
+});
+
+async function main(): Promise<void> {
+  describeText();
+  const page = await startGpu(state, () => {
+    // Lost device or a WebGPU error: nothing more runs on this device (a reload starts afresh).
+    loop?.stop();
+    gpu = null;
+    updateStatus();
+  });
+  if (!page) {
+    updateStatus();
+    return;
+  }
+  gpu = page.gpu;
+  await queue(rebuild);
+}
+
+void main();

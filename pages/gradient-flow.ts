@@ -1,0 +1,324 @@
+// Gradient flow page: a vanilla RNN and an LSTM train on the same adding-problem batches; every N
+// steps both are measured on one fixed probe batch with gradientFlow (per time step ‖∂L/∂s_k‖,
+// ‖∂L/∂h_k‖, forget-gate products), drawn as heatmaps over training.
+import type { Gpu } from '../src/gpu/runtime';
+import { Rng } from '../src/random';
+import { addingTask, ADDING_BASELINE } from '../src/tasks/adding';
+import { experimentBatch } from '../src/diagnostics/experiment';
+import { gradientFlow } from '../src/diagnostics/gradientFlow';
+import { TrainingSession, type ModelConfig } from '../src/train/session';
+import type { StepReport } from '../src/train/trainer';
+import type { Batch } from '../src/train/batch';
+import type { GpuOptimizerOptions } from '../src/optim/options';
+import type { CellActivation, CellKind } from '../src/cpu/types';
+import { byId, fmt, numberValue, setText } from './lib/dom';
+import { initInput, numParam } from './lib/params';
+import { pageState } from './lib/state';
+import { startGpu } from './lib/gpu';
+import { TrainLoop } from './lib/loop';
+import { errorText, showError } from './lib/messages';
+import { warnIfSkipped, withOptimizer } from './lib/session';
+import { COLORS, ColorLegend, Heatmap, LiveLineChart, logRange } from './lib/charts';
+
+interface Settings {
+  T: number;
+  H: number;
+  B: number;
+  lr: number;
+  forgetBias: number;
+  activation: CellActivation;
+  clip: boolean;
+  clipNorm: number;
+  flowEvery: number;
+}
+
+interface ModelStats {
+  losses: number[];
+  gradNorms: number[];
+  skipped: number;
+}
+
+const state = pageState('gradient-flow', {
+  rnn: { losses: [], gradNorms: [], skipped: 0 } as ModelStats,
+  lstm: { losses: [], gradNorms: [], skipped: 0 } as ModelStats,
+  flow: { measurements: 0, steps: [] as number[], rnnLast: [] as number[], lstmLast: [] as number[], forgetProduct: [] as number[] },
+  charts: { loss: 0, norm: 0, heatmapColumns: 0 },
+  settings: null as Settings | null,
+});
+
+const SEED = numParam('seed', 1);
+const MAX_STEPS = numParam('steps', 0) > 0 ? numParam('steps', 0) : Infinity;
+const REPORT_EVERY = Math.max(1, Math.round(numParam('every', 5)));
+
+const inputs = {
+  seq: byId<HTMLInputElement>('seq'),
+  hidden: byId<HTMLInputElement>('hidden'),
+  batch: byId<HTMLInputElement>('batch'),
+  lr: byId<HTMLInputElement>('lr'),
+  forgetBias: byId<HTMLInputElement>('forgetBias'),
+  activation: byId<HTMLSelectElement>('activation'),
+  clip: byId<HTMLInputElement>('clip'),
+  clipNorm: byId<HTMLInputElement>('clipNorm'),
+  flowEvery: byId<HTMLInputElement>('flowEvery'),
+};
+for (const input of Object.values(inputs)) initInput(input);
+const buttons = { start: byId<HTMLButtonElement>('start'), pause: byId<HTMLButtonElement>('pause'), reset: byId<HTMLButtonElement>('reset') };
+
+const int = (input: HTMLInputElement, fallback: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, Math.round(numberValue(input, fallback))));
+
+function readSettings(): Settings {
+  return {
+    T: int(inputs.seq, 40, addingTask.minSteps, 2000),
+    H: int(inputs.hidden, 32, 1, 1024),
+    B: int(inputs.batch, 32, 1, 1024),
+    lr: Math.max(0, numberValue(inputs.lr, 0.01)),
+    forgetBias: numberValue(inputs.forgetBias, 1),
+    activation: inputs.activation.value === 'sigmoid' ? 'sigmoid' : 'tanh',
+    clip: inputs.clip.checked,
+    clipNorm: Math.max(1e-6, numberValue(inputs.clipNorm, 1)),
+    flowEvery: int(inputs.flowEvery, 20, 1, 100_000),
+  };
+}
+
+const optimizerOf = (s: Settings): GpuOptimizerOptions => ({ kind: 'adam', lr: s.lr, clipNorm: s.clip ? s.clipNorm : undefined });
+
+const modelConfig = (cell: CellKind, s: Settings): ModelConfig => ({
+  cell,
+  // The RNN stays tanh (torch.nn.RNN); φ = ψ is the LSTM's choice.
+  cellActivation: cell === 'lstm' ? s.activation : 'tanh',
+  inputSize: addingTask.inputSize,
+  hiddenSize: s.H,
+  numLayers: 1,
+  outputSize: addingTask.outputSize,
+  headAt: 'last',
+  loss: 'mse',
+});
+
+// --- charts ---------------------------------------------------------------------------------------
+
+const lossChart = new LiveLineChart(byId<HTMLCanvasElement>('lossChart'), {
+  series: [
+    { label: 'RNN', color: COLORS.rnn },
+    { label: 'LSTM', color: COLORS.lstm },
+    { label: 'baseline 1/6', color: COLORS.baseline, dashed: true },
+  ],
+  xTitle: 'training step', yTitle: 'loss (MSE)', yLog: true,
+});
+const normChart = new LiveLineChart(byId<HTMLCanvasElement>('normChart'), {
+  series: [
+    { label: 'RNN', color: COLORS.rnn },
+    { label: 'LSTM', color: COLORS.lstm },
+    { label: 'clip threshold', color: COLORS.clip, dashed: true },
+  ],
+  xTitle: 'training step', yTitle: '‖gradient‖₂ before clipping', yLog: true,
+});
+const rnnHeat = new Heatmap(byId<HTMLCanvasElement>('rnnHeat'), { title: 'RNN: ‖∂L/∂h_k‖', xTitle: 'training step', yTitle: 'time step k' });
+const lstmHeat = new Heatmap(byId<HTMLCanvasElement>('lstmHeat'), { title: 'LSTM: ‖∂L/∂s_k‖', xTitle: 'training step', yTitle: 'time step k' });
+const legend = new ColorLegend(byId<HTMLCanvasElement>('heatLegend'), 'gradient norm');
+const forgetChart = new LiveLineChart(byId<HTMLCanvasElement>('forgetChart'), {
+  series: [
+    { label: 'at initialisation', color: COLORS.baseline, dashed: true },
+    { label: 'now', color: COLORS.lstm },
+  ],
+  xTitle: 'time step k', yTitle: 'mean Π f (k+1 … T−1)', yLog: true,
+});
+const profileChart = new LiveLineChart(byId<HTMLCanvasElement>('profileChart'), {
+  series: [
+    { label: 'RNN ‖∂L/∂h_k‖', color: COLORS.rnn },
+    { label: 'LSTM ‖∂L/∂s_k‖', color: COLORS.lstm },
+  ],
+  xTitle: 'time step k', yTitle: 'gradient norm', yLog: true,
+});
+
+// --- training -------------------------------------------------------------------------------------
+
+let gpu: Gpu | null = null;
+let models: { rnn: TrainingSession; lstm: TrainingSession } | null = null;
+let settings: Settings = readSettings();
+let loop: TrainLoop<[StepReport, StepReport]> | null = null;
+let data = new Rng(SEED);
+let probe: Batch | null = null;
+let generation = 0;
+/** Serialises rebuilds and optimizer swaps. */
+let busy: Promise<void> = Promise.resolve();
+
+function updateStatus(): void {
+  const l = loop;
+  state.running = !!l?.running;
+  state.submitted = l?.submitted ?? 0;
+  state.completed = l?.completed ?? 0;
+  state.stepsPerSecond = l?.stepsPerSecond ?? 0;
+  state.done = !!l && l.finished && l.pending === 0;
+  setText('step', String(state.completed));
+  setText('rate', state.running && state.stepsPerSecond > 0 ? state.stepsPerSecond.toFixed(1) : '–');
+  setText('runstate', l?.stopped ? 'stopped' : !l ? 'idle' : l.running ? 'training' : state.done ? 'finished' : l.pending > 0 ? 'pausing…' : state.completed > 0 ? 'paused' : 'ready');
+  const ready = !!gpu && !!models;
+  buttons.start.disabled = !ready || !l || l.running || l.finished || l.stopped;
+  buttons.pause.disabled = !ready || !l?.running;
+  buttons.reset.disabled = !ready;
+}
+
+/** One gradient-flow measurement of both models on the probe batch, added as a heatmap column. */
+async function measure(step: number): Promise<void> {
+  if (!gpu || !models || !probe) return;
+  const gen = generation;
+  const opts = { loss: 'mse' as const, lossAt: 'last' as const };
+  const [rf, lf] = await Promise.all([gradientFlow(gpu, models.rnn.net, probe, opts), gradientFlow(gpu, models.lstm.net, probe, opts)]);
+  if (gen !== generation) return;
+  const rnnNorms = rf.layers[0].hiddenGradNorms;
+  const lstmNorms = lf.layers[0].cellGradNorms ?? [];
+  const forget = lf.layers[0].forgetProduct ?? [];
+  rnnHeat.add({ step, values: rnnNorms });
+  lstmHeat.add({ step, values: lstmNorms });
+  const range = logRange([...rnnHeat.values(), ...lstmHeat.values()]);
+  rnnHeat.setRange(range);
+  lstmHeat.setRange(range);
+  legend.setRange(range);
+  const curve = (v: number[]) => v.map((y, k) => ({ x: k, y }));
+  if (state.flow.measurements === 0) forgetChart.set(0, curve(forget));
+  forgetChart.set(1, curve(forget));
+  profileChart.set(0, curve(rnnNorms));
+  profileChart.set(1, curve(lstmNorms));
+  state.flow.measurements++;
+  state.flow.steps.push(step);
+  state.flow.rnnLast = rnnNorms;
+  state.flow.lstmLast = lstmNorms;
+  state.flow.forgetProduct = forget;
+  state.charts.heatmapColumns = lstmHeat.columns.length;
+}
+
+function onReport([rnn, lstm]: [StepReport, StepReport]): void {
+  const step = lstm.call;
+  const pairs: [ModelStats, StepReport, number, string][] = [
+    [state.rnn, rnn, 0, 'RNN'],
+    [state.lstm, lstm, 1, 'LSTM'],
+  ];
+  for (const [stats, r, series, who] of pairs) {
+    stats.losses.push(r.loss);
+    stats.gradNorms.push(r.gradNorm);
+    stats.skipped = warnIfSkipped(r, who, stats.skipped);
+    lossChart.push(series, step, r.loss);
+    normChart.push(series, step, r.gradNorm);
+  }
+  const first = lossChart.firstX(0) ?? step;
+  lossChart.set(2, [{ x: first, y: ADDING_BASELINE }, { x: step, y: ADDING_BASELINE }]);
+  normChart.set(2, settings.clip ? [{ x: first, y: settings.clipNorm }, { x: step, y: settings.clipNorm }] : []);
+  state.charts.loss = lossChart.appended;
+  state.charts.norm = normChart.appended;
+  setText('losses', `${fmt(rnn.loss)} / ${fmt(lstm.loss)}`);
+  updateStatus();
+}
+
+function disposeModels(): void {
+  models?.rnn.dispose();
+  models?.lstm.dispose();
+  models = null;
+}
+
+/** Builds both models from the controls and clears every chart. */
+async function rebuild(): Promise<void> {
+  if (!gpu) return;
+  generation++;
+  loop?.pause();
+  await loop?.settle();
+  disposeModels();
+  settings = readSettings();
+  state.settings = settings;
+  const s = settings;
+  for (const stats of [state.rnn, state.lstm]) Object.assign(stats, { losses: [], gradNorms: [], skipped: 0 });
+  Object.assign(state.flow, { measurements: 0, steps: [], rnnLast: [], lstmLast: [], forgetProduct: [] });
+  Object.assign(state.charts, { loss: 0, norm: 0, heatmapColumns: 0 });
+  for (const c of [lossChart, normChart, forgetChart, profileChart]) c.clear();
+  rnnHeat.reset(s.T);
+  lstmHeat.reset(s.T);
+  setText('losses', '–');
+  try {
+    const rnn = new TrainingSession(gpu, modelConfig('rnn', s), optimizerOf(s), { seed: SEED });
+    try {
+      models = { rnn, lstm: new TrainingSession(gpu, modelConfig('lstm', s), optimizerOf(s), { seed: SEED, forgetBias: s.forgetBias }) };
+    } catch (err) {
+      rnn.dispose();
+      throw err;
+    }
+  } catch (err) {
+    showError('Could not build the models', errorText(err), 'build');
+    loop = null;
+    updateStatus();
+    return;
+  }
+  data = new Rng(SEED ^ 0x9e3779b9);
+  // One fixed probe batch, so that changes between columns come from training, not from the data.
+  probe = experimentBatch(addingTask, addingTask.batch(new Rng(SEED ^ 0x51ed270b), s.T, Math.min(s.B, 32)), 'last');
+  loop = new TrainLoop<[StepReport, StepReport]>(
+    {
+      step: (_index, report) => {
+        const m = models!;
+        const batch = experimentBatch(addingTask, addingTask.batch(data, settings.T, settings.B), 'last');
+        const a = m.rnn.step(batch, { report });
+        const b = m.lstm.step(batch, { report });
+        return a && b ? Promise.all([a, b]) : null;
+      },
+      onReport,
+      after: (index) => ((index + 1) % settings.flowEvery === 0 ? measure(index + 1) : null),
+      onError: (err) => showError('Training stopped', errorText(err), 'train'),
+      onChange: updateStatus,
+    },
+    { reportEvery: REPORT_EVERY, maxInFlight: 2, maxSteps: MAX_STEPS },
+  );
+  try {
+    await measure(0); // the initial column: gradient flow at initialisation
+  } catch (err) {
+    showError('Could not measure the gradient flow', errorText(err), 'flow');
+  }
+  updateStatus();
+}
+
+/** New optimizer settings (learning rate, clipping) for both models, keeping their weights and state. */
+async function swapOptimizers(): Promise<void> {
+  if (!gpu || !models || !loop) return;
+  const wasRunning = loop.running;
+  loop.pause();
+  await loop.settle();
+  settings = { ...settings, ...pick(readSettings()) };
+  state.settings = settings;
+  try {
+    models.rnn = await withOptimizer(gpu, models.rnn, optimizerOf(settings), SEED);
+    models.lstm = await withOptimizer(gpu, models.lstm, optimizerOf(settings), SEED);
+    state.rnn.skipped = 0;
+    state.lstm.skipped = 0;
+  } catch (err) {
+    showError('Could not change the optimizer settings', errorText(err), 'optimizer');
+    return;
+  }
+  if (wasRunning) loop.start();
+  updateStatus();
+}
+
+const pick = (s: Settings) => ({ lr: s.lr, clip: s.clip, clipNorm: s.clipNorm, flowEvery: s.flowEvery });
+const queue = (task: () => Promise<void>) => (busy = busy.then(task, task));
+
+for (const key of ['seq', 'hidden', 'batch', 'forgetBias', 'activation'] as const) inputs[key].addEventListener('change', () => queue(rebuild));
+for (const key of ['lr', 'clip', 'clipNorm'] as const) inputs[key].addEventListener('change', () => queue(swapOptimizers));
+inputs.flowEvery.addEventListener('change', () => {
+  settings = { ...settings, flowEvery: readSettings().flowEvery };
+});
+buttons.start.addEventListener('click', () => loop?.start());
+buttons.pause.addEventListener('click', () => loop?.pause());
+buttons.reset.addEventListener('click', () => queue(rebuild));
+
+async function main(): Promise<void> {
+  const page = await startGpu(state, () => {
+    // Lost device or a WebGPU error: nothing more runs on this device (a reload starts afresh).
+    loop?.stop();
+    gpu = null;
+    updateStatus();
+  });
+  if (!page) {
+    updateStatus();
+    return;
+  }
+  gpu = page.gpu;
+  await queue(rebuild);
+}
+
+void main();
