@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { RecurrentNetwork } from '../../src/model/recurrentNetwork';
 import { recurrentBackward, recurrentForward } from '../../src/cpu/recurrent';
-import { gatesPerCell, layerInputSize, type CellActivation, type CellKind, type LayerParams, type RecurrentConfig } from '../../src/cpu/types';
+import { gatesPerCell, type CellActivation, type CellKind, type RecurrentConfig } from '../../src/cpu/types';
 import { matmulABt } from '../../src/cpu/matmul';
 import { Rng, freshSeed } from '../../src/random';
 import { expectClose } from '../helpers/expectClose';
 import { gpuForTests, nanFilled } from '../helpers/gpu';
+import { randomLayerParams } from '../helpers/models';
 
 const gpu = await gpuForTests();
 
@@ -37,18 +38,6 @@ const grid: Case[] = [
   { cell: 'rnn', act: 'tanh', I: 7, H: 33, L: 1, T: 17, B: 3, initialState: false, saturate: true },
 ];
 
-/** PyTorch's default init, uniform(±1/√H), rounded to f32. */
-function randomParams(rng: Rng, cfg: RecurrentConfig, inputScale: number): LayerParams[] {
-  const GH = gatesPerCell(cfg.cell) * cfg.hiddenSize;
-  const k = 1 / Math.sqrt(cfg.hiddenSize);
-  return Array.from({ length: cfg.numLayers }, (_, l) => ({
-    weightIh: rng.uniformArray(GH * layerInputSize(cfg, l), -k * inputScale, k * inputScale),
-    weightHh: rng.uniformArray(GH * cfg.hiddenSize, -k, k),
-    biasIh: rng.uniformArray(GH, -k, k),
-    biasHh: rng.uniformArray(GH, -k, k),
-  }));
-}
-
 const name = (c: Case) => `${c.cell}/${c.act} I=${c.I} H=${c.H} L=${c.L} T=${c.T} B=${c.B}${c.initialState ? ' h0,c0' : ''}${c.saturate ? ' saturated' : ''}`;
 
 const strategies = ['per-step', 'persistent'] as const;
@@ -61,7 +50,7 @@ describe.skipIf(!gpu)('GPU recurrent network vs CPU reference', () => {
     const cfg: RecurrentConfig = { cell: c.cell, inputSize: c.I, hiddenSize: c.H, numLayers: c.L, cellActivation: c.act };
     const { T, B, H, L, I } = c;
     const scale = c.saturate ? 40 : 1;
-    const params = randomParams(rng, cfg, scale);
+    const params = randomLayerParams(rng, cfg, { inputScale: scale });
     const x = rng.uniformArray(T * B * I, -1, 1);
     const h0 = c.initialState ? rng.uniformArray(L * B * H, -1, 1) : undefined;
     const c0 = c.initialState && c.cell === 'lstm' ? rng.uniformArray(L * B * H, -2, 2) : undefined;

@@ -1,5 +1,5 @@
 import type { CpuModel } from '../../src/cpu/model';
-import { gatesPerCell, layerInputSize, type CellActivation, type CellKind } from '../../src/cpu/types';
+import { gatesPerCell, layerInputSize, type CellActivation, type CellKind, type LayerParams, type RecurrentConfig } from '../../src/cpu/types';
 import type { RecurrentNetwork } from '../../src/model/recurrentNetwork';
 import type { Rng } from '../../src/random';
 
@@ -17,19 +17,28 @@ export interface ModelSpec {
   scale?: number;
 }
 
+/**
+ * PyTorch's default init, uniform(±1/√H), rounded to f32, for every layer; `scale` multiplies every
+ * tensor and `inputScale` W_ih on top (large values saturate the gates).
+ */
+export function randomLayerParams(rng: Rng, cfg: RecurrentConfig, opts: { scale?: number; inputScale?: number } = {}): LayerParams[] {
+  const GH = gatesPerCell(cfg.cell) * cfg.hiddenSize;
+  const k = (opts.scale ?? 1) / Math.sqrt(cfg.hiddenSize);
+  const ki = k * (opts.inputScale ?? 1);
+  return Array.from({ length: cfg.numLayers }, (_, l) => ({
+    weightIh: rng.uniformArray(GH * layerInputSize(cfg, l), -ki, ki),
+    weightHh: rng.uniformArray(GH * cfg.hiddenSize, -k, k),
+    biasIh: rng.uniformArray(GH, -k, k),
+    biasHh: rng.uniformArray(GH, -k, k),
+  }));
+}
+
 /** A CPU model with PyTorch-style uniform(±scale/√H) weights, rounded to f32. */
 export function randomCpuModel(rng: Rng, s: ModelSpec): CpuModel {
-  const cfg = { cell: s.cell, inputSize: s.I, hiddenSize: s.H, numLayers: s.L, cellActivation: s.act ?? 'tanh' };
-  const k = (s.scale ?? 1) / Math.sqrt(s.H);
-  const GH = gatesPerCell(s.cell) * s.H;
+  const cfg: RecurrentConfig = { cell: s.cell, inputSize: s.I, hiddenSize: s.H, numLayers: s.L, cellActivation: s.act ?? 'tanh' };
   return {
     cfg, outputSize: s.O, headAt: s.headAt, loss: s.loss,
-    layers: Array.from({ length: s.L }, (_, l) => ({
-      weightIh: rng.uniformArray(GH * layerInputSize(cfg, l), -k, k),
-      weightHh: rng.uniformArray(GH * s.H, -k, k),
-      biasIh: rng.uniformArray(GH, -k, k),
-      biasHh: rng.uniformArray(GH, -k, k),
-    })),
+    layers: randomLayerParams(rng, cfg, { scale: s.scale }),
     headWeight: rng.uniformArray(s.O * s.H, -1 / Math.sqrt(s.H), 1 / Math.sqrt(s.H)),
     headBias: rng.uniformArray(s.O, -1 / Math.sqrt(s.H), 1 / Math.sqrt(s.H)),
   };

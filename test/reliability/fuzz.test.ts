@@ -3,11 +3,12 @@
 import { describe, it } from 'vitest';
 import { RecurrentNetwork } from '../../src/model/recurrentNetwork';
 import { recurrentBackward, recurrentForward } from '../../src/cpu/recurrent';
-import { gatesPerCell, layerInputSize, type CellActivation, type CellKind, type LayerParams, type RecurrentConfig } from '../../src/cpu/types';
+import type { CellActivation, CellKind, RecurrentConfig } from '../../src/cpu/types';
 import { Rng } from '../../src/random';
 import { expectClose } from '../helpers/expectClose';
 import { gpuForTests } from '../helpers/gpu';
 import { sized } from './helpers';
+import { randomLayerParams } from '../helpers/models';
 
 const gpu = await gpuForTests();
 
@@ -57,14 +58,7 @@ describe.skipIf(!gpu)(`fuzz: ${CASES} random shapes, GPU vs CPU reference (forwa
     const rng = new Rng(c.seed ^ 0x5bd1e995);
     const cfg: RecurrentConfig = { cell: c.cell, inputSize: c.I, hiddenSize: c.H, numLayers: c.L, cellActivation: c.act };
     const { T, B, H, L, I } = c;
-    const k = 1 / Math.sqrt(H);
-    const GH = gatesPerCell(c.cell) * H;
-    const params: LayerParams[] = Array.from({ length: L }, (_, l) => ({
-      weightIh: rng.uniformArray(GH * layerInputSize(cfg, l), -k, k),
-      weightHh: rng.uniformArray(GH * H, -k, k),
-      biasIh: rng.uniformArray(GH, -k, k),
-      biasHh: rng.uniformArray(GH, -k, k),
-    }));
+    const params = randomLayerParams(rng, cfg);
     const x = rng.uniformArray(T * B * I, -1, 1);
     const h0 = c.initialState ? rng.uniformArray(L * B * H, -1, 1) : undefined;
     const c0 = c.initialState && c.cell === 'lstm' ? rng.uniformArray(L * B * H, -2, 2) : undefined;
