@@ -14,7 +14,7 @@ import type { CellActivation, CellKind } from '../src/cpu/types';
 import { byId, fmt, numberValue, setText } from './lib/dom';
 import { initInput, numParam } from './lib/params';
 import { pageState } from './lib/state';
-import { startGpu } from './lib/gpu';
+import { bootTrainingPage } from './lib/gpu';
 import { TrainLoop } from './lib/loop';
 import { errorText, showError } from './lib/messages';
 import { warnIfSkipped, withOptimizer } from './lib/session';
@@ -306,19 +306,14 @@ buttons.start.addEventListener('click', () => loop?.start());
 buttons.pause.addEventListener('click', () => loop?.pause());
 buttons.reset.addEventListener('click', () => queue(rebuild));
 
-async function main(): Promise<void> {
-  const page = await startGpu(state, () => {
-    // Lost device or a WebGPU error: nothing more runs on this device (a reload starts afresh).
+void bootTrainingPage(state, {
+  stop: () => {
     loop?.stop();
     gpu = null;
-    updateStatus();
-  });
-  if (!page) {
-    updateStatus();
-    return;
-  }
-  gpu = page.gpu;
-  await queue(rebuild);
-}
-
-void main();
+  },
+  update: updateStatus,
+  ready: async (device) => {
+    gpu = device;
+    await queue(rebuild);
+  },
+});

@@ -11,7 +11,7 @@ import type { CellKind } from '../src/cpu/types';
 import { byId, fmt, numberValue, setText } from './lib/dom';
 import { initInput, numParam } from './lib/params';
 import { pageState } from './lib/state';
-import { startGpu } from './lib/gpu';
+import { bootTrainingPage } from './lib/gpu';
 import { TrainLoop } from './lib/loop';
 import { clearMessage, errorText, showError } from './lib/messages';
 import { warnIfSkipped, withOptimizer } from './lib/session';
@@ -471,21 +471,16 @@ window.addEventListener('resize', () => {
   render();
 });
 
-async function main(): Promise<void> {
-  sizeCanvas();
-  render();
-  const page = await startGpu(state, () => {
-    // Lost device or a WebGPU error: nothing more runs on this device (a reload starts afresh).
+sizeCanvas();
+render();
+void bootTrainingPage(state, {
+  stop: () => {
     loop?.stop();
     gpu = null;
-    updateStatus();
-  });
-  if (!page) {
-    updateStatus();
-    return;
-  }
-  gpu = page.gpu;
-  await queue(rebuild);
-}
-
-void main();
+  },
+  update: updateStatus,
+  ready: async (device) => {
+    gpu = device;
+    await queue(rebuild);
+  },
+});

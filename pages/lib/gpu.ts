@@ -62,3 +62,27 @@ export async function startGpu(state: BaseState, onFatal?: () => void): Promise<
     state.ready = true;
   }
 }
+
+/** What a training page does around its device: drop it when it is lost, build once it exists. */
+export interface PageHooks {
+  /** The device is gone (lost, or a WebGPU error): stop the training loop and forget the device. */
+  stop(): void;
+  /** Refresh the status line. */
+  update(): void;
+  /** The device is ready: build the models. */
+  ready(gpu: Gpu): Promise<void>;
+}
+
+/** The start of every training page: acquire the device (or show why not), then hand it over. */
+export async function bootTrainingPage(state: BaseState, hooks: PageHooks): Promise<void> {
+  const page = await startGpu(state, () => {
+    // Lost device or a WebGPU error: nothing more runs on this device (a reload starts afresh).
+    hooks.stop();
+    hooks.update();
+  });
+  if (!page) {
+    hooks.update();
+    return;
+  }
+  await hooks.ready(page.gpu);
+}
