@@ -42,6 +42,8 @@ export interface ContenderInstance {
   /** Dispatches (GPU kernel launches) of the last timed step / pass; null where not countable. */
   lastTrainDispatches(): number | null;
   lastInferDispatches(): number | null;
+  /** GPU time of a training step from timestamp-query, median of `steps` extra steps; null without the feature. */
+  gpuTrainMs?(steps: number): Promise<number | null>;
   /** Optional detail for the report (e.g. the strategy gateflow's scheduler chose). */
   describe?(): string;
   dispose(): Promise<void> | void;

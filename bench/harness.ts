@@ -49,6 +49,8 @@ export interface BenchResult {
   /** Fastest sample of each: less sensitive to other load on a shared machine than the median. */
   trainMsMin: number | null;
   inferMsMin: number | null;
+  /** GPU time of a training step from timestamp-query (median of a few extra steps); null where unavailable. */
+  trainGpuMs: number | null;
   trainSamples: number;
   inferSamples: number;
   dispatchesPerTrainStep: number | null;
@@ -102,7 +104,7 @@ const fmtErr = (c: Check): string => `${c.name} ${c.relErr.toExponential(2)}${c.
 
 function emptyResult(config: BenchConfig, contender: string, status: Status, note?: string): BenchResult {
   return {
-    config, contender, status, validated: false, trainMs: null, inferMs: null, trainMsMin: null, inferMsMin: null, trainSamples: 0, inferSamples: 0,
+    config, contender, status, validated: false, trainMs: null, inferMs: null, trainMsMin: null, inferMsMin: null, trainGpuMs: null, trainSamples: 0, inferSamples: 0,
     dispatchesPerTrainStep: null, dispatchesPerInferPass: null, gflops: null, inferGflops: null, ratios: {}, validation: [], ...(note ? { note } : {}),
   };
 }
@@ -140,6 +142,8 @@ async function runContender(c: Contender, config: BenchConfig, built: ReturnType
     const warmup = cpu ? 0 : opts.warmup;
     const train = await measure(() => inst!.timedTrainStep(), warmup, opts.repeats, opts.budgetMs);
     result.dispatchesPerTrainStep = inst.lastTrainDispatches();
+    // GPU time comes from separate steps, so its read-backs never enter the wall-time samples.
+    result.trainGpuMs = (await inst.gpuTrainMs?.(3)) ?? null;
     const infer = await measure(() => inst!.timedInfer(), warmup, opts.repeats, opts.budgetMs);
     result.dispatchesPerInferPass = inst.lastInferDispatches();
     result.trainMs = median(train);
@@ -150,7 +154,8 @@ async function runContender(c: Contender, config: BenchConfig, built: ReturnType
     result.inferSamples = infer.length;
     result.gflops = trainFlops(config) / (result.trainMs * 1e6);
     result.inferGflops = inferFlops(config) / (result.inferMs * 1e6);
-    log(`  ${c.name}: train ${result.trainMs.toFixed(2)} ms (${train.length} samples), inference ${result.inferMs.toFixed(2)} ms, ${result.dispatchesPerTrainStep ?? '–'} dispatches/step`);
+    const gpuTime = result.trainGpuMs !== null ? ` (GPU ${result.trainGpuMs.toFixed(2)} ms)` : '';
+    log(`  ${c.name}: train ${result.trainMs.toFixed(2)} ms${gpuTime} (${train.length} samples), inference ${result.inferMs.toFixed(2)} ms, ${result.dispatchesPerTrainStep ?? '–'} dispatches/step`);
     return result;
   } catch (err) {
     const msg = (err as Error).message ?? String(err);

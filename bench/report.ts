@@ -39,9 +39,9 @@ function tables(report: BenchReport): Table[] {
     const gflop = trainFlops(rows[0].config) / 1e9;
     return {
       title: `${key}  (${gflop < 0.1 ? gflop.toFixed(4) : gflop.toFixed(3)} GFLOP per training step)`,
-      header: ['contender', 'valid', 'train ms', 'train min', 'infer ms', 'disp/step', 'GFLOP/s', ...peerNames.map((p) => `vs ${p.replace(/^gateflow-/, '')}`)],
+      header: ['contender', 'valid', 'train ms', 'train min', 'GPU ms', 'infer ms', 'disp/step', 'GFLOP/s', ...peerNames.map((p) => `vs ${p.replace(/^gateflow-/, '')}`)],
       rows: rows.map((r) => [
-        withDetail(r), status(r), num(r.trainMs, 2), num(r.trainMsMin, 2), num(r.inferMs, 2), r.dispatchesPerTrainStep === null ? '–' : String(r.dispatchesPerTrainStep), num(r.gflops, 3),
+        withDetail(r), status(r), num(r.trainMs, 2), num(r.trainMsMin, 2), num(r.trainGpuMs ?? null, 2), num(r.inferMs, 2), r.dispatchesPerTrainStep === null ? '–' : String(r.dispatchesPerTrainStep), num(r.gflops, 3),
         ...peerNames.map((p) => (isGateflowGpu(r.contender) ? ratio(r.ratios[p]?.train) : '')),
       ]),
       notes: rows.filter((r) => r.note).map((r) => `${r.contender}: ${r.note}`),

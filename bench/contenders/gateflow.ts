@@ -6,6 +6,7 @@ import { RecurrentNetwork } from '../../src/model/recurrentNetwork';
 import { TrainPlan } from '../../src/scheduler/trainPlan';
 import { resolveStrategy, type RecurrentPlan, type StrategyChoice } from '../../src/scheduler/recurrentPlan';
 import { isCpuAdapter } from '../../src/gpu/device';
+import { GpuTimer } from '../../src/gpu/gpuTimer';
 import type { Contender, ContenderContext, ContenderInstance, ParamsView, Update } from '../contender';
 import type { Problem } from '../problem';
 import { createUpdate, type BenchUpdate } from './optimizer';
@@ -44,8 +45,8 @@ export class GateflowInstance implements ContenderInstance {
     this.optimizer = createUpdate(this.gpu, this.net, this.problem, this.update);
   }
 
-  private encodeTrain(): number {
-    const rec = this.gpu.recorder('bench train step');
+  private encodeTrain(timer?: GpuTimer): number {
+    const rec = this.gpu.recorder('bench train step', timer);
     this.train.encode(rec, this.optimizer!);
     this.gpu.submit(rec);
     return rec.dispatches;
@@ -79,6 +80,22 @@ export class GateflowInstance implements ContenderInstance {
   async timedTrainStep(): Promise<void> {
     this.trainDispatches = this.encodeTrain();
     await this.gpu.device.queue.onSubmittedWorkDone();
+  }
+
+  async gpuTrainMs(steps: number): Promise<number | null> {
+    if (!this.gpu.hasTimestamps) return null;
+    const timer = new GpuTimer(this.gpu.device);
+    try {
+      const ms: number[] = [];
+      for (let i = 0; i < steps; i++) {
+        this.encodeTrain(timer);
+        ms.push(await timer.readMs());
+      }
+      ms.sort((a, b) => a - b);
+      return ms[Math.floor(ms.length / 2)];
+    } finally {
+      timer.destroy();
+    }
   }
 
   async timedInfer(): Promise<void> {

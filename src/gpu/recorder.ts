@@ -1,3 +1,5 @@
+import type { GpuTimer } from './gpuTimer';
+
 /**
  * Records dispatches into one command encoder (one compute pass until a copy is needed) and counts
  * them, so tests and benchmarks can report dispatches per step. Never submits: the caller does.
@@ -7,8 +9,9 @@ export class Recorder {
   private pass: GPUComputePassEncoder | null = null;
   readonly encoder: GPUCommandEncoder;
 
-  constructor(private readonly device: GPUDevice, label = 'gateflow step') {
+  constructor(private readonly device: GPUDevice, label = 'gateflow step', private readonly timer?: GpuTimer) {
     this.encoder = device.createCommandEncoder({ label });
+    timer?.reset();
   }
 
   dispatch(pipeline: GPUComputePipeline, bindGroup: GPUBindGroup, x: number, y = 1, z = 1): void {
@@ -17,7 +20,7 @@ export class Recorder {
       throw new RangeError(`"${pipeline.label}" needs ${x}×${y}×${z} workgroups, over this device's maxComputeWorkgroupsPerDimension of ${max}`);
     }
     if (x === 0 || y === 0 || z === 0) return;
-    this.pass ??= this.encoder.beginComputePass();
+    this.pass ??= this.encoder.beginComputePass(this.timer ? { timestampWrites: this.timer.nextPass() } : undefined);
     this.pass.setPipeline(pipeline);
     this.pass.setBindGroup(0, bindGroup);
     this.pass.dispatchWorkgroups(x, y, z);
@@ -31,6 +34,7 @@ export class Recorder {
 
   finish(): GPUCommandBuffer {
     this.endPass();
+    this.timer?.resolve(this.encoder);
     return this.encoder.finish();
   }
 

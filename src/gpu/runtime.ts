@@ -2,6 +2,7 @@ import { acquireDevice, DeviceLostError, type AcquireOptions, type AdapterDescri
 import { BufferPool } from './bufferPool';
 import { PipelineCache } from './pipelineCache';
 import { Recorder } from './recorder';
+import type { GpuTimer } from './gpuTimer';
 
 const STORAGE = 0x80; // GPUBufferUsage.STORAGE; numeric so this module loads before Dawn's globals
 const COPY_SRC = 0x04;
@@ -88,8 +89,9 @@ export class Gpu {
     this.device.queue.writeBuffer(buffer, offsetFloats * 4, data as Float32Array<ArrayBuffer>);
   }
 
-  recorder(label?: string): Recorder {
-    return new Recorder(this.device, label);
+  /** A recorder for one submission; with a timer (needs `hasTimestamps`) its passes are timed on the GPU. */
+  recorder(label?: string, timer?: GpuTimer): Recorder {
+    return new Recorder(this.device, label, timer);
   }
 
   submit(rec: Recorder): void {

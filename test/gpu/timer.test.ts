@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { GpuTimer } from '../../src/gpu/gpuTimer';
+import { GemmKernel } from '../../src/kernels/gemm';
+import { gpuForTests } from '../helpers/gpu';
+
+const gpu = await gpuForTests();
+
+describe.skipIf(!gpu || !gpu.hasTimestamps)('GPU timer (timestamp-query)', () => {
+  it('times the passes of a recording: positive, within the wall time, and more work takes longer', async () => {
+    const g = gpu!;
+    const timer = new GpuTimer(g.device);
+    const time = async (n: number) => {
+      const a = g.storage(n * n, 'a');
+      const c = g.storage(n * n, 'c');
+      g.write(a, new Float32Array(n * n).fill(0.5));
+      const k = new GemmKernel(g, { M: n, N: n, K: n, aLayout: 'MK', bLayout: 'NK', a: { buffer: a }, b: { buffer: a }, c: { buffer: c } });
+      const rec = g.recorder('timed', timer);
+      k.record(rec);
+      rec.copy(c, 0, a, 0, 4); // a second pass after the copy: both are timed
+      k.record(rec);
+      const t0 = performance.now();
+      g.submit(rec);
+      await g.device.queue.onSubmittedWorkDone();
+      const wall = performance.now() - t0;
+      const ms = await timer.readMs();
+      k.dispose();
+      g.pool.release(a);
+      g.pool.release(c);
+      return { ms, wall };
+    };
+    const small = await time(32);
+    const big = await time(256);
+    expect(small.ms).toBeGreaterThan(0);
+    expect(big.ms).toBeGreaterThan(small.ms);
+    expect(big.ms).toBeLessThanOrEqual(big.wall * 1.05 + 0.5);
+    timer.destroy();
+  });
+});
