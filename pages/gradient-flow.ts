@@ -12,8 +12,8 @@ import type { Batch } from '../src/train/batch';
 import type { GpuOptimizerOptions } from '../src/optim/options';
 import type { CellActivation, CellKind } from '../src/cpu/types';
 import { byId, fmt, numberValue, setText } from './lib/dom';
-import { initInput, numParam } from './lib/params';
-import { pageState } from './lib/state';
+import { initInput, loopParams } from './lib/params';
+import { pageState, syncLoopState } from './lib/state';
 import { bootTrainingPage } from './lib/gpu';
 import { TrainLoop } from './lib/loop';
 import { errorText, showError } from './lib/messages';
@@ -46,9 +46,7 @@ const state = pageState('gradient-flow', {
   settings: null as Settings | null,
 });
 
-const SEED = numParam('seed', 1);
-const MAX_STEPS = numParam('steps', 0) > 0 ? numParam('steps', 0) : Infinity;
-const REPORT_EVERY = Math.max(1, Math.round(numParam('every', 5)));
+const { seed: SEED, maxSteps: MAX_STEPS, reportEvery: REPORT_EVERY } = loopParams();
 
 const inputs = {
   seq: byId<HTMLInputElement>('seq'),
@@ -144,13 +142,7 @@ let busy: Promise<void> = Promise.resolve();
 
 function updateStatus(): void {
   const l = loop;
-  state.running = !!l?.running;
-  state.submitted = l?.submitted ?? 0;
-  state.completed = l?.completed ?? 0;
-  state.stepsPerSecond = l?.stepsPerSecond ?? 0;
-  state.done = !!l && l.finished && l.pending === 0;
-  setText('step', String(state.completed));
-  setText('rate', state.running && state.stepsPerSecond > 0 ? state.stepsPerSecond.toFixed(1) : '–');
+  syncLoopState(state, l);
   setText('runstate', l?.stopped ? 'stopped' : !l ? 'idle' : l.running ? 'training' : state.done ? 'finished' : l.pending > 0 ? 'pausing…' : state.completed > 0 ? 'paused' : 'ready');
   const ready = !!gpu && !!models;
   buttons.start.disabled = !ready || !l || l.running || l.finished || l.stopped;

@@ -9,8 +9,8 @@ import type { StepReport } from '../src/train/trainer';
 import type { GpuOptimizerOptions } from '../src/optim/options';
 import type { CellKind } from '../src/cpu/types';
 import { byId, fmt, numberValue, setText } from './lib/dom';
-import { initInput, numParam } from './lib/params';
-import { pageState } from './lib/state';
+import { initInput, numParam, loopParams } from './lib/params';
+import { pageState, syncLoopState } from './lib/state';
 import { bootTrainingPage } from './lib/gpu';
 import { TrainLoop } from './lib/loop';
 import { clearMessage, errorText, showError } from './lib/messages';
@@ -39,9 +39,7 @@ const state = pageState('trajectory', {
   settings: null as Settings | null,
 });
 
-const SEED = numParam('seed', 1);
-const MAX_STEPS = numParam('steps', 0) > 0 ? numParam('steps', 0) : Infinity;
-const REPORT_EVERY = Math.max(1, Math.round(numParam('every', 5)));
+const { seed: SEED, maxSteps: MAX_STEPS, reportEvery: REPORT_EVERY } = loopParams();
 const ROLLOUT_EVERY = Math.max(1, Math.round(numParam('rolloutEvery', 100)));
 
 const inputs = {
@@ -249,13 +247,7 @@ function stayBaseline(c: Curve): number {
 
 function updateStatus(): void {
   const l = loop;
-  state.running = !!l?.running;
-  state.submitted = l?.submitted ?? 0;
-  state.completed = l?.completed ?? 0;
-  state.stepsPerSecond = l?.stepsPerSecond ?? 0;
-  state.done = !!l && l.finished && l.pending === 0;
-  setText('step', String(state.completed));
-  setText('rate', state.running && state.stepsPerSecond > 0 ? state.stepsPerSecond.toFixed(1) : '–');
+  syncLoopState(state, l);
   setText('runstate', l?.stopped ? 'stopped' : !l ? (settings.curve === 'draw' && !drawn ? 'waiting for a drawing' : 'idle') : l.running ? 'training' : state.done ? 'finished' : state.completed > 0 ? 'paused' : 'ready');
   const ready = !!gpu && !!session;
   buttons.start.disabled = !ready || !l || l.running || l.finished || l.stopped;

@@ -29,3 +29,13 @@ export function initInput(input: HTMLInputElement | HTMLSelectElement, name = in
   if (input instanceof HTMLInputElement && input.type === 'checkbox') input.checked = boolParam(name, input.checked);
   else input.value = raw;
 }
+
+/** The training-loop settings every training page reads from the URL: seed, step limit, report interval. */
+export function loopParams(): { seed: number; maxSteps: number; reportEvery: number } {
+  const steps = numParam('steps', 0);
+  return {
+    seed: numParam('seed', 1),
+    maxSteps: steps > 0 ? steps : Infinity,
+    reportEvery: Math.max(1, Math.round(numParam('every', 5))),
+  };
+}

@@ -1,5 +1,6 @@
 // window.__gateflow: a small, read-only-by-convention view of each page's state for the browser
 // tests (and for curious visitors in the console). Pages update it; nothing reads it back.
+import { setText } from './dom';
 
 export interface BaseState {
   page: string;
@@ -33,4 +34,25 @@ export function pageState<T extends object>(page: string, extra: T): BaseState &
   };
   window.__gateflow = state as BaseState & Record<string, unknown>;
   return state;
+}
+
+/** What the status line shows of a training loop (null before one exists). */
+interface LoopProgress {
+  running: boolean;
+  submitted: number;
+  completed: number;
+  stepsPerSecond: number;
+  finished: boolean;
+  pending: number;
+}
+
+/** Copies a loop's progress into the page state and the step / rate fields of the status line. */
+export function syncLoopState(state: BaseState, loop: LoopProgress | null): void {
+  state.running = !!loop?.running;
+  state.submitted = loop?.submitted ?? 0;
+  state.completed = loop?.completed ?? 0;
+  state.stepsPerSecond = loop?.stepsPerSecond ?? 0;
+  state.done = !!loop && loop.finished && loop.pending === 0;
+  setText('step', String(state.completed));
+  setText('rate', state.running && state.stepsPerSecond > 0 ? state.stepsPerSecond.toFixed(1) : '–');
 }
