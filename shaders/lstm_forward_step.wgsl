@@ -4,8 +4,12 @@
 // Legend: B batch, T time, H hidden; gate order i, f, g, o (rows [0,H) i, [H,2H) f, [2H,3H) g, [3H,4H) o).
 //   a = xproj_t + b_hh + W_hh·h_{t-1};  i,f,o = σ(a_i,a_f,a_o);  g = φ(a_g)
 //   s_t = f ⊙ s_{t-1} + i ⊙ g;  h_t = o ⊙ ψ(s_t)        (φ = ψ = tanh, or σ when ACT_SIGMOID)
+// Invocation j of workgroup (x, y) computes hidden unit x·WG + j for the ROWS batch rows y·ROWS...:
+// each W_hh value it loads serves ROWS rows, and h_{t-1}[b, k] is the same for the whole workgroup
+// (one scalar load on CPU adapters, a broadcast on GPUs).
 
 override WG: u32 = 64u;
+override ROWS: u32 = 1u;  // batch rows per workgroup, 1..8
 
 struct Step {
   t: u32,        // time step
@@ -24,35 +28,45 @@ struct Step {
 @group(0) @binding(5) var<uniform> step: Step;
 
 @compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3u) {
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
   let B = step.B;
   let H = step.H;
-  if (gid.x >= B * H) { return; }
-  let b = gid.x / H;
-  let j = gid.x % H;
   let t = step.t;
   let G = 4u * H;
-  let xrow = (t * B + b) * G;
-  var a = vec4f(xproj[xrow + j], xproj[xrow + H + j], xproj[xrow + 2u * H + j], xproj[xrow + 3u * H + j]);
+  let j = wid.x * WG + lane;
+  let jj = min(j, H - 1u);  // lanes past H compute a clamped copy and write nothing
+  let b0 = wid.y * ROWS;
   let bh = step.offBhh;
-  a += vec4f(params[bh + j], params[bh + H + j], params[bh + 2u * H + j], params[bh + 3u * H + j]);
-  let hPrev = (t * B + b) * H;
+  let bias = vec4f(params[bh + jj], params[bh + H + jj], params[bh + 2u * H + jj], params[bh + 3u * H + jj]);
+  var a: array<vec4f, 8>;
+  for (var r = 0u; r < ROWS; r++) {
+    let xrow = (t * B + min(b0 + r, B - 1u)) * G;
+    a[r] = bias + vec4f(xproj[xrow + jj], xproj[xrow + H + jj], xproj[xrow + 2u * H + jj], xproj[xrow + 3u * H + jj]);
+  }
   let w = step.offWhh;
   for (var k = 0u; k < H; k++) {
-    let hk = h[hPrev + k];
-    a += hk * vec4f(params[w + j * H + k], params[w + (H + j) * H + k], params[w + (2u * H + j) * H + k], params[w + (3u * H + j) * H + k]);
+    let wk = vec4f(params[w + jj * H + k], params[w + (H + jj) * H + k], params[w + (2u * H + jj) * H + k], params[w + (3u * H + jj) * H + k]);
+    for (var r = 0u; r < ROWS; r++) {
+      a[r] = fma(vec4f(h[(t * B + min(b0 + r, B - 1u)) * H + k]), wk, a[r]);
+    }
   }
-  let ig = sigmoid(a.x);
-  let fg = sigmoid(a.y);
-  let gg = cell_act(a.z);
-  let og = sigmoid(a.w);
-  let sPrev = c[hPrev + j];
-  let s = fg * sPrev + ig * gg;
-  let next = ((t + 1u) * B + b) * H + j;
-  c[next] = s;
-  h[next] = og * cell_act(s);
-  gates[xrow + j] = ig;
-  gates[xrow + H + j] = fg;
-  gates[xrow + 2u * H + j] = gg;
-  gates[xrow + 3u * H + j] = og;
+  if (j >= H) { return; }
+  for (var r = 0u; r < ROWS; r++) {
+    let b = b0 + r;
+    if (b >= B) { break; }
+    let ig = sigmoid(a[r].x);
+    let fg = sigmoid(a[r].y);
+    let gg = cell_act(a[r].z);
+    let og = sigmoid(a[r].w);
+    let prev = (t * B + b) * H + j;
+    let s = fg * c[prev] + ig * gg;
+    let next = ((t + 1u) * B + b) * H + j;
+    c[next] = s;
+    h[next] = og * cell_act(s);
+    let xrow = (t * B + b) * G;
+    gates[xrow + j] = ig;
+    gates[xrow + H + j] = fg;
+    gates[xrow + 2u * H + j] = gg;
+    gates[xrow + 3u * H + j] = og;
+  }
 }

@@ -1,8 +1,11 @@
 // One vanilla-RNN time step for all batch rows (torch.nn.RNN):
 //   h_t = cell_act(xproj_t + b_hh + W_hh·h_{t-1}),  xproj_t = x_t·W_ihᵀ + b_ih,  act = tanh (or σ when ACT_SIGMOID).
 // Legend: B batch, T time, H hidden.
+// Invocation j of workgroup (x, y) computes hidden unit x·WG + j for the ROWS batch rows y·ROWS...
+// (see lstm_forward_step.wgsl: each W_hh load serves ROWS rows; h_{t-1}[b, k] is workgroup-uniform).
 
 override WG: u32 = 64u;
+override ROWS: u32 = 1u;  // batch rows per workgroup, 1..8
 
 struct Step {
   t: u32,
@@ -19,17 +22,27 @@ struct Step {
 @group(0) @binding(3) var<uniform> step: Step;
 
 @compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3u) {
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
   let B = step.B;
   let H = step.H;
-  if (gid.x >= B * H) { return; }
-  let b = gid.x / H;
-  let j = gid.x % H;
   let t = step.t;
-  let prev = (t * B + b) * H;
-  var a = xproj[prev + j] + params[step.offBhh + j];
-  for (var k = 0u; k < H; k++) {
-    a += params[step.offWhh + j * H + k] * h[prev + k];
+  let j = wid.x * WG + lane;
+  let jj = min(j, H - 1u);  // lanes past H compute a clamped copy and write nothing
+  let b0 = wid.y * ROWS;
+  var a: array<f32, 8>;
+  for (var r = 0u; r < ROWS; r++) {
+    a[r] = xproj[(t * B + min(b0 + r, B - 1u)) * H + jj] + params[step.offBhh + jj];
   }
-  h[((t + 1u) * B + b) * H + j] = cell_act(a);
+  for (var k = 0u; k < H; k++) {
+    let w = params[step.offWhh + jj * H + k];
+    for (var r = 0u; r < ROWS; r++) {
+      a[r] = fma(w, h[(t * B + min(b0 + r, B - 1u)) * H + k], a[r]);
+    }
+  }
+  if (j >= H) { return; }
+  for (var r = 0u; r < ROWS; r++) {
+    let b = b0 + r;
+    if (b >= B) { break; }
+    h[((t + 1u) * B + b) * H + j] = cell_act(a[r]);
+  }
 }

@@ -4,12 +4,13 @@ import type { Gpu } from '../gpu/runtime';
 import type { RecurrentNetwork } from '../model/recurrentNetwork';
 import { SteppedKernel } from '../kernels/stepped';
 import { activationConstant, withActivations } from '../kernels/activations';
-import { STEP_WORKGROUP } from '../kernels/recurrentSteps';
 import { TrainPlan, type LossKind } from '../scheduler/trainPlan';
 import type { RecurrentPlan } from '../scheduler/recurrentPlan';
 import type { Recorder } from '../gpu/recorder';
 import { STATS_STRIDE, unpackLayerFlow, type LayerFlow } from './flowStats';
 import { writeBatch, type Batch } from '../train/batch';
+
+const WORKGROUP = 64; // invocations per workgroup of the two diagnostic kernels
 
 export interface FlowOptions {
   /** 'last': the loss of the final step only (the article's L_t); 'all': a loss at every step. */
@@ -68,7 +69,7 @@ export function recordFlow(gpu: Gpu, net: RecurrentNetwork, plan: RecurrentPlan,
         const k = new SteppedKernel(gpu, {
           shader: 'forget_product', code: withActivations(forgetProductWgsl), constants: activationConstant(cellActivation),
           buffers: [prod, direct, layer.gates!, layer.c!], variants: [new Uint32Array([T, B, H, 0, 0, 0, 0, 0])],
-          threads: B * H, workgroupSize: STEP_WORKGROUP, label: `forget product l${l}`,
+          threads: B * H, workgroupSize: WORKGROUP, label: `forget product l${l}`,
         });
         kernels.push(k);
         k.record(rec, 0);
@@ -79,7 +80,7 @@ export function recordFlow(gpu: Gpu, net: RecurrentNetwork, plan: RecurrentPlan,
         constants: { IS_LSTM: lstm ? 1 : 0, ...activationConstant(cellActivation) },
         buffers: [results, lstm ? layer.ds! : layer.dhTotal!, layer.dhTotal!, lstm ? layer.gates! : layer.h, prod, direct, net.params],
         variants: [new Uint32Array([T, B, H, offWhh, l * T * STATS_STRIDE, statsFloats + l * T * B * 2, 0, 0])],
-        threads: T, workgroupSize: STEP_WORKGROUP, label: `flow stats l${l}`,
+        threads: T, workgroupSize: WORKGROUP, label: `flow stats l${l}`,
       });
       kernels.push(k);
       k.record(rec, 0);

@@ -1,10 +1,31 @@
 import gemmWgsl from '../../shaders/gemm.wgsl?raw';
+import gemmRowsWgsl from '../../shaders/gemm_rows.wgsl?raw';
 import type { Gpu } from '../gpu/runtime';
 import type { Recorder } from '../gpu/recorder';
+import { isCpuAdapter } from '../gpu/device';
 
 const WG = 8; // must match the `WG` override: an 8×8 workgroup of 4×4 blocks covers a 32×32 tile
 export const GEMM_TILE = WG * 4;
 const TILE = GEMM_TILE;
+/** The 'rows' variant's most rows of C per workgroup (the shader's accumulator array). */
+export const GEMM_MAX_ROWS = 16;
+
+/**
+ * How the work is split. 'tiles' (gemm.wgsl): 8×8 invocations, each a 4×4 block of C, for GPUs.
+ * 'rows' (gemm_rows.wgsl): each workgroup whole rows of C, each invocation 4 columns, for CPU
+ * adapters, where loads shared by a workgroup are scalar and per-invocation loads are gathers.
+ */
+export type GemmVariant = 'tiles' | 'rows';
+
+export const defaultGemmVariant = (gpu: Gpu): GemmVariant => (isCpuAdapter(gpu.info) ? 'rows' : 'tiles');
+
+/** Workgroup size, rows per workgroup and grid of the 'rows' variant for an M×N product. */
+export function rowsGemmShape(M: number, N: number): { lanes: number; rows: number; grid: [number, number] } {
+  // Lanes: a power of two from 8 (the SIMD width) to 64, enough for N in 4 columns each.
+  const lanes = Math.min(64, Math.max(8, 2 ** Math.ceil(Math.log2(Math.ceil(N / 4)))));
+  const rows = Math.min(GEMM_MAX_ROWS, M);
+  return { lanes, rows, grid: [Math.ceil(N / (4 * lanes)), Math.ceil(M / rows)] };
+}
 
 /** A tensor inside a buffer: `offset` in floats. */
 export interface BufferSlice {
@@ -24,6 +45,8 @@ export interface GemmSpec {
   a: BufferSlice;
   b: BufferSlice;
   bias?: BufferSlice;
+  /** Default: 'rows' on CPU adapters, 'tiles' elsewhere (see GemmVariant). */
+  variant?: GemmVariant;
 }
 
 /** FLOPs of one C = A·B product (a multiply and an add per term). */
@@ -35,18 +58,23 @@ export class GemmKernel {
   private readonly bindGroup: GPUBindGroup;
   private readonly uniforms: GPUBuffer;
   private readonly grid: [number, number];
+  readonly variant: GemmVariant;
 
   constructor(private readonly gpu: Gpu, readonly spec: GemmSpec) {
     const { M, N, K } = spec;
     for (const [name, v] of Object.entries({ M, N, K })) {
       if (!Number.isInteger(v) || v < 1) throw new RangeError(`gemm: ${name} must be a positive integer, got ${v}`);
     }
-    this.pipeline = gpu.pipelines.get('gemm', gemmWgsl, {
-      WG,
-      A_KM: spec.aLayout === 'KM' ? 1 : 0,
-      B_KN: spec.bLayout === 'KN' ? 1 : 0,
-      HAS_BIAS: spec.bias ? 1 : 0,
-    });
+    const layout = { A_KM: spec.aLayout === 'KM' ? 1 : 0, B_KN: spec.bLayout === 'KN' ? 1 : 0, HAS_BIAS: spec.bias ? 1 : 0 };
+    this.variant = spec.variant ?? defaultGemmVariant(gpu);
+    if (this.variant === 'rows') {
+      const shape = rowsGemmShape(M, N);
+      this.pipeline = gpu.pipelines.get('gemm_rows', gemmRowsWgsl, { LANES: shape.lanes, ROWS: shape.rows, ...layout });
+      this.grid = shape.grid;
+    } else {
+      this.pipeline = gpu.pipelines.get('gemm', gemmWgsl, { WG, ...layout });
+      this.grid = [Math.ceil(N / TILE), Math.ceil(M / TILE)];
+    }
     const off = (s?: BufferSlice) => s?.offset ?? 0;
     this.uniforms = gpu.uniform(new Uint32Array([M, N, K, off(spec.a), off(spec.b), off(spec.c), off(spec.bias), 0]), 'gemm dims');
     // Without a bias the binding still needs a buffer; A is never written, so it serves.
@@ -62,7 +90,6 @@ export class GemmKernel {
         { binding: 4, resource: { buffer: this.uniforms } },
       ],
     });
-    this.grid = [Math.ceil(N / TILE), Math.ceil(M / TILE)];
   }
 
   record(rec: Recorder): void {

@@ -38,7 +38,7 @@ export function forwardSequenceKernel(gpu: Gpu, d: StepDims, buf: ForwardStepBuf
     constants: { MAX_H: workgroupFloats(d.cell, d.H).forward, ...activationConstant(d.activation) },
     buffers: lstm ? [buf.gates!, buf.c!, buf.h, buf.xproj, buf.params] : [buf.h, buf.xproj, buf.params],
     variants: [new Uint32Array([d.T, d.B, d.H, d.offWhh, d.offBhh, 0, 0, 0])],
-    threads: d.B * wg,
+    grid: [d.B, 1],
     workgroupSize: wg,
     label: `${d.cell} forward sequence`,
   });
@@ -56,7 +56,7 @@ export function backwardSequenceKernel(gpu: Gpu, d: StepDims, buf: BackwardStepB
       ? [buf.da, buf.ds!, buf.dhTotal, buf.stateGrads!, buf.dH, buf.gates!, buf.c!, buf.params]
       : [buf.da, buf.dhTotal, buf.dh0!, buf.dH, buf.dhN!, buf.h!, buf.params],
     variants: [new Uint32Array([d.T, d.B, d.H, d.offWhh, d.offState, d.stateSection, 0, 0])],
-    threads: d.B * wg,
+    grid: [d.B, 1],
     workgroupSize: wg,
     label: `${d.cell} backward sequence`,
   });

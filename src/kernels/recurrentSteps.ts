@@ -6,10 +6,24 @@ import rnnBackwardWgsl from '../../shaders/rnn_backward_step.wgsl?raw';
 import type { Gpu } from '../gpu/runtime';
 import type { CellActivation, CellKind } from '../cpu/types';
 import { SteppedKernel } from './stepped';
+import { isCpuAdapter } from '../gpu/device';
 import { activationConstant, withActivations } from './activations';
 
-export const STEP_WORKGROUP = 64;
-const WG = STEP_WORKGROUP;
+/** The most batch rows one per-step workgroup takes (the shaders' accumulator arrays). */
+export const STEP_MAX_ROWS = 8;
+
+/**
+ * Work split of the per-step kernels: `lanes` invocations per workgroup, one hidden unit each (a
+ * power of two from 8, the CPU adapters' SIMD width, to 64), and `rows` batch rows per workgroup.
+ * GPUs take one row per workgroup (the most parallelism for a latency-bound step). CPU adapters
+ * take up to 8: each weight loaded (a gather there) then serves 8 rows, and the rows' h or da
+ * values are workgroup-uniform scalar loads.
+ */
+export function stepShape(B: number, H: number, cpuAdapter: boolean): { lanes: number; rows: number; grid: [number, number] } {
+  const lanes = Math.min(64, Math.max(8, 2 ** Math.ceil(Math.log2(H))));
+  const rows = cpuAdapter ? Math.min(STEP_MAX_ROWS, B) : 1;
+  return { lanes, rows, grid: [Math.ceil(H / lanes), Math.ceil(B / rows)] };
+}
 
 export interface StepDims {
   cell: CellKind;
@@ -37,16 +51,17 @@ export interface ForwardStepBuffers {
 
 /** Forward step kernel: variant t computes step t. */
 export function forwardStepKernel(gpu: Gpu, d: StepDims, buf: ForwardStepBuffers): SteppedKernel {
+  const shape = stepShape(d.B, d.H, isCpuAdapter(gpu.info));
   const variants = Array.from({ length: d.T }, (_, t) => new Uint32Array([t, d.B, d.H, d.offWhh, d.offBhh, 0, 0, 0]));
   const lstm = d.cell === 'lstm';
   return new SteppedKernel(gpu, {
     shader: lstm ? 'lstm_forward_step' : 'rnn_forward_step',
     code: withActivations(lstm ? lstmForwardWgsl : rnnForwardWgsl),
-    constants: activationConstant(d.activation),
+    constants: { ROWS: shape.rows, ...activationConstant(d.activation) },
     buffers: lstm ? [buf.gates!, buf.c!, buf.h, buf.xproj, buf.params] : [buf.h, buf.xproj, buf.params],
     variants,
-    threads: d.B * d.H,
-    workgroupSize: WG,
+    grid: shape.grid,
+    workgroupSize: shape.lanes,
     label: `${d.cell} forward step`,
   });
 }
@@ -70,6 +85,7 @@ export interface BackwardStepBuffers {
 
 /** Backward step kernel: variant t (0..T-1) is step t; variant T is the final pass writing dh0 (and dc0). */
 export function backwardStepKernel(gpu: Gpu, d: StepDims, buf: BackwardStepBuffers): SteppedKernel {
+  const shape = stepShape(d.B, d.H, isCpuAdapter(gpu.info));
   const variants = Array.from({ length: d.T + 1 }, (_, t) =>
     new Uint32Array([Math.min(t, d.T - 1), d.T, d.B, d.H, d.offWhh, d.offState, t === d.T ? 1 : 0, d.stateSection]),
   );
@@ -77,13 +93,13 @@ export function backwardStepKernel(gpu: Gpu, d: StepDims, buf: BackwardStepBuffe
   return new SteppedKernel(gpu, {
     shader: lstm ? 'lstm_backward_step' : 'rnn_backward_step',
     code: withActivations(lstm ? lstmBackwardWgsl : rnnBackwardWgsl),
-    constants: activationConstant(d.activation),
+    constants: { ROWS: shape.rows, ...activationConstant(d.activation) },
     buffers: lstm
       ? [buf.da, buf.ds!, buf.dhTotal, buf.stateGrads!, buf.dH, buf.gates!, buf.c!, buf.params]
       : [buf.da, buf.dhTotal, buf.dh0!, buf.dH, buf.dhN!, buf.h!, buf.params],
     variants,
-    threads: d.B * d.H,
-    workgroupSize: WG,
+    grid: shape.grid,
+    workgroupSize: shape.lanes,
     label: `${d.cell} backward step`,
   });
 }

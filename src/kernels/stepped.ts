@@ -10,8 +10,10 @@ export interface SteppedKernelSpec {
   buffers: GPUBuffer[];
   /** The uniform words of each variant (one per time step, say), 8 u32 each. */
   variants: Uint32Array[];
-  /** Invocations per dispatch (one per output element). */
-  threads: number;
+  /** Invocations per dispatch (one per output element) in one dimension, or else `grid`. */
+  threads?: number;
+  /** Workgroups per dispatch, [x, y]. */
+  grid?: [number, number];
   workgroupSize: number;
   label: string;
 }
@@ -25,7 +27,7 @@ export class SteppedKernel {
   private readonly pipeline: GPUComputePipeline;
   private readonly bindGroups: GPUBindGroup[];
   private readonly uniforms: GPUBuffer;
-  private readonly workgroups: number;
+  private readonly grid: [number, number];
 
   constructor(private readonly gpu: Gpu, spec: SteppedKernelSpec) {
     this.pipeline = gpu.pipelines.get(spec.shader, spec.code, { ...spec.constants, WG: spec.workgroupSize });
@@ -42,11 +44,11 @@ export class SteppedKernel {
         entries: [...storage, { binding: spec.buffers.length, resource: { buffer: this.uniforms, offset: i * stride, size: 32 } }],
       }),
     );
-    this.workgroups = Math.ceil(spec.threads / spec.workgroupSize);
+    this.grid = spec.grid ?? [Math.ceil((spec.threads ?? 0) / spec.workgroupSize), 1];
   }
 
   record(rec: Recorder, variant: number): void {
-    rec.dispatch(this.pipeline, this.bindGroups[variant], this.workgroups);
+    rec.dispatch(this.pipeline, this.bindGroups[variant], this.grid[0], this.grid[1]);
   }
 
   dispose(): void {

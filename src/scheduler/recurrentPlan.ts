@@ -3,18 +3,18 @@ import { isCpuAdapter } from '../gpu/device';
 import type { Recorder } from '../gpu/recorder';
 import { gatesPerCell, layerInputSize, type RecurrentConfig } from '../cpu/types';
 import { paramCount, type ParamLayout } from '../model/paramLayout';
-import { GEMM_TILE, GemmKernel } from '../kernels/gemm';
+import { GEMM_TILE, GemmKernel, rowsGemmShape } from '../kernels/gemm';
 import { ColumnSumKernel } from '../kernels/columnSum';
-import { STEP_WORKGROUP, backwardStepKernel, forwardStepKernel } from '../kernels/recurrentSteps';
+import { backwardStepKernel, forwardStepKernel, stepShape } from '../kernels/recurrentSteps';
 import { backwardSequenceKernel, forwardSequenceKernel, persistentFits } from '../kernels/recurrentSequence';
 import type { SteppedKernel } from '../kernels/stepped';
 
 /**
  * Fails before any allocation when a (T, B) shape cannot run on this device, naming the limit and
  * the size asked for: the largest buffer against maxStorageBufferBindingSize, and the widest grid
- * against maxComputeWorkgroupsPerDimension.
+ * against maxComputeWorkgroupsPerDimension (whose split depends on whether the adapter is a CPU).
  */
-export function checkPlanLimits(limits: GPUSupportedLimits, cfg: RecurrentConfig, T: number, B: number): void {
+export function checkPlanLimits(limits: GPUSupportedLimits, cfg: RecurrentConfig, T: number, B: number, cpuAdapter = false): void {
   const H = cfg.hiddenSize;
   const GH = gatesPerCell(cfg.cell) * H;
   const buffers: [string, number][] = [
@@ -30,8 +30,8 @@ export function checkPlanLimits(limits: GPUSupportedLimits, cfg: RecurrentConfig
     }
   }
   const grids: [string, number][] = [
-    ['per-step kernels (B·H / 64)', Math.ceil((B * H) / STEP_WORKGROUP)],
-    ['projection GEMM (T·B / 32)', Math.ceil((T * B) / GEMM_TILE)],
+    ['per-step kernels (batch rows)', stepShape(B, H, cpuAdapter).grid[1]],
+    ['projection GEMM (T·B rows)', cpuAdapter ? rowsGemmShape(T * B, GH).grid[1] : Math.ceil((T * B) / GEMM_TILE)],
   ];
   for (const [what, groups] of grids) {
     if (groups > limits.maxComputeWorkgroupsPerDimension) {
@@ -133,7 +133,7 @@ export class RecurrentPlan {
     const GH = gatesPerCell(cell) * H;
     const TB = T * B;
     const backward = grads !== null;
-    checkPlanLimits(gpu.limits, cfg, T, B);
+    checkPlanLimits(gpu.limits, cfg, T, B, isCpuAdapter(gpu.info));
     this.strategy = resolveStrategy(gpu.limits, cfg, strategy, B, isCpuAdapter(gpu.info));
     const alloc = (floats: number, label: string): GPUBuffer => {
       const b = gpu.storage(floats, label);

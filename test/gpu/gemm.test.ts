@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GemmKernel, type GemmSpec } from '../../src/kernels/gemm';
+import { GemmKernel, type GemmSpec, type GemmVariant } from '../../src/kernels/gemm';
 import { matmulABt } from '../../src/cpu/matmul';
 import { transpose } from '../helpers/layout';
 import { Rng, freshSeed } from '../../src/random';
@@ -19,10 +19,15 @@ const cases: Case[] = [
   [132, 7, 100, 'KM', 'KN', false],
   [17, 65, 33, 'MK', 'KN', false],
   [5, 3, 130, 'KM', 'NK', true],
+  // Several 'rows' workgroups across N (256 columns each at 64 lanes) and a partial last row block.
+  [45, 600, 9, 'MK', 'NK', true],
+  [19, 513, 40, 'MK', 'KN', true],
+  [50, 260, 23, 'KM', 'KN', false],
 ];
+const variants: GemmVariant[] = ['tiles', 'rows'];
 
 describe.skipIf(!gpu)('gemm kernel vs CPU matmul', () => {
-  it.each(cases)('M=%i N=%i K=%i A=%s B=%s bias=%s', async (M, N, K, aLayout, bLayout, withBias) => {
+  it.each(variants.flatMap((v) => cases.map((c) => [v, ...c] as const)))('%s M=%i N=%i K=%i A=%s B=%s bias=%s', async (variant, M, N, K, aLayout, bLayout, withBias) => {
     const g = gpu!;
     const seed = freshSeed();
     const rng = new Rng(seed);
@@ -48,7 +53,9 @@ describe.skipIf(!gpu)('gemm kernel vs CPU matmul', () => {
       b: { buffer: bufB },
       c: { buffer: bufC, offset: offC },
       bias: bias ? { buffer: bufBias } : undefined,
+      variant,
     });
+    expect(kernel.variant).toBe(variant);
     const rec = g.recorder();
     kernel.record(rec);
     expect(rec.dispatches).toBe(1);
@@ -62,11 +69,11 @@ describe.skipIf(!gpu)('gemm kernel vs CPU matmul', () => {
     for (const b of [bufA, bufB, bufC, bufBias]) g.pool.release(b);
   });
 
-  it('rejects a grid over maxComputeWorkgroupsPerDimension before any GPU work', () => {
+  it.each(variants)('%s: rejects a grid over maxComputeWorkgroupsPerDimension before any GPU work', (variant) => {
     const g = gpu!;
     const rows = (g.limits.maxComputeWorkgroupsPerDimension + 1) * 32;
     const small = g.storage(4, 'tiny');
-    const kernel = new GemmKernel(g, { M: rows, N: 1, K: 1, aLayout: 'MK', bLayout: 'NK', a: { buffer: small }, b: { buffer: small }, c: { buffer: small } });
+    const kernel = new GemmKernel(g, { M: rows, N: 1, K: 1, aLayout: 'MK', bLayout: 'NK', a: { buffer: small }, b: { buffer: small }, c: { buffer: small }, variant });
     const rec = g.recorder();
     expect(() => kernel.record(rec)).toThrow(/maxComputeWorkgroupsPerDimension/);
     rec.finish();

@@ -5,7 +5,7 @@ import { gatesPerCell, type CellActivation, type CellKind, type RecurrentConfig 
 import { matmulABt } from '../../src/cpu/matmul';
 import { Rng, freshSeed } from '../../src/random';
 import { expectClose } from '../helpers/expectClose';
-import { gpuForTests, nanFilled } from '../helpers/gpu';
+import { gpuForTests, nanFilled, withGpuSplit } from '../helpers/gpu';
 import { randomLayerParams } from '../helpers/models';
 
 const gpu = await gpuForTests();
@@ -32,19 +32,23 @@ const grid: Case[] = [
   { cell: 'lstm', act: 'tanh', I: 65, H: 7, L: 1, T: 1, B: 3, initialState: true },
   { cell: 'lstm', act: 'tanh', I: 7, H: 33, L: 2, T: 17, B: 3, initialState: true, saturate: true },
   { cell: 'lstm', act: 'sigmoid', I: 7, H: 33, L: 1, T: 17, B: 1, initialState: false, saturate: true },
+  // Several batch-row blocks (8 rows per workgroup on CPU adapters, the last partial) and hidden-unit blocks.
+  { cell: 'lstm', act: 'tanh', I: 5, H: 65, L: 2, T: 9, B: 11, initialState: true },
   { cell: 'rnn', act: 'tanh', I: 1, H: 7, L: 1, T: 1, B: 1, initialState: false },
   { cell: 'rnn', act: 'tanh', I: 7, H: 33, L: 2, T: 100, B: 3, initialState: true },
   { cell: 'rnn', act: 'sigmoid', I: 33, H: 65, L: 3, T: 17, B: 1, initialState: true },
   { cell: 'rnn', act: 'tanh', I: 7, H: 33, L: 1, T: 17, B: 3, initialState: false, saturate: true },
+  { cell: 'rnn', act: 'tanh', I: 5, H: 65, L: 2, T: 9, B: 11, initialState: true },
 ];
 
 const name = (c: Case) => `${c.cell}/${c.act} I=${c.I} H=${c.H} L=${c.L} T=${c.T} B=${c.B}${c.initialState ? ' h0,c0' : ''}${c.saturate ? ' saturated' : ''}`;
 
-const strategies = ['per-step', 'persistent'] as const;
+// 'per-step (gpu split)': the per-step kernels and GEMMs with the work split they use on real GPUs.
+const runs = [['per-step', 'per-step'], ['per-step (gpu split)', 'per-step'], ['persistent', 'persistent']] as const;
 
 describe.skipIf(!gpu)('GPU recurrent network vs CPU reference', () => {
-  it.each(strategies.flatMap((strategy) => grid.map((c) => [`${strategy} ${name(c)}`, c, strategy] as const)))('%s', async (_n, c, strategy) => {
-    const g = gpu!;
+  it.each(runs.flatMap(([run, strategy]) => grid.map((c) => [`${run} ${name(c)}`, c, strategy, run] as const)))('%s', async (_n, c, strategy, run) => {
+    const g = run === 'per-step (gpu split)' ? withGpuSplit(gpu!) : gpu!;
     const seed = freshSeed();
     const rng = new Rng(seed);
     const cfg: RecurrentConfig = { cell: c.cell, inputSize: c.I, hiddenSize: c.H, numLayers: c.L, cellActivation: c.act };
