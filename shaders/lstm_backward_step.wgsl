@@ -6,11 +6,13 @@
 //   da   = [di·σ', df·σ', dg·φ', do·σ']
 // Stored per step: da [T,B,4H] (for the weight gradients), ds and dh [T,B,H] (total gradients, for
 // diagnostics). The FINAL pass (after t = 0) writes dh_{-1} = W_hhᵀ·da_0 and ds_{-1} = ds_0 ⊙ f_0.
-// Invocation j of workgroup (x, y) handles hidden unit x·WG + j for the ROWS batch rows y·ROWS...:
-// each W_hh value it loads serves ROWS rows, and da_{t+1}[b, r] is the same for the whole workgroup.
+// Invocation j of workgroup (x, y) handles hidden units x·UNITS·WG + j + u·WG (u < UNITS) for the
+// ROWS batch rows y·ROWS...: each W_hh value it loads serves ROWS rows, and da_{t+1}[b, r] is the same
+// for the whole workgroup (one scalar load on CPU adapters, a broadcast on GPUs).
 
 override WG: u32 = 64u;
-override ROWS: u32 = 1u;  // batch rows per workgroup, 1..8
+override ROWS: u32 = 1u;   // batch rows per workgroup, 1..8
+override UNITS: u32 = 1u;  // hidden units per invocation, 1 or 4
 
 struct Step {
   t: u32,
@@ -35,16 +37,19 @@ struct Step {
 @group(0) @binding(7) var<storage, read> params: array<f32>;
 @group(0) @binding(8) var<uniform> step: Step;
 
-// (W_hhᵀ · da_t)[b, j] = Σ_r W_hh[r, j] · da_t[b, r] over all 4H gate rows r, for rows b0..b0+ROWS-1.
-fn recurrent_grad(t: u32, b0: u32, j: u32) -> array<f32, 8> {
+// (W_hhᵀ · da_t)[b, j] = Σ_r W_hh[r, j] · da_t[b, r] over all 4H gate rows r, for rows b0..b0+ROWS-1
+// and the (clamped) units j.
+fn recurrent_grad(t: u32, b0: u32, j: vec4u) -> array<vec4f, 8> {
   let B = step.B;
   let H = step.H;
   let G = 4u * H;
-  var sum: array<f32, 8>;
+  var sum: array<vec4f, 8>;
   for (var r = 0u; r < G; r++) {
-    let w = params[step.offWhh + r * H + j];
+    let w = step.offWhh + r * H;
+    var wr = vec4f(params[w + j.x], 0.0, 0.0, 0.0);
+    if (UNITS == 4u) { wr = vec4f(wr.x, params[w + j.y], params[w + j.z], params[w + j.w]); }
     for (var i = 0u; i < ROWS; i++) {
-      sum[i] = fma(w, da[(t * B + min(b0 + i, B - 1u)) * G + r], sum[i]);
+      sum[i] = fma(vec4f(da[(t * B + min(b0 + i, B - 1u)) * G + r]), wr, sum[i]);
     }
   }
   return sum;
@@ -56,49 +61,53 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   let H = step.H;
   let G = 4u * H;
   let t = step.t;
-  let j = wid.x * WG + lane;
-  let jj = min(j, H - 1u);  // lanes past H compute a clamped copy and write nothing
+  let j0 = wid.x * UNITS * WG + lane;
+  let units = vec4u(j0, j0 + WG, j0 + 2u * WG, j0 + 3u * WG);
   let b0 = wid.y * ROWS;
   let last = t == step.T - 1u;
-  var carried: array<f32, 8>;
+  var carried: array<vec4f, 8>;
   if (step.isFinal == 1u || !last) {
-    carried = recurrent_grad(select(t + 1u, 0u, step.isFinal == 1u), b0, jj);
+    // Lanes past H compute a clamped copy and write nothing.
+    carried = recurrent_grad(select(t + 1u, 0u, step.isFinal == 1u), b0, min(units, vec4u(H - 1u)));
   }
-  if (j >= H) { return; }
-  for (var i = 0u; i < ROWS; i++) {
-    let b = b0 + i;
-    if (b >= B) { break; }
-    let state = step.offStateGrad + b * H + j;
-    if (step.isFinal == 1u) {
-      stateGrads[state] = carried[i];
-      stateGrads[step.section + state] = ds[b * H + j] * gates[b * G + H + j];
-      continue;
+  for (var u = 0u; u < UNITS; u++) {
+    let j = units[u];
+    if (j >= H) { break; }
+    for (var i = 0u; i < ROWS; i++) {
+      let b = b0 + i;
+      if (b >= B) { break; }
+      let state = step.offStateGrad + b * H + j;
+      if (step.isFinal == 1u) {
+        stateGrads[state] = carried[i][u];
+        stateGrads[step.section + state] = ds[b * H + j] * gates[b * G + H + j];
+        continue;
+      }
+      let bh = (t * B + b) * H + j;
+      var dh = dH[bh];
+      var carry: f32;
+      if (last) {
+        dh += stateGrads[2u * step.section + state];
+        carry = stateGrads[3u * step.section + state];
+      } else {
+        dh += carried[i][u];
+        carry = ds[((t + 1u) * B + b) * H + j] * gates[((t + 1u) * B + b) * G + H + j];
+      }
+      let row = (t * B + b) * G;
+      let ig = gates[row + j];
+      let fg = gates[row + H + j];
+      let gg = gates[row + 2u * H + j];
+      let og = gates[row + 3u * H + j];
+      let s = c[((t + 1u) * B + b) * H + j];
+      let sPrev = c[bh];
+      let psi = cell_act(s);
+      let dsTotal = dh * og * cell_act_grad(psi) + carry;
+      ds[bh] = dsTotal;
+      dhTotal[bh] = dh;
+      let dOut = dh * psi;
+      da[row + j] = dsTotal * gg * ig * (1.0 - ig);
+      da[row + H + j] = dsTotal * sPrev * fg * (1.0 - fg);
+      da[row + 2u * H + j] = dsTotal * ig * cell_act_grad(gg);
+      da[row + 3u * H + j] = dOut * og * (1.0 - og);
     }
-    let bh = (t * B + b) * H + j;
-    var dh = dH[bh];
-    var carry: f32;
-    if (last) {
-      dh += stateGrads[2u * step.section + state];
-      carry = stateGrads[3u * step.section + state];
-    } else {
-      dh += carried[i];
-      carry = ds[((t + 1u) * B + b) * H + j] * gates[((t + 1u) * B + b) * G + H + j];
-    }
-    let row = (t * B + b) * G;
-    let ig = gates[row + j];
-    let fg = gates[row + H + j];
-    let gg = gates[row + 2u * H + j];
-    let og = gates[row + 3u * H + j];
-    let s = c[((t + 1u) * B + b) * H + j];
-    let sPrev = c[bh];
-    let psi = cell_act(s);
-    let dsTotal = dh * og * cell_act_grad(psi) + carry;
-    ds[bh] = dsTotal;
-    dhTotal[bh] = dh;
-    let dOut = dh * psi;
-    da[row + j] = dsTotal * gg * ig * (1.0 - ig);
-    da[row + H + j] = dsTotal * sPrev * fg * (1.0 - fg);
-    da[row + 2u * H + j] = dsTotal * ig * cell_act_grad(gg);
-    da[row + 3u * H + j] = dOut * og * (1.0 - og);
   }
 }

@@ -9,7 +9,7 @@
 // (one scalar load on CPU adapters, a broadcast on GPUs).
 
 override WG: u32 = 64u;
-override ROWS: u32 = 1u;  // batch rows per workgroup, 1..8
+override ROWS: u32 = 1u;  // batch rows per workgroup, 1..16
 
 struct Step {
   t: u32,        // time step
@@ -38,7 +38,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   let b0 = wid.y * ROWS;
   let bh = step.offBhh;
   let bias = vec4f(params[bh + jj], params[bh + H + jj], params[bh + 2u * H + jj], params[bh + 3u * H + jj]);
-  var a: array<vec4f, 8>;
+  var a: array<vec4f, 16>;
   for (var r = 0u; r < ROWS; r++) {
     let xrow = (t * B + min(b0 + r, B - 1u)) * G;
     a[r] = bias + vec4f(xproj[xrow + jj], xproj[xrow + H + jj], xproj[xrow + 2u * H + jj], xproj[xrow + 3u * H + jj]);

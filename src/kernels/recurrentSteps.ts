@@ -19,10 +19,10 @@ export const STEP_MAX_ROWS = 8;
  * take up to 8: each weight loaded (a gather there) then serves 8 rows, and the rows' h or da
  * values are workgroup-uniform scalar loads.
  */
-export function stepShape(B: number, H: number, cpuAdapter: boolean): { lanes: number; rows: number; grid: [number, number] } {
-  const lanes = Math.min(64, Math.max(8, 2 ** Math.ceil(Math.log2(H))));
-  const rows = cpuAdapter ? Math.min(STEP_MAX_ROWS, B) : 1;
-  return { lanes, rows, grid: [Math.ceil(H / lanes), Math.ceil(B / rows)] };
+export function stepShape(B: number, H: number, cpuAdapter: boolean, units = 1, maxRows = STEP_MAX_ROWS): { lanes: number; rows: number; units: number; grid: [number, number] } {
+  const lanes = Math.min(64, Math.max(8, 2 ** Math.ceil(Math.log2(Math.ceil(H / units)))));
+  const rows = cpuAdapter ? Math.min(maxRows, B) : 1;
+  return { lanes, rows, units, grid: [Math.ceil(H / (lanes * units)), Math.ceil(B / rows)] };
 }
 
 export interface StepDims {
@@ -51,9 +51,9 @@ export interface ForwardStepBuffers {
 
 /** Forward step kernel: variant t computes step t. */
 export function forwardStepKernel(gpu: Gpu, d: StepDims, buf: ForwardStepBuffers): SteppedKernel {
-  const shape = stepShape(d.B, d.H, isCpuAdapter(gpu.info));
-  const variants = Array.from({ length: d.T }, (_, t) => new Uint32Array([t, d.B, d.H, d.offWhh, d.offBhh, 0, 0, 0]));
   const lstm = d.cell === 'lstm';
+  const shape = stepShape(d.B, d.H, isCpuAdapter(gpu.info), 1, lstm ? 16 : STEP_MAX_ROWS);
+  const variants = Array.from({ length: d.T }, (_, t) => new Uint32Array([t, d.B, d.H, d.offWhh, d.offBhh, 0, 0, 0]));
   return new SteppedKernel(gpu, {
     shader: lstm ? 'lstm_forward_step' : 'rnn_forward_step',
     code: withActivations(lstm ? lstmForwardWgsl : rnnForwardWgsl),
@@ -85,15 +85,18 @@ export interface BackwardStepBuffers {
 
 /** Backward step kernel: variant t (0..T-1) is step t; variant T is the final pass writing dh0 (and dc0). */
 export function backwardStepKernel(gpu: Gpu, d: StepDims, buf: BackwardStepBuffers): SteppedKernel {
-  const shape = stepShape(d.B, d.H, isCpuAdapter(gpu.info));
+  const cpu = isCpuAdapter(gpu.info);
+  const lstm = d.cell === 'lstm';
+  // On CPU adapters an LSTM invocation takes 4 hidden units: 4 gathered W_hh values per gate row
+  // then feed 4·rows multiply-adds (the RNN kernel keeps one unit).
+  const shape = stepShape(d.B, d.H, cpu, cpu && lstm ? 4 : 1);
   const variants = Array.from({ length: d.T + 1 }, (_, t) =>
     new Uint32Array([Math.min(t, d.T - 1), d.T, d.B, d.H, d.offWhh, d.offState, t === d.T ? 1 : 0, d.stateSection]),
   );
-  const lstm = d.cell === 'lstm';
   return new SteppedKernel(gpu, {
     shader: lstm ? 'lstm_backward_step' : 'rnn_backward_step',
     code: withActivations(lstm ? lstmBackwardWgsl : rnnBackwardWgsl),
-    constants: { ROWS: shape.rows, ...activationConstant(d.activation) },
+    constants: { ROWS: shape.rows, ...(lstm ? { UNITS: shape.units } : {}), ...activationConstant(d.activation) },
     buffers: lstm
       ? [buf.da, buf.ds!, buf.dhTotal, buf.stateGrads!, buf.dH, buf.gates!, buf.c!, buf.params]
       : [buf.da, buf.dhTotal, buf.dh0!, buf.dH, buf.dhN!, buf.h!, buf.params],
