@@ -2,11 +2,14 @@
 // adapters (lavapipe, SwiftShader). They run LANES invocations side by side in SIMD registers, and
 // a load whose address depends only on the workgroup and loop counters is one scalar load there,
 // while a per-invocation address is a gather, lane by lane. So each workgroup owns ROWS whole rows
-// of C (their A values are such scalar loads, shared by all lanes) and each invocation 4 columns,
-// LANES apart: per k, 4 gathers of B feed 4·ROWS multiply-adds.
+// of C (their A values are such scalar loads, shared by all lanes) and each invocation COLS columns,
+// LANES apart: per k, COLS gathers of B and ROWS loads of A feed ROWS·COLS multiply-adds. On
+// lavapipe every load in a loop costs about the same (it is emitted lane by lane), so the larger
+// ROWS·COLS / (ROWS + COLS), the faster (bench/NOTES.md, v7).
 
-override LANES: u32 = 64u;  // workgroup size; a workgroup covers 4·LANES columns
+override LANES: u32 = 64u;  // workgroup size; a workgroup covers COLS·LANES columns
 override ROWS: u32 = 16u;   // rows of C per workgroup, 1..16
+override COLS: u32 = 4u;    // columns per invocation, 4 or 8
 override A_KM: u32 = 0u;
 override B_KN: u32 = 0u;
 override HAS_BIAS: u32 = 0u;
@@ -36,29 +39,40 @@ fn loadB(k: u32, n: u32) -> f32 {
 @compute @workgroup_size(LANES)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
   let m0 = wid.y * ROWS;
-  let n0 = wid.x * 4u * LANES + lane;
+  let n0 = wid.x * COLS * LANES + lane;
   let lastM = dims.M - 1u;
   let lastN = dims.N - 1u;
   // Clamped edge columns and rows keep loads in range; their results are never written.
-  let n = min(vec4u(n0, n0 + LANES, n0 + 2u * LANES, n0 + 3u * LANES), vec4u(lastN));
-  var acc: array<vec4f, 16>;  // acc[r][c] = C[m0 + r, n[c]]; constant indices once ROWS is known
+  let step = vec4u(0u, LANES, 2u * LANES, 3u * LANES);
+  let n = min(vec4u(n0) + step, vec4u(lastN));
+  let n2 = min(vec4u(n0 + 4u * LANES) + step, vec4u(lastN));  // columns 4..7, used when COLS = 8
+  // acc[r][c] = C[m0 + r, n[c]], acc2 the same for n2; constant indices once ROWS is known.
+  var acc: array<vec4f, 16>;
+  var acc2: array<vec4f, 16>;
   for (var k = 0u; k < dims.K; k++) {
     let b = vec4f(loadB(k, n.x), loadB(k, n.y), loadB(k, n.z), loadB(k, n.w));
+    var b2 = vec4f(0.0);
+    if (COLS == 8u) { b2 = vec4f(loadB(k, n2.x), loadB(k, n2.y), loadB(k, n2.z), loadB(k, n2.w)); }
     for (var r = 0u; r < ROWS; r++) {
-      acc[r] = fma(vec4f(loadA(min(m0 + r, lastM), k)), b, acc[r]);
+      let a = vec4f(loadA(min(m0 + r, lastM), k));
+      acc[r] = fma(a, b, acc[r]);
+      if (COLS == 8u) { acc2[r] = fma(a, b2, acc2[r]); }
     }
   }
-  var bv = vec4f(0.0);
-  if (HAS_BIAS == 1u) {
-    bv = vec4f(bias[dims.offBias + n.x], bias[dims.offBias + n.y], bias[dims.offBias + n.z], bias[dims.offBias + n.w]);
-  }
-  for (var r = 0u; r < ROWS; r++) {
-    let m = m0 + r;
-    if (m > lastM) { break; }
-    let row = acc[r] + bv;
-    for (var c = 0u; c < 4u; c++) {
-      let col = n0 + c * LANES;
-      if (col <= lastN) { C[dims.offC + m * dims.N + col] = row[c]; }
+  for (var half = 0u; half < COLS / 4u; half++) {
+    let cols = select(n, n2, half == 1u);
+    var bv = vec4f(0.0);
+    if (HAS_BIAS == 1u) {
+      bv = vec4f(bias[dims.offBias + cols.x], bias[dims.offBias + cols.y], bias[dims.offBias + cols.z], bias[dims.offBias + cols.w]);
+    }
+    for (var r = 0u; r < ROWS; r++) {
+      let m = m0 + r;
+      if (m > lastM) { break; }
+      let row = select(acc[r], acc2[r], half == 1u) + bv;
+      for (var c = 0u; c < 4u; c++) {
+        let col = n0 + (4u * half + c) * LANES;
+        if (col <= lastN) { C[dims.offC + m * dims.N + col] = row[c]; }
+      }
     }
   }
 }

@@ -11,7 +11,7 @@
 // for the whole workgroup (one scalar load on CPU adapters, a broadcast on GPUs).
 
 override WG: u32 = 64u;
-override ROWS: u32 = 1u;   // batch rows per workgroup, 1..8
+override ROWS: u32 = 1u;   // batch rows per workgroup, 1..16
 override UNITS: u32 = 1u;  // hidden units per invocation, 1 or 4
 
 struct Step {
@@ -39,11 +39,11 @@ struct Step {
 
 // (W_hhᵀ · da_t)[b, j] = Σ_r W_hh[r, j] · da_t[b, r] over all 4H gate rows r, for rows b0..b0+ROWS-1
 // and the (clamped) units j.
-fn recurrent_grad(t: u32, b0: u32, j: vec4u) -> array<vec4f, 8> {
+fn recurrent_grad(t: u32, b0: u32, j: vec4u) -> array<vec4f, 16> {
   let B = step.B;
   let H = step.H;
   let G = 4u * H;
-  var sum: array<vec4f, 8>;
+  var sum: array<vec4f, 16>;
   for (var r = 0u; r < G; r++) {
     let w = step.offWhh + r * H;
     var wr = vec4f(params[w + j.x], 0.0, 0.0, 0.0);
@@ -65,7 +65,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   let units = vec4u(j0, j0 + WG, j0 + 2u * WG, j0 + 3u * WG);
   let b0 = wid.y * ROWS;
   let last = t == step.T - 1u;
-  var carried: array<vec4f, 8>;
+  var carried: array<vec4f, 16>;
   if (step.isFinal == 1u || !last) {
     // Lanes past H compute a clamped copy and write nothing.
     carried = recurrent_grad(select(t + 1u, 0u, step.isFinal == 1u), b0, min(units, vec4u(H - 1u)));

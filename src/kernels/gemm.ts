@@ -19,12 +19,14 @@ export type GemmVariant = 'tiles' | 'rows';
 
 export const defaultGemmVariant = (gpu: Gpu): GemmVariant => (isCpuAdapter(gpu.info) ? 'rows' : 'tiles');
 
-/** Workgroup size, rows per workgroup and grid of the 'rows' variant for an M×N product. */
-export function rowsGemmShape(M: number, N: number): { lanes: number; rows: number; grid: [number, number] } {
-  // Lanes: a power of two from 8 (the SIMD width) to 64, enough for N in 4 columns each.
-  const lanes = Math.min(64, Math.max(8, 2 ** Math.ceil(Math.log2(Math.ceil(N / 4)))));
+/** Workgroup size, rows and columns per invocation, and grid of the 'rows' variant for an M×N product. */
+export function rowsGemmShape(M: number, N: number): { lanes: number; rows: number; cols: number; grid: [number, number] } {
+  // 8 columns per invocation where N fills at least 8 lanes (the SIMD width) that way, else 4.
+  const cols = N >= 64 ? 8 : 4;
+  // Lanes: a power of two from 8 to 64, enough for N in `cols` columns each.
+  const lanes = Math.min(64, Math.max(8, 2 ** Math.ceil(Math.log2(Math.ceil(N / cols)))));
   const rows = Math.min(GEMM_MAX_ROWS, M);
-  return { lanes, rows, grid: [Math.ceil(N / (4 * lanes)), Math.ceil(M / rows)] };
+  return { lanes, rows, cols, grid: [Math.ceil(N / (cols * lanes)), Math.ceil(M / rows)] };
 }
 
 /** A tensor inside a buffer: `offset` in floats. */
@@ -69,7 +71,7 @@ export class GemmKernel {
     this.variant = spec.variant ?? defaultGemmVariant(gpu);
     if (this.variant === 'rows') {
       const shape = rowsGemmShape(M, N);
-      this.pipeline = gpu.pipelines.get('gemm_rows', gemmRowsWgsl, { LANES: shape.lanes, ROWS: shape.rows, ...layout });
+      this.pipeline = gpu.pipelines.get('gemm_rows', gemmRowsWgsl, { LANES: shape.lanes, ROWS: shape.rows, COLS: shape.cols, ...layout });
       this.grid = shape.grid;
     } else {
       this.pipeline = gpu.pipelines.get('gemm', gemmWgsl, { WG, ...layout });

@@ -11,6 +11,7 @@ import { activationConstant, withActivations } from './activations';
 
 /** The most batch rows one per-step workgroup takes (the shaders' accumulator arrays). */
 export const STEP_MAX_ROWS = 8;
+const MIN_STEP_WORKGROUPS = 2;
 
 /**
  * Work split of the per-step kernels: `lanes` invocations per workgroup, one hidden unit each (a
@@ -21,8 +22,11 @@ export const STEP_MAX_ROWS = 8;
  */
 export function stepShape(B: number, H: number, cpuAdapter: boolean, units = 1, maxRows = STEP_MAX_ROWS): { lanes: number; rows: number; units: number; grid: [number, number] } {
   const lanes = Math.min(64, Math.max(8, 2 ** Math.ceil(Math.log2(Math.ceil(H / units)))));
-  const rows = cpuAdapter ? Math.min(maxRows, B) : 1;
-  return { lanes, rows, units, grid: [Math.ceil(H / (lanes * units)), Math.ceil(B / rows)] };
+  const gridX = Math.ceil(H / (lanes * units));
+  let rows = cpuAdapter ? Math.min(maxRows, B) : 1;
+  // Fewer rows where more would leave too few workgroups to keep the CPU's threads busy.
+  while (rows > 1 && gridX * Math.ceil(B / rows) < MIN_STEP_WORKGROUPS) rows = Math.ceil(rows / 2);
+  return { lanes, rows, units, grid: [gridX, Math.ceil(B / rows)] };
 }
 
 export interface StepDims {
@@ -89,7 +93,7 @@ export function backwardStepKernel(gpu: Gpu, d: StepDims, buf: BackwardStepBuffe
   const lstm = d.cell === 'lstm';
   // On CPU adapters an LSTM invocation takes 4 hidden units: 4 gathered W_hh values per gate row
   // then feed 4·rows multiply-adds (the RNN kernel keeps one unit).
-  const shape = stepShape(d.B, d.H, cpu, cpu && lstm ? 4 : 1);
+  const shape = stepShape(d.B, d.H, cpu, cpu && lstm ? 4 : 1, lstm ? 16 : STEP_MAX_ROWS);
   const variants = Array.from({ length: d.T + 1 }, (_, t) =>
     new Uint32Array([Math.min(t, d.T - 1), d.T, d.B, d.H, d.offWhh, d.offState, t === d.T ? 1 : 0, d.stateSection]),
   );
