@@ -12,7 +12,7 @@
 
 override WG: u32 = 64u;
 override ROWS: u32 = 1u;   // batch rows per workgroup, 1..16
-override UNITS: u32 = 1u;  // hidden units per invocation, 1 or 4
+override UNITS: u32 = 1u;  // hidden units per invocation: 1, 4 or 8
 
 struct Step {
   t: u32,
@@ -38,21 +38,23 @@ struct Step {
 @group(0) @binding(8) var<uniform> step: Step;
 
 // (W_hhᵀ · da_t)[b, j] = Σ_r W_hh[r, j] · da_t[b, r] over all 4H gate rows r, for rows b0..b0+ROWS-1
-// and the (clamped) units j.
-fn recurrent_grad(t: u32, b0: u32, j: vec4u) -> array<vec4f, 16> {
+// and the (clamped) units j (sum) and j2 (sum2, when UNITS = 8).
+fn recurrent_grad(t: u32, b0: u32, j: vec4u, j2: vec4u, sum: ptr<function, array<vec4f, 16>>, sum2: ptr<function, array<vec4f, 16>>) {
   let B = step.B;
   let H = step.H;
   let G = 4u * H;
-  var sum: array<vec4f, 16>;
   for (var r = 0u; r < G; r++) {
     let w = step.offWhh + r * H;
     var wr = vec4f(params[w + j.x], 0.0, 0.0, 0.0);
-    if (UNITS == 4u) { wr = vec4f(wr.x, params[w + j.y], params[w + j.z], params[w + j.w]); }
+    if (UNITS >= 4u) { wr = vec4f(wr.x, params[w + j.y], params[w + j.z], params[w + j.w]); }
+    var wr2 = vec4f(0.0);
+    if (UNITS == 8u) { wr2 = vec4f(params[w + j2.x], params[w + j2.y], params[w + j2.z], params[w + j2.w]); }
     for (var i = 0u; i < ROWS; i++) {
-      sum[i] = fma(vec4f(da[(t * B + min(b0 + i, B - 1u)) * G + r]), wr, sum[i]);
+      let d = vec4f(da[(t * B + min(b0 + i, B - 1u)) * G + r]);
+      (*sum)[i] = fma(d, wr, (*sum)[i]);
+      if (UNITS == 8u) { (*sum2)[i] = fma(d, wr2, (*sum2)[i]); }
     }
   }
-  return sum;
 }
 
 @compute @workgroup_size(WG)
@@ -63,22 +65,25 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   let t = step.t;
   let j0 = wid.x * UNITS * WG + lane;
   let units = vec4u(j0, j0 + WG, j0 + 2u * WG, j0 + 3u * WG);
+  let units2 = units + vec4u(4u * WG);
   let b0 = wid.y * ROWS;
   let last = t == step.T - 1u;
   var carried: array<vec4f, 16>;
+  var carried2: array<vec4f, 16>;
   if (step.isFinal == 1u || !last) {
     // Lanes past H compute a clamped copy and write nothing.
-    carried = recurrent_grad(select(t + 1u, 0u, step.isFinal == 1u), b0, min(units, vec4u(H - 1u)));
+    let top = vec4u(H - 1u);
+    recurrent_grad(select(t + 1u, 0u, step.isFinal == 1u), b0, min(units, top), min(units2, top), &carried, &carried2);
   }
   for (var u = 0u; u < UNITS; u++) {
-    let j = units[u];
+    let j = select(units[u % 4u], units2[u % 4u], u >= 4u);
     if (j >= H) { break; }
     for (var i = 0u; i < ROWS; i++) {
       let b = b0 + i;
       if (b >= B) { break; }
       let state = step.offStateGrad + b * H + j;
       if (step.isFinal == 1u) {
-        stateGrads[state] = carried[i][u];
+        stateGrads[state] = select(carried[i][u % 4u], carried2[i][u % 4u], u >= 4u);
         stateGrads[step.section + state] = ds[b * H + j] * gates[b * G + H + j];
         continue;
       }
@@ -89,7 +94,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
         dh += stateGrads[2u * step.section + state];
         carry = stateGrads[3u * step.section + state];
       } else {
-        dh += carried[i][u];
+        dh += select(carried[i][u % 4u], carried2[i][u % 4u], u >= 4u);
         carry = ds[((t + 1u) * B + b) * H + j] * gates[((t + 1u) * B + b) * G + H + j];
       }
       let row = (t * B + b) * G;

@@ -4,12 +4,13 @@
 // Legend: B batch, T time, H hidden; gate order i, f, g, o (rows [0,H) i, [H,2H) f, [2H,3H) g, [3H,4H) o).
 //   a = xproj_t + b_hh + W_hh·h_{t-1};  i,f,o = σ(a_i,a_f,a_o);  g = φ(a_g)
 //   s_t = f ⊙ s_{t-1} + i ⊙ g;  h_t = o ⊙ ψ(s_t)        (φ = ψ = tanh, or σ when ACT_SIGMOID)
-// Invocation j of workgroup (x, y) computes hidden unit x·WG + j for the ROWS batch rows y·ROWS...:
-// each W_hh value it loads serves ROWS rows, and h_{t-1}[b, k] is the same for the whole workgroup
-// (one scalar load on CPU adapters, a broadcast on GPUs).
+// Invocation j of workgroup (x, y) computes hidden units x·UNITS·WG + j + u·WG (u < UNITS) for the
+// ROWS batch rows y·ROWS...: each W_hh value it loads serves ROWS rows, and h_{t-1}[b, k] is the same
+// for the whole workgroup (a scalar load on CPU adapters, a broadcast on GPUs).
 
 override WG: u32 = 64u;
-override ROWS: u32 = 1u;  // batch rows per workgroup, 1..16
+override ROWS: u32 = 1u;   // batch rows per workgroup, 1..16
+override UNITS: u32 = 1u;  // hidden units per invocation, 1 or 2
 
 struct Step {
   t: u32,        // time step
@@ -27,46 +28,69 @@ struct Step {
 @group(0) @binding(4) var<storage, read> params: array<f32>;
 @group(0) @binding(5) var<uniform> step: Step;
 
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
+// Pre-activations of the 4 gates of unit j for rows b0..b0+ROWS-1 start from xproj + b_hh.
+fn start(a: ptr<function, array<vec4f, 16>>, b0: u32, j: u32) {
+  let B = step.B;
+  let H = step.H;
+  let bh = step.offBhh;
+  let bias = vec4f(params[bh + j], params[bh + H + j], params[bh + 2u * H + j], params[bh + 3u * H + j]);
+  for (var r = 0u; r < ROWS; r++) {
+    let xrow = (step.t * B + min(b0 + r, B - 1u)) * 4u * H;
+    (*a)[r] = bias + vec4f(xproj[xrow + j], xproj[xrow + H + j], xproj[xrow + 2u * H + j], xproj[xrow + 3u * H + j]);
+  }
+}
+
+// The activations, the cell update and the hidden update of unit j, rows b0..b0+ROWS-1.
+fn finish(a: ptr<function, array<vec4f, 16>>, b0: u32, j: u32) {
   let B = step.B;
   let H = step.H;
   let t = step.t;
-  let G = 4u * H;
-  let j = wid.x * WG + lane;
-  let jj = min(j, H - 1u);  // lanes past H compute a clamped copy and write nothing
-  let b0 = wid.y * ROWS;
-  let bh = step.offBhh;
-  let bias = vec4f(params[bh + jj], params[bh + H + jj], params[bh + 2u * H + jj], params[bh + 3u * H + jj]);
-  var a: array<vec4f, 16>;
-  for (var r = 0u; r < ROWS; r++) {
-    let xrow = (t * B + min(b0 + r, B - 1u)) * G;
-    a[r] = bias + vec4f(xproj[xrow + jj], xproj[xrow + H + jj], xproj[xrow + 2u * H + jj], xproj[xrow + 3u * H + jj]);
-  }
-  let w = step.offWhh;
-  for (var k = 0u; k < H; k++) {
-    let wk = vec4f(params[w + jj * H + k], params[w + (H + jj) * H + k], params[w + (2u * H + jj) * H + k], params[w + (3u * H + jj) * H + k]);
-    for (var r = 0u; r < ROWS; r++) {
-      a[r] = fma(vec4f(h[(t * B + min(b0 + r, B - 1u)) * H + k]), wk, a[r]);
-    }
-  }
-  if (j >= H) { return; }
   for (var r = 0u; r < ROWS; r++) {
     let b = b0 + r;
     if (b >= B) { break; }
-    let ig = sigmoid(a[r].x);
-    let fg = sigmoid(a[r].y);
-    let gg = cell_act(a[r].z);
-    let og = sigmoid(a[r].w);
+    let ig = sigmoid((*a)[r].x);
+    let fg = sigmoid((*a)[r].y);
+    let gg = cell_act((*a)[r].z);
+    let og = sigmoid((*a)[r].w);
     let prev = (t * B + b) * H + j;
     let s = fg * c[prev] + ig * gg;
     let next = ((t + 1u) * B + b) * H + j;
     c[next] = s;
     h[next] = og * cell_act(s);
-    let xrow = (t * B + b) * G;
+    let xrow = (t * B + b) * 4u * H;
     gates[xrow + j] = ig;
     gates[xrow + H + j] = fg;
     gates[xrow + 2u * H + j] = gg;
     gates[xrow + 3u * H + j] = og;
   }
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
+  let B = step.B;
+  let H = step.H;
+  let t = step.t;
+  let j0 = wid.x * UNITS * WG + lane;
+  let j1 = j0 + WG;  // the second unit when UNITS = 2
+  // Lanes past H compute a clamped copy and write nothing.
+  let jj0 = min(j0, H - 1u);
+  let jj1 = min(j1, H - 1u);
+  let b0 = wid.y * ROWS;
+  var a: array<vec4f, 16>;
+  var a1: array<vec4f, 16>;
+  start(&a, b0, jj0);
+  if (UNITS == 2u) { start(&a1, b0, jj1); }
+  let w = step.offWhh;
+  for (var k = 0u; k < H; k++) {
+    let w0 = vec4f(params[w + jj0 * H + k], params[w + (H + jj0) * H + k], params[w + (2u * H + jj0) * H + k], params[w + (3u * H + jj0) * H + k]);
+    var w1 = vec4f(0.0);
+    if (UNITS == 2u) { w1 = vec4f(params[w + jj1 * H + k], params[w + (H + jj1) * H + k], params[w + (2u * H + jj1) * H + k], params[w + (3u * H + jj1) * H + k]); }
+    for (var r = 0u; r < ROWS; r++) {
+      let hk = vec4f(h[(t * B + min(b0 + r, B - 1u)) * H + k]);
+      a[r] = fma(hk, w0, a[r]);
+      if (UNITS == 2u) { a1[r] = fma(hk, w1, a1[r]); }
+    }
+  }
+  if (j0 < H) { finish(&a, b0, j0); }
+  if (UNITS == 2u && j1 < H) { finish(&a1, b0, j1); }
 }

@@ -9,24 +9,35 @@ import { SteppedKernel } from './stepped';
 import { isCpuAdapter } from '../gpu/device';
 import { activationConstant, withActivations } from './activations';
 
-/** The most batch rows one per-step workgroup takes (the shaders' accumulator arrays). */
+/** The most batch rows one per-step workgroup takes: 8 for the RNN kernels, 16 for the LSTM's (their accumulator arrays). */
 export const STEP_MAX_ROWS = 8;
+const LSTM_MAX_ROWS = 16;
+/** CPU adapters: the fewest workgroups per step that keep lavapipe's two worker threads busy. */
 const MIN_STEP_WORKGROUPS = 2;
+// Hidden units per LSTM invocation on CPU adapters (GPUs take 1). Each unit costs the forward kernel
+// 4 weight loads per k and the backward kernel 1 per gate row; more units and rows per invocation
+// mean fewer loads per multiply-add, which is what bounds lavapipe (bench/NOTES.md, v7).
+const CPU_FORWARD_UNITS = 2;
+const CPU_BACKWARD_UNITS = 8;
 
 /**
- * Work split of the per-step kernels: `lanes` invocations per workgroup, one hidden unit each (a
- * power of two from 8, the CPU adapters' SIMD width, to 64), and `rows` batch rows per workgroup.
- * GPUs take one row per workgroup (the most parallelism for a latency-bound step). CPU adapters
- * take up to 8: each weight loaded (a gather there) then serves 8 rows, and the rows' h or da
- * values are workgroup-uniform scalar loads.
+ * Work split of the per-step kernels: `lanes` invocations per workgroup (a power of two from 8, the
+ * CPU adapters' SIMD width, to 64), `units` hidden units per invocation and `rows` batch rows per
+ * workgroup. GPUs take one unit and one row (the most parallelism for a latency-bound step). CPU
+ * adapters take several: each weight loaded then serves all the rows, and a row's h or da value is
+ * the same for the whole workgroup.
  */
 export function stepShape(B: number, H: number, cpuAdapter: boolean, units = 1, maxRows = STEP_MAX_ROWS): { lanes: number; rows: number; units: number; grid: [number, number] } {
-  const lanes = Math.min(64, Math.max(8, 2 ** Math.ceil(Math.log2(Math.ceil(H / units)))));
-  const gridX = Math.ceil(H / (lanes * units));
+  let lanes = Math.min(64, Math.max(8, 2 ** Math.ceil(Math.log2(Math.ceil(H / units)))));
   let rows = cpuAdapter ? Math.min(maxRows, B) : 1;
-  // Fewer rows where more would leave too few workgroups to keep the CPU's threads busy.
-  while (rows > 1 && gridX * Math.ceil(B / rows) < MIN_STEP_WORKGROUPS) rows = Math.ceil(rows / 2);
-  return { lanes, rows, units, grid: [gridX, Math.ceil(B / rows)] };
+  const groups = () => Math.ceil(H / (lanes * units)) * Math.ceil(B / rows);
+  // Narrower workgroups, then fewer rows, where there would be too few workgroups to keep the CPU's
+  // threads busy.
+  while (cpuAdapter && groups() < MIN_STEP_WORKGROUPS && (lanes > 8 || rows > 1)) {
+    if (lanes > 8) lanes /= 2;
+    else rows = Math.ceil(rows / 2);
+  }
+  return { lanes, rows, units, grid: [Math.ceil(H / (lanes * units)), Math.ceil(B / rows)] };
 }
 
 export interface StepDims {
@@ -56,12 +67,13 @@ export interface ForwardStepBuffers {
 /** Forward step kernel: variant t computes step t. */
 export function forwardStepKernel(gpu: Gpu, d: StepDims, buf: ForwardStepBuffers): SteppedKernel {
   const lstm = d.cell === 'lstm';
-  const shape = stepShape(d.B, d.H, isCpuAdapter(gpu.info), 1, lstm ? 16 : STEP_MAX_ROWS);
+  const cpu = isCpuAdapter(gpu.info);
+  const shape = stepShape(d.B, d.H, cpu, cpu && lstm ? CPU_FORWARD_UNITS : 1, lstm ? LSTM_MAX_ROWS : STEP_MAX_ROWS);
   const variants = Array.from({ length: d.T }, (_, t) => new Uint32Array([t, d.B, d.H, d.offWhh, d.offBhh, 0, 0, 0]));
   return new SteppedKernel(gpu, {
     shader: lstm ? 'lstm_forward_step' : 'rnn_forward_step',
     code: withActivations(lstm ? lstmForwardWgsl : rnnForwardWgsl),
-    constants: { ROWS: shape.rows, ...activationConstant(d.activation) },
+    constants: { ROWS: shape.rows, ...(lstm ? { UNITS: shape.units } : {}), ...activationConstant(d.activation) },
     buffers: lstm ? [buf.gates!, buf.c!, buf.h, buf.xproj, buf.params] : [buf.h, buf.xproj, buf.params],
     variants,
     grid: shape.grid,
@@ -91,9 +103,7 @@ export interface BackwardStepBuffers {
 export function backwardStepKernel(gpu: Gpu, d: StepDims, buf: BackwardStepBuffers): SteppedKernel {
   const cpu = isCpuAdapter(gpu.info);
   const lstm = d.cell === 'lstm';
-  // On CPU adapters an LSTM invocation takes 4 hidden units: 4 gathered W_hh values per gate row
-  // then feed 4·rows multiply-adds (the RNN kernel keeps one unit).
-  const shape = stepShape(d.B, d.H, cpu, cpu && lstm ? 4 : 1, lstm ? 16 : STEP_MAX_ROWS);
+  const shape = stepShape(d.B, d.H, cpu, cpu && lstm ? CPU_BACKWARD_UNITS : 1, lstm ? LSTM_MAX_ROWS : STEP_MAX_ROWS);
   const variants = Array.from({ length: d.T + 1 }, (_, t) =>
     new Uint32Array([Math.min(t, d.T - 1), d.T, d.B, d.H, d.offWhh, d.offState, t === d.T ? 1 : 0, d.stateSection]),
   );
