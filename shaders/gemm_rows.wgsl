@@ -5,7 +5,8 @@
 // of C (their A values are such scalar loads, shared by all lanes) and each invocation COLS columns,
 // LANES apart: per k, COLS gathers of B and ROWS loads of A feed ROWS·COLS multiply-adds. On
 // lavapipe every load in a loop costs about the same (it is emitted lane by lane), so the larger
-// ROWS·COLS / (ROWS + COLS), the faster (bench/NOTES.md, v7).
+// ROWS·COLS / (ROWS + COLS), the faster (bench/NOTES.md, v7). With the subgroup prelude
+// (row_sharing_subgroup.wgsl) the ROWS loads of A become 2.
 
 override LANES: u32 = 64u;  // workgroup size; a workgroup covers COLS·LANES columns
 override ROWS: u32 = 16u;   // rows of C per workgroup, 1..16
@@ -38,6 +39,7 @@ fn loadB(k: u32, n: u32) -> f32 {
 
 @compute @workgroup_size(LANES)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
+  let subLane = share_lane();
   let m0 = wid.y * ROWS;
   let n0 = wid.x * COLS * LANES + lane;
   let lastM = dims.M - 1u;
@@ -53,8 +55,17 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
     let b = vec4f(loadB(k, n.x), loadB(k, n.y), loadB(k, n.z), loadB(k, n.w));
     var b2 = vec4f(0.0);
     if (COLS == 8u) { b2 = vec4f(loadB(k, n2.x), loadB(k, n2.y), loadB(k, n2.z), loadB(k, n2.w)); }
+    // The rows' A values: 2 loads per lane shared by shuffles (SHARE_ROWS), or one load per row.
+    var lo = 0.0;
+    var hi = 0.0;
+    if (SHARE_ROWS) {
+      lo = loadA(min(m0 + subLane, lastM), k);
+      if (ROWS > 8u) { hi = loadA(min(m0 + 8u + subLane, lastM), k); }
+    }
     for (var r = 0u; r < ROWS; r++) {
-      let a = vec4f(loadA(min(m0 + r, lastM), k));
+      var av: f32;
+      if (SHARE_ROWS) { av = shared_row(lo, hi, r); } else { av = loadA(min(m0 + r, lastM), k); }
+      let a = vec4f(av);
       acc[r] = fma(a, b, acc[r]);
       if (COLS == 8u) { acc2[r] = fma(a, b2, acc2[r]); }
     }

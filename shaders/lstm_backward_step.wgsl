@@ -39,7 +39,7 @@ struct Step {
 
 // (W_hhᵀ · da_t)[b, j] = Σ_r W_hh[r, j] · da_t[b, r] over all 4H gate rows r, for rows b0..b0+ROWS-1
 // and the (clamped) units j (sum) and j2 (sum2, when UNITS = 8).
-fn recurrent_grad(t: u32, b0: u32, j: vec4u, j2: vec4u, sum: ptr<function, array<vec4f, 16>>, sum2: ptr<function, array<vec4f, 16>>) {
+fn recurrent_grad(t: u32, b0: u32, subLane: u32, j: vec4u, j2: vec4u, sum: ptr<function, array<vec4f, 16>>, sum2: ptr<function, array<vec4f, 16>>) {
   let B = step.B;
   let H = step.H;
   let G = 4u * H;
@@ -49,8 +49,17 @@ fn recurrent_grad(t: u32, b0: u32, j: vec4u, j2: vec4u, sum: ptr<function, array
     if (UNITS >= 4u) { wr = vec4f(wr.x, params[w + j.y], params[w + j.z], params[w + j.w]); }
     var wr2 = vec4f(0.0);
     if (UNITS == 8u) { wr2 = vec4f(params[w + j2.x], params[w + j2.y], params[w + j2.z], params[w + j2.w]); }
+    // da_t[b, r] of the rows: 2 loads per lane shared by shuffles (SHARE_ROWS), or one load per row.
+    var lo = 0.0;
+    var hi = 0.0;
+    if (SHARE_ROWS) {
+      lo = da[(t * B + min(b0 + subLane, B - 1u)) * G + r];
+      if (ROWS > 8u) { hi = da[(t * B + min(b0 + 8u + subLane, B - 1u)) * G + r]; }
+    }
     for (var i = 0u; i < ROWS; i++) {
-      let d = vec4f(da[(t * B + min(b0 + i, B - 1u)) * G + r]);
+      var dv: f32;
+      if (SHARE_ROWS) { dv = shared_row(lo, hi, i); } else { dv = da[(t * B + min(b0 + i, B - 1u)) * G + r]; }
+      let d = vec4f(dv);
       (*sum)[i] = fma(d, wr, (*sum)[i]);
       if (UNITS == 8u) { (*sum2)[i] = fma(d, wr2, (*sum2)[i]); }
     }
@@ -63,6 +72,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   let H = step.H;
   let G = 4u * H;
   let t = step.t;
+  let subLane = share_lane();
   let j0 = wid.x * UNITS * WG + lane;
   let units = vec4u(j0, j0 + WG, j0 + 2u * WG, j0 + 3u * WG);
   let units2 = units + vec4u(4u * WG);
@@ -73,7 +83,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   if (step.isFinal == 1u || !last) {
     // Lanes past H compute a clamped copy and write nothing.
     let top = vec4u(H - 1u);
-    recurrent_grad(select(t + 1u, 0u, step.isFinal == 1u), b0, min(units, top), min(units2, top), &carried, &carried2);
+    recurrent_grad(select(t + 1u, 0u, step.isFinal == 1u), b0, subLane, min(units, top), min(units2, top), &carried, &carried2);
   }
   for (var u = 0u; u < UNITS; u++) {
     let j = select(units[u % 4u], units2[u % 4u], u >= 4u);

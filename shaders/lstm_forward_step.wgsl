@@ -70,6 +70,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   let B = step.B;
   let H = step.H;
   let t = step.t;
+  let subLane = share_lane();
   let j0 = wid.x * UNITS * WG + lane;
   let j1 = j0 + WG;  // the second unit when UNITS = 2
   // Lanes past H compute a clamped copy and write nothing.
@@ -85,8 +86,17 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
     let w0 = vec4f(params[w + jj0 * H + k], params[w + (H + jj0) * H + k], params[w + (2u * H + jj0) * H + k], params[w + (3u * H + jj0) * H + k]);
     var w1 = vec4f(0.0);
     if (UNITS == 2u) { w1 = vec4f(params[w + jj1 * H + k], params[w + (H + jj1) * H + k], params[w + (2u * H + jj1) * H + k], params[w + (3u * H + jj1) * H + k]); }
+    // h_{t-1}[b, k] of the rows: 2 loads per lane shared by shuffles (SHARE_ROWS), or one load per row.
+    var lo = 0.0;
+    var hi = 0.0;
+    if (SHARE_ROWS) {
+      lo = h[(t * B + min(b0 + subLane, B - 1u)) * H + k];
+      if (ROWS > 8u) { hi = h[(t * B + min(b0 + 8u + subLane, B - 1u)) * H + k]; }
+    }
     for (var r = 0u; r < ROWS; r++) {
-      let hk = vec4f(h[(t * B + min(b0 + r, B - 1u)) * H + k]);
+      var hv: f32;
+      if (SHARE_ROWS) { hv = shared_row(lo, hi, r); } else { hv = h[(t * B + min(b0 + r, B - 1u)) * H + k]; }
+      let hk = vec4f(hv);
       a[r] = fma(hk, w0, a[r]);
       if (UNITS == 2u) { a1[r] = fma(hk, w1, a1[r]); }
     }

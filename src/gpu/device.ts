@@ -17,6 +17,8 @@ export interface GpuContext {
   info: AdapterDescription;
   /** True when the device was created with `timestamp-query`. */
   hasTimestamps: boolean;
+  /** The subgroup size when the device was created with `subgroups` and the adapter's size is fixed; else null. */
+  subgroupSize: number | null;
   /** Resolves when the device is lost; the reason is also reported through `onLost`. */
   lost: Promise<GPUDeviceLostInfo>;
 }
@@ -132,6 +134,13 @@ export async function acquireDevice(opts: AcquireOptions = {}): Promise<GpuConte
     throw new WebGpuUnavailableError(`WebGPU found no adapter (no usable GPU or Vulkan driver). ${runtime === 'browser' ? BROWSER_HELP : NODE_HELP}`);
   }
   const hasTimestamps = adapter.features.has('timestamp-query');
+  // Subgroups only where their size is one known number (lavapipe: 8, its SIMD width): the CPU-adapter
+  // kernels that share loads through subgroup shuffles are written for a fixed size.
+  const sgInfo = adapter.info as GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number };
+  const subgroupSize = adapter.features.has('subgroups') && sgInfo.subgroupMinSize && sgInfo.subgroupMinSize === sgInfo.subgroupMaxSize ? sgInfo.subgroupMinSize : null;
+  const features: GPUFeatureName[] = [];
+  if (hasTimestamps) features.push('timestamp-query');
+  if (subgroupSize) features.push('subgroups' as GPUFeatureName);
   const requiredLimits: Record<string, number> = {};
   for (const name of RAISED_LIMITS) {
     const value = adapter.limits[name];
@@ -139,7 +148,7 @@ export async function acquireDevice(opts: AcquireOptions = {}): Promise<GpuConte
   }
   const device = await adapter.requestDevice({
     label: 'gateflow',
-    requiredFeatures: hasTimestamps ? ['timestamp-query'] : [],
+    requiredFeatures: features,
     requiredLimits,
   });
   const report = opts.onLost ?? ((i: GPUDeviceLostInfo) => console.error(`gateflow: GPU device lost (${i.reason}): ${i.message}`));
@@ -149,5 +158,5 @@ export async function acquireDevice(opts: AcquireOptions = {}): Promise<GpuConte
   });
   const onError = opts.onUncapturedError ?? ((m: string) => console.error(`gateflow: uncaptured WebGPU error: ${m}`));
   device.onuncapturederror = (ev: GPUUncapturedErrorEvent) => onError(ev.error.message);
-  return { device, adapter, info: describe(adapter, runtime), hasTimestamps, lost };
+  return { device, adapter, info: describe(adapter, runtime), hasTimestamps, subgroupSize, lost };
 }

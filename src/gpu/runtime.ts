@@ -23,6 +23,8 @@ export class Gpu {
   readonly device: GPUDevice;
   readonly info: AdapterDescription;
   readonly hasTimestamps: boolean;
+  /** See GpuContext.subgroupSize. */
+  readonly subgroupSize: number | null;
   readonly pool: BufferPool;
   readonly pipelines: PipelineCache;
   readonly lost: Promise<GPUDeviceLostInfo>;
@@ -34,6 +36,7 @@ export class Gpu {
     this.device = ctx.device;
     this.info = ctx.info;
     this.hasTimestamps = ctx.hasTimestamps;
+    this.subgroupSize = ctx.subgroupSize;
     this.lost = ctx.lost.then((info) => {
       this.lostInfo = { reason: info.reason, message: info.message };
       return info;

@@ -3,6 +3,7 @@ import gemmRowsWgsl from '../../shaders/gemm_rows.wgsl?raw';
 import type { Gpu } from '../gpu/runtime';
 import type { Recorder } from '../gpu/recorder';
 import { isCpuAdapter } from '../gpu/device';
+import { withRowSharing } from './rowSharing';
 
 const WG = 8; // must match the `WG` override: an 8×8 workgroup of 4×4 blocks covers a 32×32 tile
 export const GEMM_TILE = WG * 4;
@@ -71,7 +72,8 @@ export class GemmKernel {
     this.variant = spec.variant ?? defaultGemmVariant(gpu);
     if (this.variant === 'rows') {
       const shape = rowsGemmShape(M, N);
-      this.pipeline = gpu.pipelines.get('gemm_rows', gemmRowsWgsl, { LANES: shape.lanes, ROWS: shape.rows, COLS: shape.cols, ...layout });
+      const shader = withRowSharing(gpu, gemmRowsWgsl);
+      this.pipeline = gpu.pipelines.get(`gemm_rows${shader.suffix}`, shader.code, { LANES: shape.lanes, ROWS: shape.rows, COLS: shape.cols, ...layout });
       this.grid = shape.grid;
     } else {
       this.pipeline = gpu.pipelines.get('gemm', gemmWgsl, { WG, ...layout });

@@ -8,6 +8,7 @@ import type { CellActivation, CellKind } from '../cpu/types';
 import { SteppedKernel } from './stepped';
 import { isCpuAdapter } from '../gpu/device';
 import { activationConstant, withActivations } from './activations';
+import { withRowSharing } from './rowSharing';
 
 /** The most batch rows one per-step workgroup takes: 8 for the RNN kernels, 16 for the LSTM's (their accumulator arrays). */
 export const STEP_MAX_ROWS = 8;
@@ -38,6 +39,13 @@ export function stepShape(B: number, H: number, cpuAdapter: boolean, units = 1, 
     else rows = Math.ceil(rows / 2);
   }
   return { lanes, rows, units, grid: [Math.ceil(H / (lanes * units)), Math.ceil(B / rows)] };
+}
+
+/** A per-step kernel's name and WGSL: activations in front, and for the LSTM kernels the row-sharing prelude. */
+function stepShader(gpu: Gpu, name: string, wgsl: string, sharing: boolean): { shader: string; code: string } {
+  if (!sharing) return { shader: name, code: withActivations(wgsl) };
+  const { code, suffix } = withRowSharing(gpu, withActivations(wgsl));
+  return { shader: name + suffix, code };
 }
 
 export interface StepDims {
@@ -71,8 +79,7 @@ export function forwardStepKernel(gpu: Gpu, d: StepDims, buf: ForwardStepBuffers
   const shape = stepShape(d.B, d.H, cpu, cpu && lstm ? CPU_FORWARD_UNITS : 1, lstm ? LSTM_MAX_ROWS : STEP_MAX_ROWS);
   const variants = Array.from({ length: d.T }, (_, t) => new Uint32Array([t, d.B, d.H, d.offWhh, d.offBhh, 0, 0, 0]));
   return new SteppedKernel(gpu, {
-    shader: lstm ? 'lstm_forward_step' : 'rnn_forward_step',
-    code: withActivations(lstm ? lstmForwardWgsl : rnnForwardWgsl),
+    ...stepShader(gpu, lstm ? 'lstm_forward_step' : 'rnn_forward_step', lstm ? lstmForwardWgsl : rnnForwardWgsl, lstm),
     constants: { ROWS: shape.rows, ...(lstm ? { UNITS: shape.units } : {}), ...activationConstant(d.activation) },
     buffers: lstm ? [buf.gates!, buf.c!, buf.h, buf.xproj, buf.params] : [buf.h, buf.xproj, buf.params],
     variants,
@@ -108,8 +115,7 @@ export function backwardStepKernel(gpu: Gpu, d: StepDims, buf: BackwardStepBuffe
     new Uint32Array([Math.min(t, d.T - 1), d.T, d.B, d.H, d.offWhh, d.offState, t === d.T ? 1 : 0, d.stateSection]),
   );
   return new SteppedKernel(gpu, {
-    shader: lstm ? 'lstm_backward_step' : 'rnn_backward_step',
-    code: withActivations(lstm ? lstmBackwardWgsl : rnnBackwardWgsl),
+    ...stepShader(gpu, lstm ? 'lstm_backward_step' : 'rnn_backward_step', lstm ? lstmBackwardWgsl : rnnBackwardWgsl, lstm),
     constants: { ROWS: shape.rows, ...(lstm ? { UNITS: shape.units } : {}), ...activationConstant(d.activation) },
     buffers: lstm
       ? [buf.da, buf.ds!, buf.dhTotal, buf.stateGrads!, buf.dH, buf.gates!, buf.c!, buf.params]

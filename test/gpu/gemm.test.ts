@@ -4,7 +4,7 @@ import { matmulABt } from '../../src/cpu/matmul';
 import { transpose } from '../helpers/layout';
 import { Rng, freshSeed } from '../../src/random';
 import { expectClose } from '../helpers/expectClose';
-import { gpuForTests, nanFilled } from '../helpers/gpu';
+import { gpuForTests, nanFilled, withoutSubgroups } from '../helpers/gpu';
 
 const gpu = await gpuForTests();
 
@@ -25,10 +25,12 @@ const cases: Case[] = [
   [50, 260, 23, 'KM', 'KN', false],
 ];
 const variants: GemmVariant[] = ['tiles', 'rows'];
+// 'rows' runs twice: as the device is (row sharing through subgroups where it has 8-lane subgroups) and without subgroups.
+const runs = [...variants.map((v) => [v, v] as const), ['rows (no subgroups)', 'rows'] as const];
 
 describe.skipIf(!gpu)('gemm kernel vs CPU matmul', () => {
-  it.each(variants.flatMap((v) => cases.map((c) => [v, ...c] as const)))('%s M=%i N=%i K=%i A=%s B=%s bias=%s', async (variant, M, N, K, aLayout, bLayout, withBias) => {
-    const g = gpu!;
+  it.each(runs.flatMap(([run, v]) => cases.map((c) => [run, v, ...c] as const)))('%s M=%i N=%i K=%i A=%s B=%s bias=%s', async (run, variant, M, N, K, aLayout, bLayout, withBias) => {
+    const g = run === 'rows (no subgroups)' ? withoutSubgroups(gpu!) : gpu!;
     const seed = freshSeed();
     const rng = new Rng(seed);
     const A = rng.uniformArray(M * K, -1, 1); // logical [M,K]

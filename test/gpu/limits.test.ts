@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { RecurrentNetwork } from '../../src/model/recurrentNetwork';
 import { checkPlanLimits, resolveStrategy } from '../../src/scheduler/recurrentPlan';
-import { gpuForTests } from '../helpers/gpu';
+import { gpuForTests, withoutSubgroups } from '../helpers/gpu';
+import { isCpuAdapter } from '../../src/gpu/device';
+import { sharesRows } from '../../src/kernels/rowSharing';
 
 const gpu = await gpuForTests();
 
@@ -27,6 +29,14 @@ describe.skipIf(!gpu)('device limits', () => {
 
   it("the test device keeps WebGPU's default of 8 storage buffers per stage, so every kernel here also runs in browsers", () => {
     expect(gpu!.limits.maxStorageBuffersPerShaderStage).toBe(8);
+  });
+
+  it('a CPU adapter with fixed 8-lane subgroups gets them, so the tests run the row-sharing kernels', () => {
+    const g = gpu!;
+    if (!isCpuAdapter(g.info) || !g.info.features.includes('subgroups')) return; // a real GPU: its own split is tested
+    expect(g.subgroupSize).toBe(8);
+    expect(sharesRows(g)).toBe(true);
+    expect(sharesRows(withoutSubgroups(g))).toBe(false);
   });
 
   it('the persistent strategy is refused where its state does not fit workgroup memory, and auto falls back to per-step', () => {

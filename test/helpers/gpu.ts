@@ -44,3 +44,8 @@ export async function releaseTestGpu(): Promise<void> {
 export function withGpuSplit(gpu: Gpu): Gpu {
   return Object.create(gpu, { info: { value: { ...gpu.info, vendor: 'test', architecture: 'gpu split', device: '', description: 'gpu split' } } }) as Gpu;
 }
+
+/** The same device without subgroups: CPU-adapter kernels load every row's value themselves instead of sharing loads. */
+export function withoutSubgroups(gpu: Gpu): Gpu {
+  return Object.create(gpu, { subgroupSize: { value: null } }) as Gpu;
+}

@@ -1,0 +1,7 @@
+// No row sharing: every invocation loads each row's value itself (see row_sharing_subgroup.wgsl).
+
+const SHARE_ROWS = false;
+
+fn share_lane() -> u32 { return 0u; }
+
+fn shared_row(lo: f32, hi: f32, r: u32) -> f32 { return lo; }

@@ -1,0 +1,13 @@
+enable subgroups;
+// Row sharing through subgroups, for CPU adapters whose subgroup is their 8-lane SIMD register
+// (prepended by src/kernels/rowSharing.ts). A workgroup that needs one value of each of its ROWS
+// rows at every step of a loop lets subgroup lane i load rows i and i + 8 (2 loads, not ROWS), then
+// hands every lane every row's value with shuffles, which are register moves there.
+
+const SHARE_ROWS = true;
+
+// This invocation's index in its subgroup (every lane is active where this is called).
+fn share_lane() -> u32 { return subgroupExclusiveAdd(1u); }
+
+// Row r's value, given each lane's values of rows share_lane() (lo) and share_lane() + 8 (hi).
+fn shared_row(lo: f32, hi: f32, r: u32) -> f32 { return subgroupShuffle(select(hi, lo, r < 8u), r % 8u); }
