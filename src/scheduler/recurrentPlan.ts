@@ -61,16 +61,18 @@ export type Strategy = 'per-step' | 'persistent';
 export type StrategyChoice = Strategy | 'auto';
 
 /**
- * Below this many batch·hidden units, a CPU-emulated adapter runs the persistent kernels faster (the
- * sequence is latency-bound); above it, the per-step kernels' wide dispatches win there. Measured on
- * lavapipe: bench/NOTES.md.
+ * Up to this many batch·hidden units, and hidden units per row, a CPU-emulated adapter runs the
+ * persistent kernels faster (the sequence is latency-bound: ~20 µs per dispatch saved); above, the
+ * per-step kernels win there, since they spread each step over all threads and share loads across
+ * rows. Measured on lavapipe: bench/NOTES.md, v7.
  */
-export const CPU_PERSISTENT_MAX_UNITS = 256;
+export const CPU_PERSISTENT_MAX_UNITS = 64;
+export const CPU_PERSISTENT_MAX_HIDDEN = 32;
 
 /**
  * The strategy `choice` resolves to for this device and shape; asking for persistent where it cannot
  * run is an error. 'auto': persistent wherever it fits on a GPU; on a CPU-emulated adapter only for
- * small B·H (see CPU_PERSISTENT_MAX_UNITS).
+ * small shapes (see CPU_PERSISTENT_MAX_UNITS).
  */
 export function resolveStrategy(limits: GPUSupportedLimits, cfg: RecurrentConfig, choice: StrategyChoice, B = 1, cpuAdapter = false): Strategy {
   const fits = persistentFits(limits, cfg.cell, cfg.hiddenSize);
@@ -79,7 +81,8 @@ export function resolveStrategy(limits: GPUSupportedLimits, cfg: RecurrentConfig
   }
   if (choice !== 'auto') return choice;
   if (!fits) return 'per-step';
-  return cpuAdapter && B * cfg.hiddenSize > CPU_PERSISTENT_MAX_UNITS ? 'per-step' : 'persistent';
+  const small = B * cfg.hiddenSize <= CPU_PERSISTENT_MAX_UNITS && cfg.hiddenSize <= CPU_PERSISTENT_MAX_HIDDEN;
+  return cpuAdapter && !small ? 'per-step' : 'persistent';
 }
 
 interface LayerKernels {

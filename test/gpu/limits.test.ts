@@ -46,8 +46,11 @@ describe.skipIf(!gpu)('device limits', () => {
     expect(resolveStrategy(limits, big, 'auto')).toBe('per-step');
     expect(resolveStrategy(limits, { ...big, hiddenSize: 1024 }, 'auto')).toBe('persistent');
     expect(resolveStrategy(limits, { ...big, hiddenSize: 1024 }, 'per-step')).toBe('per-step');
-    // On a CPU-emulated adapter, auto keeps persistent for small batch·hidden only.
-    expect(resolveStrategy(limits, { ...big, hiddenSize: 16 }, 'auto', 16, true)).toBe('persistent');
+    // On a CPU-emulated adapter, auto keeps persistent for small batch·hidden (≤ 64) and hidden (≤ 32) only.
+    expect(resolveStrategy(limits, { ...big, hiddenSize: 16 }, 'auto', 4, true)).toBe('persistent');
+    expect(resolveStrategy(limits, { ...big, hiddenSize: 32 }, 'auto', 2, true)).toBe('persistent');
+    expect(resolveStrategy(limits, { ...big, hiddenSize: 16 }, 'auto', 5, true)).toBe('per-step');
+    expect(resolveStrategy(limits, { ...big, hiddenSize: 64 }, 'auto', 1, true)).toBe('per-step');
     expect(resolveStrategy(limits, { ...big, hiddenSize: 32 }, 'auto', 16, true)).toBe('per-step');
     expect(resolveStrategy(limits, { ...big, hiddenSize: 32 }, 'auto', 16, false)).toBe('persistent');
   });
