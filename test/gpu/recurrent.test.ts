@@ -33,8 +33,10 @@ const grid: Case[] = [
   { cell: 'lstm', act: 'tanh', I: 65, H: 7, L: 1, T: 1, B: 3, initialState: true },
   { cell: 'lstm', act: 'tanh', I: 7, H: 33, L: 2, T: 17, B: 3, initialState: true, saturate: true },
   { cell: 'lstm', act: 'sigmoid', I: 7, H: 33, L: 1, T: 17, B: 1, initialState: false, saturate: true },
-  // Several batch-row blocks (8 rows per workgroup on CPU adapters, the last partial) and hidden-unit blocks.
+  // Several hidden-unit blocks, and a row count that is not a power of two.
   { cell: 'lstm', act: 'tanh', I: 5, H: 65, L: 2, T: 9, B: 11, initialState: true },
+  // Several batch-row blocks (at most 16 rows per workgroup on CPU adapters), the last one partial.
+  { cell: 'lstm', act: 'sigmoid', I: 3, H: 9, L: 1, T: 5, B: 37, initialState: true },
   { cell: 'rnn', act: 'tanh', I: 1, H: 7, L: 1, T: 1, B: 1, initialState: false },
   { cell: 'rnn', act: 'tanh', I: 7, H: 33, L: 2, T: 100, B: 3, initialState: true },
   { cell: 'rnn', act: 'sigmoid', I: 33, H: 65, L: 3, T: 17, B: 1, initialState: true },
