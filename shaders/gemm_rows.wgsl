@@ -76,9 +76,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
     if (HAS_BIAS == 1u) {
       bv = vec4f(bias[dims.offBias + cols.x], bias[dims.offBias + cols.y], bias[dims.offBias + cols.z], bias[dims.offBias + cols.w]);
     }
-    for (var r = 0u; r < ROWS; r++) {
+    // A loop bound known only at run time keeps this tail from being unrolled ROWS times (compile time).
+    for (var r = 0u; r < min(ROWS, dims.M - m0); r++) {
       let m = m0 + r;
-      if (m > lastM) { break; }
       let row = select(acc[r], acc2[r], half == 1u) + bv;
       for (var c = 0u; c < 4u; c++) {
         let col = n0 + (4u * half + c) * LANES;

@@ -88,9 +88,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   for (var u = 0u; u < UNITS; u++) {
     let j = select(units[u % 4u], units2[u % 4u], u >= 4u);
     if (j >= H) { break; }
-    for (var i = 0u; i < ROWS; i++) {
+    // A loop bound known only at run time: unrolled UNITS × ROWS times, this elementwise tail made
+    // the shader slow to compile on lavapipe (seconds), for no speed.
+    for (var i = 0u; i < min(ROWS, B - b0); i++) {
       let b = b0 + i;
-      if (b >= B) { break; }
       let state = step.offStateGrad + b * H + j;
       if (step.isFinal == 1u) {
         stateGrads[state] = select(carried[i][u % 4u], carried2[i][u % 4u], u >= 4u);

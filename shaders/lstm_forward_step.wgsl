@@ -45,9 +45,9 @@ fn finish(a: ptr<function, array<vec4f, 16>>, b0: u32, j: u32) {
   let B = step.B;
   let H = step.H;
   let t = step.t;
-  for (var r = 0u; r < ROWS; r++) {
+  // A loop bound known only at run time keeps this tail from being unrolled ROWS times (compile time).
+  for (var r = 0u; r < min(ROWS, B - b0); r++) {
     let b = b0 + r;
-    if (b >= B) { break; }
     let ig = sigmoid((*a)[r].x);
     let fg = sigmoid((*a)[r].y);
     let gg = cell_act((*a)[r].z);
