@@ -20,6 +20,7 @@ import { GEMM_SIZES_FULL, GEMM_SIZES_QUICK } from './gemmBench';
 import { REPORT_SCHEMA, runBenchmark, type BenchReport } from './harness';
 import { loadTfjsNode, shutdownTfjsNode } from './node/tfjsNode';
 import { formatMarkdown, formatTable, type HostInfo } from './report';
+import { formatKernelProfile, profileKernels, type KernelProfileRow } from './kernelProfile';
 
 /** Every contender, in the order they run and appear. */
 export const ALL_CONTENDERS: readonly Contender[] = [gateflowWebgpu, gateflowWebgpuPerStep, gateflowWebgpuPersistent, gateflowWebgpuAdamClip, cpuReference, tfjsWebgpu, tfjsWasm];
@@ -43,6 +44,7 @@ export const BENCH_OPTIONS: readonly { flags: string; description: string }[] = 
   { flags: '--no-save', description: 'write no files' },
   { flags: '--markdown <file>', description: 'also write the table as Markdown (e.g. bench/RESULTS.md)' },
   { flags: '--from <report.json>', description: 'run nothing: re-render a saved report (table, --json, --markdown)' },
+  { flags: '--kernels', description: "instead of the contenders: time each kernel group of gateflow's training pass alone (projection, forward steps, backward steps, dW_ih, dW_hh, db, dx) for the chosen shapes; --repeats, --seed and --json apply" },
 ];
 
 export interface BenchCommandOptions {
@@ -61,6 +63,7 @@ export interface BenchCommandOptions {
   save?: boolean;
   markdown?: string;
   from?: string;
+  kernels?: boolean;
 }
 
 export interface BenchIo {
@@ -178,6 +181,21 @@ function render(opts: BenchCommandOptions, stdout: (t: string) => void, stderr: 
   return 0;
 }
 
+/** `--kernels`: the per-kernel-group profile of each shape instead of the contenders. */
+async function kernelsCommand(gpu: Gpu | null, r: ResolvedBench, opts: BenchCommandOptions, stdout: (t: string) => void, stderr: (t: string) => void): Promise<number> {
+  if (!gpu) {
+    stderr('gateflow bench --kernels: needs a WebGPU device');
+    return 1;
+  }
+  const rows: KernelProfileRow[] = [];
+  for (const config of r.configs) {
+    stderr(`profiling B=${config.B} T=${config.T} I=${config.I} H=${config.H} ...`);
+    rows.push(...(await profileKernels(gpu, config, { repeats: r.repeats, seed: r.seed })));
+  }
+  stdout(opts.json ? JSON.stringify({ adapter: gpu.info, kernels: rows }) : formatKernelProfile(rows));
+  return 0;
+}
+
 /** Runs the benchmark as `gateflow bench` does; returns the exit code (0 all valid, 1 a contender failed, 2 bad options). */
 export async function runBenchCommand(opts: BenchCommandOptions, io: BenchIo = {}): Promise<number> {
   const stdout = io.stdout ?? ((t: string) => process.stdout.write(t + '\n'));
@@ -215,6 +233,7 @@ export async function runBenchCommand(opts: BenchCommandOptions, io: BenchIo = {
   };
   try {
     if (gpu) stderr(`adapter: ${formatAdapter(gpu.info)}`);
+    if (opts.kernels) return await kernelsCommand(gpu, resolved, opts, stdout, stderr);
     const loadBefore = os.loadavg()[0];
     const outDir = opts.out ?? path.join('bench', 'results');
     const partial = path.join(outDir, `partial-${runLabel(opts)}.json`);

@@ -222,8 +222,48 @@ export class RecurrentPlan {
     });
     this.kernels.forEach((k) => {
       k.projection.record(rec);
-      if (this.persistent) k.forwardStep.record(rec, 0);
-      else for (let t = 0; t < this.T; t++) k.forwardStep.record(rec, t);
+      this.recordForwardSteps(rec, k);
+    });
+  }
+
+  private recordForwardSteps(rec: Recorder, k: LayerKernels): void {
+    if (this.persistent) k.forwardStep.record(rec, 0);
+    else for (let t = 0; t < this.T; t++) k.forwardStep.record(rec, t);
+  }
+
+  private recordBackwardSteps(rec: Recorder, k: LayerKernels): void {
+    if (this.persistent) {
+      k.backwardStep!.record(rec, 0); // all steps and the final dh0, dc0
+    } else {
+      for (let t = this.T - 1; t >= 0; t--) k.backwardStep!.record(rec, t);
+      k.backwardStep!.record(rec, this.T); // final pass: dh0, dc0
+    }
+  }
+
+  /**
+   * The kernels of a forward and backward pass in groups that can be recorded on their own, with
+   * the FLOPs of their matrix products: for profiling (bench/kernelProfile.ts). Recording a group
+   * alone computes on whatever its input buffers hold.
+   */
+  kernelGroups(): { name: string; flops: number; record: (rec: Recorder) => void }[] {
+    const { T, B, cfg } = this;
+    const H = cfg.hiddenSize;
+    const GH = gatesPerCell(cfg.cell) * H;
+    return this.kernels.flatMap((k, l) => {
+      const In = layerInputSize(cfg, l);
+      const groups = [
+        { name: `projection l${l}`, flops: 2 * T * B * GH * In, record: (rec: Recorder) => k.projection.record(rec) },
+        { name: `forward steps l${l}`, flops: 2 * T * B * GH * H, record: (rec: Recorder) => this.recordForwardSteps(rec, k) },
+      ];
+      if (!k.backwardStep) return groups;
+      return [
+        ...groups,
+        { name: `backward steps l${l}`, flops: 2 * T * B * GH * H, record: (rec: Recorder) => this.recordBackwardSteps(rec, k) },
+        { name: `dW_ih l${l}`, flops: 2 * GH * In * T * B, record: (rec: Recorder) => k.dWeightIh!.record(rec) },
+        { name: `dW_hh l${l}`, flops: 2 * GH * H * T * B, record: (rec: Recorder) => k.dWeightHh!.record(rec) },
+        { name: `db l${l}`, flops: 0, record: (rec: Recorder) => k.dBias!.record(rec) },
+        { name: `dx l${l}`, flops: 2 * T * B * In * GH, record: (rec: Recorder) => k.dInput!.record(rec) },
+      ];
     });
   }
 
@@ -240,12 +280,7 @@ export class RecurrentPlan {
     }
     for (let l = this.cfg.numLayers - 1; l >= 0; l--) {
       const k = this.kernels[l];
-      if (this.persistent) {
-        k.backwardStep!.record(rec, 0); // all steps and the final dh0, dc0
-      } else {
-        for (let t = this.T - 1; t >= 0; t--) k.backwardStep!.record(rec, t);
-        k.backwardStep!.record(rec, this.T); // final pass: dh0, dc0
-      }
+      this.recordBackwardSteps(rec, k);
       k.dWeightIh!.record(rec);
       k.dWeightHh!.record(rec);
       k.dBias!.record(rec);
