@@ -1,41 +1,13 @@
-// C = A·B (+ bias): the layouts, dims and offsets of gemm.wgsl, with a work split made for CPU
-// adapters (lavapipe, SwiftShader). They run LANES invocations side by side in SIMD registers, and
-// a load whose address depends only on the workgroup and loop counters is one scalar load there,
-// while a per-invocation address is a gather, lane by lane. So each workgroup owns ROWS whole rows
-// of C (their A values are such scalar loads, shared by all lanes) and each invocation COLS columns,
-// LANES apart: per k, COLS gathers of B and ROWS loads of A feed ROWS·COLS multiply-adds. On
-// lavapipe every load in a loop costs about the same (it is emitted lane by lane), so the larger
-// ROWS·COLS / (ROWS + COLS), the faster (bench/NOTES.md, v7). With the subgroup prelude
-// (row_sharing_subgroup.wgsl) the ROWS loads of A become 2.
+// C = A·B (+ bias) for CPU adapters (lavapipe, SwiftShader; layouts, bindings and loads:
+// gemm_common.wgsl). They run 8 invocations side by side in SIMD registers, and in lavapipe's
+// compiler every load inside a loop is emitted lane by lane, uniform address or not: the cost is
+// per element loaded (bench/NOTES.md, v7). So a workgroup owns ROWS whole rows of C and each
+// invocation COLS columns, LANES apart: per k, COLS loads of B and ROWS loads of A feed ROWS·COLS
+// multiply-adds. With the subgroup prelude (row_sharing_subgroup.wgsl) the ROWS loads of A become 2.
 
 override LANES: u32 = 64u;  // workgroup size; a workgroup covers COLS·LANES columns
 override ROWS: u32 = 16u;   // rows of C per workgroup, 1..16
 override COLS: u32 = 4u;    // columns per invocation, 4 or 8
-override A_KM: u32 = 0u;
-override B_KN: u32 = 0u;
-override HAS_BIAS: u32 = 0u;
-
-struct Dims {
-  M: u32, N: u32, K: u32,
-  offA: u32, offB: u32, offC: u32, offBias: u32,
-  _pad: u32,
-}
-
-@group(0) @binding(0) var<storage, read_write> C: array<f32>;
-@group(0) @binding(1) var<storage, read> A: array<f32>;
-@group(0) @binding(2) var<storage, read> B: array<f32>;
-@group(0) @binding(3) var<storage, read> bias: array<f32>;
-@group(0) @binding(4) var<uniform> dims: Dims;
-
-fn loadA(m: u32, k: u32) -> f32 {
-  if (A_KM == 1u) { return A[dims.offA + k * dims.M + m]; }
-  return A[dims.offA + m * dims.K + k];
-}
-
-fn loadB(k: u32, n: u32) -> f32 {
-  if (B_KN == 1u) { return B[dims.offB + k * dims.N + n]; }
-  return B[dims.offB + n * dims.K + k];
-}
 
 @compute @workgroup_size(LANES)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {

@@ -1,4 +1,5 @@
-import gemmWgsl from '../../shaders/gemm.wgsl?raw';
+import gemmCommonWgsl from '../../shaders/gemm_common.wgsl?raw';
+import gemmTilesWgsl from '../../shaders/gemm.wgsl?raw';
 import gemmRowsWgsl from '../../shaders/gemm_rows.wgsl?raw';
 import type { Gpu } from '../gpu/runtime';
 import type { Recorder } from '../gpu/recorder';
@@ -13,7 +14,7 @@ export const GEMM_MAX_ROWS = 16;
 
 /**
  * How the work is split. 'tiles' (gemm.wgsl): 8×8 invocations, each a 4×4 block of C, for GPUs.
- * 'rows' (gemm_rows.wgsl): each workgroup whole rows of C, each invocation 4 columns, for CPU
+ * 'rows' (gemm_rows.wgsl): each workgroup whole rows of C, each invocation 4 or 8 columns, for CPU
  * adapters, where loads shared by a workgroup are scalar and per-invocation loads are gathers.
  */
 export type GemmVariant = 'tiles' | 'rows';
@@ -72,11 +73,11 @@ export class GemmKernel {
     this.variant = spec.variant ?? defaultGemmVariant(gpu);
     if (this.variant === 'rows') {
       const shape = rowsGemmShape(M, N);
-      const shader = withRowSharing(gpu, gemmRowsWgsl);
+      const shader = withRowSharing(gpu, `${gemmCommonWgsl}\n${gemmRowsWgsl}`);
       this.pipeline = gpu.pipelines.get(`gemm_rows${shader.suffix}`, shader.code, { LANES: shape.lanes, ROWS: shape.rows, COLS: shape.cols, ...layout });
       this.grid = shape.grid;
     } else {
-      this.pipeline = gpu.pipelines.get('gemm', gemmWgsl, { WG, ...layout });
+      this.pipeline = gpu.pipelines.get('gemm', `${gemmCommonWgsl}\n${gemmTilesWgsl}`, { WG, ...layout });
       this.grid = [Math.ceil(N / TILE), Math.ceil(M / TILE)];
     }
     const off = (s?: BufferSlice) => s?.offset ?? 0;

@@ -1,0 +1,32 @@
+// What both GEMM kernels share (prepended to gemm.wgsl and gemm_rows.wgsl by src/kernels/gemm.ts):
+// C = A·B (+ bias), with either operand stored transposed:
+//   A is [M,K] row-major (A_KM = 0) or [K,M] (A_KM = 1);
+//   B is [N,K] row-major (B_KN = 0, i.e. C = A·Bᵀ) or [K,N] (B_KN = 1).
+// The LSTM uses three forms: input projection X·W_ihᵀ (0,0), weight gradient daᵀ·X (1,1),
+// and dx = da·W_ih (0,1). Element offsets let one buffer hold several tensors.
+
+override A_KM: u32 = 0u;
+override B_KN: u32 = 0u;
+override HAS_BIAS: u32 = 0u;
+
+struct Dims {
+  M: u32, N: u32, K: u32,
+  offA: u32, offB: u32, offC: u32, offBias: u32,
+  _pad: u32,
+}
+
+@group(0) @binding(0) var<storage, read_write> C: array<f32>;
+@group(0) @binding(1) var<storage, read> A: array<f32>;
+@group(0) @binding(2) var<storage, read> B: array<f32>;
+@group(0) @binding(3) var<storage, read> bias: array<f32>;
+@group(0) @binding(4) var<uniform> dims: Dims;
+
+fn loadA(m: u32, k: u32) -> f32 {
+  if (A_KM == 1u) { return A[dims.offA + k * dims.M + m]; }
+  return A[dims.offA + m * dims.K + k];
+}
+
+fn loadB(k: u32, n: u32) -> f32 {
+  if (B_KN == 1u) { return B[dims.offB + k * dims.N + n]; }
+  return B[dims.offB + n * dims.K + k];
+}
