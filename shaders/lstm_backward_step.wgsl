@@ -8,7 +8,7 @@
 // diagnostics). The FINAL pass (after t = 0) writes dh_{-1} = W_hhᵀ·da_0 and ds_{-1} = ds_0 ⊙ f_0.
 // Invocation j of workgroup (x, y) handles hidden units x·UNITS·WG + j + u·WG (u < UNITS) for the
 // ROWS batch rows y·ROWS...: each W_hh value it loads serves ROWS rows, and da_{t+1}[b, r] is the same
-// for the whole workgroup (one scalar load on CPU adapters, a broadcast on GPUs).
+// for the whole workgroup (shared through subgroups on CPU adapters, a broadcast on GPUs).
 
 override WG: u32 = 64u;
 override ROWS: u32 = 1u;   // batch rows per workgroup, 1..16

@@ -6,7 +6,7 @@
 //   s_t = f ⊙ s_{t-1} + i ⊙ g;  h_t = o ⊙ ψ(s_t)        (φ = ψ = tanh, or σ when ACT_SIGMOID)
 // Invocation j of workgroup (x, y) computes hidden units x·UNITS·WG + j + u·WG (u < UNITS) for the
 // ROWS batch rows y·ROWS...: each W_hh value it loads serves ROWS rows, and h_{t-1}[b, k] is the same
-// for the whole workgroup (a scalar load on CPU adapters, a broadcast on GPUs).
+// for the whole workgroup (shared through subgroups on CPU adapters, a broadcast on GPUs).
 
 override WG: u32 = 64u;
 override ROWS: u32 = 1u;   // batch rows per workgroup, 1..16

@@ -15,7 +15,8 @@ export const GEMM_MAX_ROWS = 16;
 /**
  * How the work is split. 'tiles' (gemm.wgsl): 8×8 invocations, each a 4×4 block of C, for GPUs.
  * 'rows' (gemm_rows.wgsl): each workgroup whole rows of C, each invocation 4 or 8 columns, for CPU
- * adapters, where loads shared by a workgroup are scalar and per-invocation loads are gathers.
+ * adapters, where every loaded element costs about the same, so the most multiply-adds per load
+ * wins (bench/NOTES.md, v7).
  */
 export type GemmVariant = 'tiles' | 'rows';
 
