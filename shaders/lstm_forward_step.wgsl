@@ -4,13 +4,12 @@
 // Legend: B batch, T time, H hidden; gate order i, f, g, o (rows [0,H) i, [H,2H) f, [2H,3H) g, [3H,4H) o).
 //   a = xproj_t + b_hh + W_hh·h_{t-1};  i,f,o = σ(a_i,a_f,a_o);  g = φ(a_g)
 //   s_t = f ⊙ s_{t-1} + i ⊙ g;  h_t = o ⊙ ψ(s_t)        (φ = ψ = tanh, or σ when ACT_SIGMOID)
-// Invocation j of workgroup (x, y) computes hidden units x·UNITS·WG + j + u·WG (u < UNITS) for the
-// ROWS batch rows y·ROWS...: each W_hh value it loads serves ROWS rows, and h_{t-1}[b, k] is the same
-// for the whole workgroup (shared through subgroups on CPU adapters, a broadcast on GPUs).
+// Invocation j of workgroup (x, y) computes hidden unit x·WG + j for the ROWS batch rows y·ROWS...:
+// each W_hh value it loads serves ROWS rows, and h_{t-1}[b, k] is the same for the whole workgroup
+// (shared through subgroups on CPU adapters, a broadcast on GPUs).
 
 override WG: u32 = 64u;
-override ROWS: u32 = 1u;   // batch rows per workgroup, 1..16
-override UNITS: u32 = 1u;  // hidden units per invocation, 1 or 2
+override ROWS: u32 = 1u;  // batch rows per workgroup, 1..32
 
 struct Step {
   t: u32,        // time step
@@ -29,7 +28,7 @@ struct Step {
 @group(0) @binding(5) var<uniform> step: Step;
 
 // Pre-activations of the 4 gates of unit j for rows b0..b0+ROWS-1 start from xproj + b_hh.
-fn start(a: ptr<function, array<vec4f, 16>>, b0: u32, j: u32) {
+fn start(a: ptr<function, array<vec4f, 32>>, b0: u32, j: u32) {
   let B = step.B;
   let H = step.H;
   let bh = step.offBhh;
@@ -41,7 +40,7 @@ fn start(a: ptr<function, array<vec4f, 16>>, b0: u32, j: u32) {
 }
 
 // The activations, the cell update and the hidden update of unit j, rows b0..b0+ROWS-1.
-fn finish(a: ptr<function, array<vec4f, 16>>, b0: u32, j: u32) {
+fn finish(a: ptr<function, array<vec4f, 32>>, b0: u32, j: u32) {
   let B = step.B;
   let H = step.H;
   let t = step.t;
@@ -71,36 +70,35 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   let H = step.H;
   let t = step.t;
   let subLane = share_lane();
-  let j0 = wid.x * UNITS * WG + lane;
-  let j1 = j0 + WG;  // the second unit when UNITS = 2
-  // Lanes past H compute a clamped copy and write nothing.
-  let jj0 = min(j0, H - 1u);
-  let jj1 = min(j1, H - 1u);
+  let j = wid.x * WG + lane;
+  let jj = min(j, H - 1u);  // lanes past H compute a clamped copy and write nothing
   let b0 = wid.y * ROWS;
-  var a: array<vec4f, 16>;
-  var a1: array<vec4f, 16>;
-  start(&a, b0, jj0);
-  if (UNITS == 2u) { start(&a1, b0, jj1); }
+  var a: array<vec4f, 32>;
+  start(&a, b0, jj);
   let w = step.offWhh;
   for (var k = 0u; k < H; k++) {
-    let w0 = vec4f(params[w + jj0 * H + k], params[w + (H + jj0) * H + k], params[w + (2u * H + jj0) * H + k], params[w + (3u * H + jj0) * H + k]);
-    var w1 = vec4f(0.0);
-    if (UNITS == 2u) { w1 = vec4f(params[w + jj1 * H + k], params[w + (H + jj1) * H + k], params[w + (2u * H + jj1) * H + k], params[w + (3u * H + jj1) * H + k]); }
-    // h_{t-1}[b, k] of the rows: 2 loads per lane shared by shuffles (SHARE_ROWS), or one load per row.
+    let wk = vec4f(params[w + jj * H + k], params[w + (H + jj) * H + k], params[w + (2u * H + jj) * H + k], params[w + (3u * H + jj) * H + k]);
+    // h_{t-1}[b, k] of the rows: one load per lane per 8 rows, handed out by shuffles (SHARE_ROWS),
+    // or one load per row.
     var lo = 0.0;
     var hi = 0.0;
+    var lo2 = 0.0;
+    var hi2 = 0.0;
     if (SHARE_ROWS) {
       lo = h[(t * B + min(b0 + subLane, B - 1u)) * H + k];
       if (ROWS > 8u) { hi = h[(t * B + min(b0 + 8u + subLane, B - 1u)) * H + k]; }
+      if (ROWS > 16u) { lo2 = h[(t * B + min(b0 + 16u + subLane, B - 1u)) * H + k]; }
+      if (ROWS > 24u) { hi2 = h[(t * B + min(b0 + 24u + subLane, B - 1u)) * H + k]; }
     }
     for (var r = 0u; r < ROWS; r++) {
       var hv: f32;
-      if (SHARE_ROWS) { hv = shared_row(lo, hi, r); } else { hv = h[(t * B + min(b0 + r, B - 1u)) * H + k]; }
-      let hk = vec4f(hv);
-      a[r] = fma(hk, w0, a[r]);
-      if (UNITS == 2u) { a1[r] = fma(hk, w1, a1[r]); }
+      if (SHARE_ROWS) {
+        if (r < 16u) { hv = shared_row(lo, hi, r); } else { hv = shared_row(lo2, hi2, r - 16u); }
+      } else {
+        hv = h[(t * B + min(b0 + r, B - 1u)) * H + k];
+      }
+      a[r] = fma(vec4f(hv), wk, a[r]);
     }
   }
-  if (j0 < H) { finish(&a, b0, j0); }
-  if (UNITS == 2u && j1 < H) { finish(&a1, b0, j1); }
+  if (j < H) { finish(&a, b0, j); }
 }

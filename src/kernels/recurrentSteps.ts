@@ -10,15 +10,17 @@ import { isCpuAdapter } from '../gpu/device';
 import { activationConstant, withActivations } from './activations';
 import { withRowSharing } from './rowSharing';
 
-/** The most batch rows one per-step workgroup takes: 8 for the RNN kernels, 16 for the LSTM's (their accumulator arrays). */
+/** The most batch rows one per-step RNN workgroup takes (its accumulator arrays). */
 export const STEP_MAX_ROWS = 8;
-const LSTM_MAX_ROWS = 16;
+// The LSTM kernels' accumulator arrays: 32 rows forward (one hidden unit per invocation), 16 backward
+// (8 units per invocation on CPU adapters).
+const LSTM_FORWARD_MAX_ROWS = 32;
+const LSTM_BACKWARD_MAX_ROWS = 16;
 /** CPU adapters: the fewest workgroups per step that keep lavapipe's two worker threads busy. */
 const MIN_STEP_WORKGROUPS = 2;
-// Hidden units per LSTM invocation on CPU adapters (GPUs take 1). Each unit costs the forward kernel
-// 4 weight loads per k and the backward kernel 1 per gate row; more units and rows per invocation
-// mean fewer loads per multiply-add, which is what bounds lavapipe (bench/NOTES.md, v7).
-const CPU_FORWARD_UNITS = 2;
+// Hidden units per backward LSTM invocation on CPU adapters (GPUs take 1): each unit costs 1 weight
+// load per gate row, so more units and rows per invocation mean fewer loads per multiply-add, which
+// is what bounds lavapipe (bench/NOTES.md, v7). The forward kernel takes 1 unit and up to 32 rows.
 const CPU_BACKWARD_UNITS = 8;
 
 /**
@@ -76,11 +78,11 @@ export interface ForwardStepBuffers {
 export function forwardStepKernel(gpu: Gpu, d: StepDims, buf: ForwardStepBuffers): SteppedKernel {
   const lstm = d.cell === 'lstm';
   const cpu = isCpuAdapter(gpu.info);
-  const shape = stepShape(d.B, d.H, cpu, cpu && lstm ? CPU_FORWARD_UNITS : 1, lstm ? LSTM_MAX_ROWS : STEP_MAX_ROWS);
+  const shape = stepShape(d.B, d.H, cpu, 1, lstm ? LSTM_FORWARD_MAX_ROWS : STEP_MAX_ROWS);
   const variants = Array.from({ length: d.T }, (_, t) => new Uint32Array([t, d.B, d.H, d.offWhh, d.offBhh, 0, 0, 0]));
   return new SteppedKernel(gpu, {
     ...stepShader(gpu, lstm ? 'lstm_forward_step' : 'rnn_forward_step', lstm ? lstmForwardWgsl : rnnForwardWgsl, lstm),
-    constants: { ROWS: shape.rows, ...(lstm ? { UNITS: shape.units } : {}), ...activationConstant(d.activation) },
+    constants: { ROWS: shape.rows, ...activationConstant(d.activation) },
     buffers: lstm ? [buf.gates!, buf.c!, buf.h, buf.xproj, buf.params] : [buf.h, buf.xproj, buf.params],
     variants,
     grid: shape.grid,
@@ -110,7 +112,7 @@ export interface BackwardStepBuffers {
 export function backwardStepKernel(gpu: Gpu, d: StepDims, buf: BackwardStepBuffers): SteppedKernel {
   const cpu = isCpuAdapter(gpu.info);
   const lstm = d.cell === 'lstm';
-  const shape = stepShape(d.B, d.H, cpu, cpu && lstm ? CPU_BACKWARD_UNITS : 1, lstm ? LSTM_MAX_ROWS : STEP_MAX_ROWS);
+  const shape = stepShape(d.B, d.H, cpu, cpu && lstm ? CPU_BACKWARD_UNITS : 1, lstm ? LSTM_BACKWARD_MAX_ROWS : STEP_MAX_ROWS);
   const variants = Array.from({ length: d.T + 1 }, (_, t) =>
     new Uint32Array([Math.min(t, d.T - 1), d.T, d.B, d.H, d.offWhh, d.offState, t === d.T ? 1 : 0, d.stateSection]),
   );
