@@ -136,7 +136,7 @@ export async function acquireDevice(opts: AcquireOptions = {}): Promise<GpuConte
   const hasTimestamps = adapter.features.has('timestamp-query');
   // Subgroups only where their size is one known number (lavapipe: 8, its SIMD width): the CPU-adapter
   // kernels that share loads through subgroup shuffles are written for a fixed size.
-  const sgInfo = adapter.info as GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number };
+  const sgInfo = (adapter.info ?? {}) as { subgroupMinSize?: number; subgroupMaxSize?: number };
   const subgroupSize = adapter.features.has('subgroups') && sgInfo.subgroupMinSize && sgInfo.subgroupMinSize === sgInfo.subgroupMaxSize ? sgInfo.subgroupMinSize : null;
   const features: GPUFeatureName[] = [];
   if (hasTimestamps) features.push('timestamp-query');
