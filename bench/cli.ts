@@ -44,7 +44,7 @@ export const BENCH_OPTIONS: readonly { flags: string; description: string }[] = 
   { flags: '--no-save', description: 'write no files' },
   { flags: '--markdown <file>', description: 'also write the table as Markdown (e.g. bench/RESULTS.md)' },
   { flags: '--from <report.json>', description: 'run nothing: re-render a saved report (table, --json, --markdown)' },
-  { flags: '--kernels', description: "instead of the contenders: time each kernel group of gateflow's training pass alone (projection, forward steps, backward steps, dW_ih, dW_hh, db, dx) for the chosen shapes; --repeats, --seed and --json apply" },
+  { flags: '--kernels', description: "instead of the contenders: time each kernel group of gateflow's training pass alone (projection, forward steps, backward steps, dW_ih, dW_hh, db, dx) for the chosen shapes; --warmup, --repeats, --budget, --seed and --json apply" },
 ];
 
 export interface BenchCommandOptions {
@@ -190,7 +190,7 @@ async function kernelsCommand(gpu: Gpu | null, r: ResolvedBench, opts: BenchComm
   const rows: KernelProfileRow[] = [];
   for (const config of r.configs) {
     stderr(`profiling B=${config.B} T=${config.T} I=${config.I} H=${config.H} ...`);
-    rows.push(...(await profileKernels(gpu, config, { repeats: r.repeats, seed: r.seed })));
+    rows.push(...(await profileKernels(gpu, config, { warmup: r.warmup, repeats: r.repeats, budgetMs: r.budgetMs, seed: r.seed })));
   }
   stdout(opts.json ? JSON.stringify({ adapter: gpu.info, kernels: rows }) : formatKernelProfile(rows));
   return 0;

@@ -7,12 +7,13 @@ import type { StrategyChoice } from '../src/scheduler/recurrentPlan';
 import { Rng } from '../src/random';
 import { initialWeights } from '../src/model/init';
 import type { BenchConfig } from './configs';
+import { measure, median } from './harness';
 
 export interface KernelProfileRow {
   config: BenchConfig;
   strategy: string;
   group: string;
-  /** Median and fastest of `repeats` submissions of the group alone, ms (wall time to queue completion). */
+  /** Median and fastest of the timed submissions of the group alone (harness `measure`), ms to queue completion. */
   medianMs: number;
   minMs: number;
   dispatches: number;
@@ -23,7 +24,7 @@ export interface KernelProfileRow {
 export async function profileKernels(
   gpu: Gpu,
   config: BenchConfig,
-  opts: { repeats: number; seed: number; strategy?: StrategyChoice },
+  opts: { warmup: number; repeats: number; budgetMs: number; seed: number; strategy?: StrategyChoice },
 ): Promise<KernelProfileRow[]> {
   const { B, T, I, H } = config;
   const rng = new Rng(opts.seed);
@@ -38,21 +39,17 @@ export async function profileKernels(
     const plan = net.plan(T, B, true);
     const rows: KernelProfileRow[] = [];
     for (const group of plan.kernelGroups()) {
-      const ms: number[] = [];
       let dispatches = 0;
-      for (let i = 0; i <= opts.repeats; i++) {
-        const start = performance.now();
+      const samples = await measure(async () => {
         const rec = gpu.recorder(`profile ${group.name}`);
         group.record(rec);
         dispatches = rec.dispatches;
         gpu.submit(rec);
         await gpu.device.queue.onSubmittedWorkDone();
-        if (i > 0) ms.push(performance.now() - start); // the first is a warm-up
-      }
-      ms.sort((a, b) => a - b);
-      const minMs = ms[0];
+      }, opts.warmup, opts.repeats, opts.budgetMs);
+      const minMs = Math.min(...samples);
       rows.push({
-        config, strategy: plan.strategy, group: group.name, medianMs: ms[Math.floor(ms.length / 2)], minMs, dispatches,
+        config, strategy: plan.strategy, group: group.name, medianMs: median(samples), minMs, dispatches,
         gflops: group.flops > 0 ? group.flops / (minMs * 1e6) : null,
       });
     }

@@ -10,7 +10,7 @@ const WG = 8; // must match the `WG` override: an 8×8 workgroup of 4×4 blocks 
 export const GEMM_TILE = WG * 4;
 const TILE = GEMM_TILE;
 /** The 'rows' variant's most rows of C per workgroup (the shader's accumulator array). */
-export const GEMM_MAX_ROWS = 16;
+const GEMM_MAX_ROWS = 16;
 
 /**
  * How the work is split. 'tiles' (gemm.wgsl): 8×8 invocations, each a 4×4 block of C, for GPUs.
@@ -96,6 +96,11 @@ export class GemmKernel {
         { binding: 4, resource: { buffer: this.uniforms } },
       ],
     });
+  }
+
+  /** FLOPs of this product. */
+  get flops(): number {
+    return gemmFlops(this.spec.M, this.spec.N, this.spec.K);
   }
 
   record(rec: Recorder): void {

@@ -3,7 +3,7 @@ import { isCpuAdapter } from '../gpu/device';
 import type { Recorder } from '../gpu/recorder';
 import { gatesPerCell, layerInputSize, type RecurrentConfig } from '../cpu/types';
 import { paramCount, type ParamLayout } from '../model/paramLayout';
-import { GEMM_TILE, GemmKernel, rowsGemmShape } from '../kernels/gemm';
+import { GEMM_TILE, GemmKernel, gemmFlops, rowsGemmShape } from '../kernels/gemm';
 import { ColumnSumKernel } from '../kernels/columnSum';
 import { backwardStepKernel, forwardStepKernel, stepShape } from '../kernels/recurrentSteps';
 import { backwardSequenceKernel, forwardSequenceKernel, persistentFits } from '../kernels/recurrentSequence';
@@ -246,23 +246,24 @@ export class RecurrentPlan {
    * alone computes on whatever its input buffers hold.
    */
   kernelGroups(): { name: string; flops: number; record: (rec: Recorder) => void }[] {
-    const { T, B, cfg } = this;
-    const H = cfg.hiddenSize;
-    const GH = gatesPerCell(cfg.cell) * H;
+    const H = this.cfg.hiddenSize;
+    const GH = gatesPerCell(this.cfg.cell) * H;
+    const TB = this.T * this.B;
+    // The recurrent products (W_hh·h forward, W_hhᵀ·da backward) are a [TB, GH]×[GH, H] product in total.
+    const recurrent = gemmFlops(TB, GH, H);
     return this.kernels.flatMap((k, l) => {
-      const In = layerInputSize(cfg, l);
       const groups = [
-        { name: `projection l${l}`, flops: 2 * T * B * GH * In, record: (rec: Recorder) => k.projection.record(rec) },
-        { name: `forward steps l${l}`, flops: 2 * T * B * GH * H, record: (rec: Recorder) => this.recordForwardSteps(rec, k) },
+        { name: `projection l${l}`, flops: k.projection.flops, record: (rec: Recorder) => k.projection.record(rec) },
+        { name: `forward steps l${l}`, flops: recurrent, record: (rec: Recorder) => this.recordForwardSteps(rec, k) },
       ];
       if (!k.backwardStep) return groups;
       return [
         ...groups,
-        { name: `backward steps l${l}`, flops: 2 * T * B * GH * H, record: (rec: Recorder) => this.recordBackwardSteps(rec, k) },
-        { name: `dW_ih l${l}`, flops: 2 * GH * In * T * B, record: (rec: Recorder) => k.dWeightIh!.record(rec) },
-        { name: `dW_hh l${l}`, flops: 2 * GH * H * T * B, record: (rec: Recorder) => k.dWeightHh!.record(rec) },
+        { name: `backward steps l${l}`, flops: recurrent, record: (rec: Recorder) => this.recordBackwardSteps(rec, k) },
+        { name: `dW_ih l${l}`, flops: k.dWeightIh!.flops, record: (rec: Recorder) => k.dWeightIh!.record(rec) },
+        { name: `dW_hh l${l}`, flops: k.dWeightHh!.flops, record: (rec: Recorder) => k.dWeightHh!.record(rec) },
         { name: `db l${l}`, flops: 0, record: (rec: Recorder) => k.dBias!.record(rec) },
-        { name: `dx l${l}`, flops: 2 * T * B * In * GH, record: (rec: Recorder) => k.dInput!.record(rec) },
+        { name: `dx l${l}`, flops: k.dInput!.flops, record: (rec: Recorder) => k.dInput!.record(rec) },
       ];
     });
   }

@@ -8,7 +8,7 @@ const shape = { B: 3, T: 5, I: 2, H: 9 };
 
 describe.skipIf(!gpu)('kernel profile (gateflow bench --kernels)', () => {
   it.each(['per-step', 'persistent'] as const)('%s: every kernel group of the pass, its dispatches and the FLOPs of its products', async (strategy) => {
-    const rows = await profileKernels(gpu!, shape, { repeats: 2, seed: 3, strategy });
+    const rows = await profileKernels(gpu!, shape, { warmup: 1, repeats: 2, budgetMs: 10_000, seed: 3, strategy });
     expect(rows.map((r) => r.group)).toEqual(['projection l0', 'forward steps l0', 'backward steps l0', 'dW_ih l0', 'dW_hh l0', 'db l0', 'dx l0']);
     const dispatches = Object.fromEntries(rows.map((r) => [r.group, r.dispatches]));
     // Per-step: T forward steps, T + 1 backward (the last writes dh0, dc0); persistent: one each.
