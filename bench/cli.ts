@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Gpu } from '../src/gpu/runtime';
-import { formatAdapter, isCpuAdapter } from '../src/gpu/device';
+import { formatAdapter } from '../src/gpu/device';
 import { parseConfigs, QUICK_CONFIGS, suiteConfigs, type BenchConfig } from './configs';
 import type { Contender, ContenderContext } from './contender';
 import { cpuReference } from './contenders/cpu';
@@ -224,7 +224,7 @@ export async function runBenchCommand(opts: BenchCommandOptions, io: BenchIo = {
   const described: Record<string, string> = {};
   const ctx: ContenderContext = {
     gpu: gpu ?? undefined,
-    tfjsWebgpuMaxT: gpu && isCpuAdapter(gpu.info) ? tfjsWebgpuMaxT() : undefined,
+    tfjsWebgpuMaxT: gpu?.cpuAdapter ? tfjsWebgpuMaxT() : undefined,
     loadTfjs: async (backend) => {
       const h = await loadTfjsNode(backend);
       described[`tfjs-${backend}`] = h.describe();

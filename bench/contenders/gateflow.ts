@@ -5,7 +5,6 @@ import type { LayerParams } from '../../src/cpu/types';
 import { RecurrentNetwork } from '../../src/model/recurrentNetwork';
 import { TrainPlan } from '../../src/scheduler/trainPlan';
 import { resolveStrategy, type RecurrentPlan, type StrategyChoice } from '../../src/scheduler/recurrentPlan';
-import { isCpuAdapter } from '../../src/gpu/device';
 import { GpuTimer } from '../../src/gpu/gpuTimer';
 import type { Contender, ContenderContext, ContenderInstance, ParamsView, Update } from '../contender';
 import type { Problem } from '../problem';
@@ -133,7 +132,7 @@ function gateflowContender(name: string, update: Update, strategy: StrategyChoic
       if (!config) return null;
       const cfg = { cell: 'lstm' as const, inputSize: config.I, hiddenSize: config.H, numLayers: 1, cellActivation: 'tanh' as const };
       try {
-        resolveStrategy(ctx.gpu.limits, cfg, strategy, config.B, isCpuAdapter(ctx.gpu.info));
+        resolveStrategy(ctx.gpu.limits, cfg, strategy, config.B, ctx.gpu.cpuAdapter);
         return null;
       } catch (err) {
         return (err as Error).message; // e.g. the persistent kernels do not fit this H on this device

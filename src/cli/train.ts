@@ -1,7 +1,7 @@
 // `gateflow train`: trains a model on a generated task on the GPU, with live progress.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { formatAdapter, isCpuAdapter } from '../gpu/device';
+import { formatAdapter } from '../gpu/device';
 import { ResilientTrainer, stepRng } from '../train/resilient';
 import { checkPlanLimits } from '../scheduler/recurrentPlan';
 import { SkippedStepError, type StepReport } from '../train/trainer';
@@ -82,7 +82,7 @@ export async function runTraining(o: TrainCliOptions, out: { log: (s: string) =>
   try {
     // Sizes the device cannot hold fail here, naming the options, before any batch is generated.
     try {
-      checkPlanLimits(rt.gpu.limits, config, T, o.batch, isCpuAdapter(rt.gpu.info));
+      checkPlanLimits(rt.gpu.limits, config, T, o.batch, rt.gpu.cpuAdapter);
     } catch (err) {
       throw new RangeError(`--seq-len ${T} with --batch ${o.batch} and --hidden ${o.hidden}: ${(err as Error).message}`);
     }

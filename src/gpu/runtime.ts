@@ -1,4 +1,4 @@
-import { acquireDevice, DeviceLostError, type AcquireOptions, type AdapterDescription, type GpuContext } from './device';
+import { acquireDevice, DeviceLostError, isCpuAdapter, type AcquireOptions, type AdapterDescription, type GpuContext } from './device';
 import { BufferPool } from './bufferPool';
 import { PipelineCache } from './pipelineCache';
 import { Recorder } from './recorder';
@@ -47,6 +47,11 @@ export class Gpu {
 
   static async create(opts: AcquireOptions & GpuOptions = {}): Promise<Gpu> {
     return new Gpu(await acquireDevice(opts), opts);
+  }
+
+  /** Whether the adapter is a CPU emulation (lavapipe, SwiftShader), where kernels split their work differently. */
+  get cpuAdapter(): boolean {
+    return isCpuAdapter(this.info);
   }
 
   /** True once the device is lost (see lostInfo); nothing submitted after that runs. */

@@ -3,7 +3,6 @@ import gemmTilesWgsl from '../../shaders/gemm.wgsl?raw';
 import gemmRowsWgsl from '../../shaders/gemm_rows.wgsl?raw';
 import type { Gpu } from '../gpu/runtime';
 import type { Recorder } from '../gpu/recorder';
-import { isCpuAdapter } from '../gpu/device';
 import { withRowSharing } from './rowSharing';
 
 const WG = 8; // must match the `WG` override: an 8×8 workgroup of 4×4 blocks covers a 32×32 tile
@@ -20,7 +19,7 @@ const GEMM_MAX_ROWS = 16;
  */
 export type GemmVariant = 'tiles' | 'rows';
 
-export const defaultGemmVariant = (gpu: Gpu): GemmVariant => (isCpuAdapter(gpu.info) ? 'rows' : 'tiles');
+export const defaultGemmVariant = (gpu: Gpu): GemmVariant => (gpu.cpuAdapter ? 'rows' : 'tiles');
 
 /** Workgroup size, rows and columns per invocation, and grid of the 'rows' variant for an M×N product. */
 export function rowsGemmShape(M: number, N: number): { lanes: number; rows: number; cols: number; grid: [number, number] } {

@@ -6,7 +6,6 @@ import rnnBackwardWgsl from '../../shaders/rnn_backward_step.wgsl?raw';
 import type { Gpu } from '../gpu/runtime';
 import type { CellActivation, CellKind } from '../cpu/types';
 import { SteppedKernel } from './stepped';
-import { isCpuAdapter } from '../gpu/device';
 import { activationConstant, withActivations } from './activations';
 import { withRowSharing } from './rowSharing';
 
@@ -77,7 +76,7 @@ export interface ForwardStepBuffers {
 /** Forward step kernel: variant t computes step t. */
 export function forwardStepKernel(gpu: Gpu, d: StepDims, buf: ForwardStepBuffers): SteppedKernel {
   const lstm = d.cell === 'lstm';
-  const cpu = isCpuAdapter(gpu.info);
+  const cpu = gpu.cpuAdapter;
   const shape = stepShape(d.B, d.H, cpu, 1, lstm ? LSTM_FORWARD_MAX_ROWS : STEP_MAX_ROWS);
   const variants = Array.from({ length: d.T }, (_, t) => new Uint32Array([t, d.B, d.H, d.offWhh, d.offBhh, 0, 0, 0]));
   return new SteppedKernel(gpu, {
@@ -110,7 +109,7 @@ export interface BackwardStepBuffers {
 
 /** Backward step kernel: variant t (0..T-1) is step t; variant T is the final pass writing dh0 (and dc0). */
 export function backwardStepKernel(gpu: Gpu, d: StepDims, buf: BackwardStepBuffers): SteppedKernel {
-  const cpu = isCpuAdapter(gpu.info);
+  const cpu = gpu.cpuAdapter;
   const lstm = d.cell === 'lstm';
   const shape = stepShape(d.B, d.H, cpu, cpu && lstm ? CPU_BACKWARD_UNITS : 1, lstm ? LSTM_BACKWARD_MAX_ROWS : STEP_MAX_ROWS);
   const variants = Array.from({ length: d.T + 1 }, (_, t) =>

@@ -1,5 +1,4 @@
 import type { Gpu } from '../gpu/runtime';
-import { isCpuAdapter } from '../gpu/device';
 import type { Recorder } from '../gpu/recorder';
 import { gatesPerCell, layerInputSize, type RecurrentConfig } from '../cpu/types';
 import { paramCount, type ParamLayout } from '../model/paramLayout';
@@ -136,8 +135,8 @@ export class RecurrentPlan {
     const GH = gatesPerCell(cell) * H;
     const TB = T * B;
     const backward = grads !== null;
-    checkPlanLimits(gpu.limits, cfg, T, B, isCpuAdapter(gpu.info));
-    this.strategy = resolveStrategy(gpu.limits, cfg, strategy, B, isCpuAdapter(gpu.info));
+    checkPlanLimits(gpu.limits, cfg, T, B, gpu.cpuAdapter);
+    this.strategy = resolveStrategy(gpu.limits, cfg, strategy, B, gpu.cpuAdapter);
     const alloc = (floats: number, label: string): GPUBuffer => {
       const b = gpu.storage(floats, label);
       this.owned.push(b);

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { RecurrentNetwork } from '../../src/model/recurrentNetwork';
 import { checkPlanLimits, resolveStrategy } from '../../src/scheduler/recurrentPlan';
 import { gpuForTests, withoutSubgroups } from '../helpers/gpu';
-import { isCpuAdapter } from '../../src/gpu/device';
 import { sharesRows } from '../../src/kernels/rowSharing';
 
 const gpu = await gpuForTests();
@@ -33,7 +32,7 @@ describe.skipIf(!gpu)('device limits', () => {
 
   it('a CPU adapter with fixed 8-lane subgroups gets them, so the tests run the row-sharing kernels', () => {
     const g = gpu!;
-    if (!isCpuAdapter(g.info) || !g.info.features.includes('subgroups')) return; // a real GPU: its own split is tested
+    if (!g.cpuAdapter || !g.info.features.includes('subgroups')) return; // a real GPU: its own split is tested
     expect(g.subgroupSize).toBe(8);
     expect(sharesRows(g)).toBe(true);
     expect(sharesRows(withoutSubgroups(g))).toBe(false);
