@@ -10,7 +10,7 @@ import { activationConstant, withActivations } from './activations';
 import { withRowSharing } from './rowSharing';
 
 /** The most batch rows one per-step RNN workgroup takes (its accumulator arrays). */
-export const STEP_MAX_ROWS = 8;
+const RNN_MAX_ROWS = 8;
 // The LSTM kernels' accumulator arrays: 32 rows forward (one hidden unit per invocation), 16 backward
 // (8 units per invocation on CPU adapters).
 const LSTM_FORWARD_MAX_ROWS = 32;
@@ -29,7 +29,14 @@ const CPU_BACKWARD_UNITS = 8;
  * adapters take several: each weight loaded then serves all the rows, and a row's h or da value is
  * the same for the whole workgroup.
  */
-export function stepShape(B: number, H: number, cpuAdapter: boolean, units = 1, maxRows = STEP_MAX_ROWS): { lanes: number; rows: number; units: number; grid: [number, number] } {
+interface StepShape {
+  lanes: number;
+  rows: number;
+  units: number;
+  grid: [number, number];
+}
+
+function stepShape(B: number, H: number, cpuAdapter: boolean, units: number, maxRows: number): StepShape {
   let lanes = Math.min(64, Math.max(8, 2 ** Math.ceil(Math.log2(Math.ceil(H / units)))));
   let rows = cpuAdapter ? Math.min(maxRows, B) : 1;
   const groups = () => Math.ceil(H / (lanes * units)) * Math.ceil(B / rows);
@@ -40,6 +47,15 @@ export function stepShape(B: number, H: number, cpuAdapter: boolean, units = 1, 
     else rows = Math.ceil(rows / 2);
   }
   return { lanes, rows, units, grid: [Math.ceil(H / (lanes * units)), Math.ceil(B / rows)] };
+}
+
+/** The work split of a layer's forward and backward step kernels for this shape and adapter. */
+export function stepShapes(cell: CellKind, B: number, H: number, cpuAdapter: boolean): { forward: StepShape; backward: StepShape } {
+  const lstm = cell === 'lstm';
+  return {
+    forward: stepShape(B, H, cpuAdapter, 1, lstm ? LSTM_FORWARD_MAX_ROWS : RNN_MAX_ROWS),
+    backward: stepShape(B, H, cpuAdapter, cpuAdapter && lstm ? CPU_BACKWARD_UNITS : 1, lstm ? LSTM_BACKWARD_MAX_ROWS : RNN_MAX_ROWS),
+  };
 }
 
 /** A per-step kernel's name and WGSL: activations in front, and for the LSTM kernels the row-sharing prelude. */
@@ -76,8 +92,7 @@ export interface ForwardStepBuffers {
 /** Forward step kernel: variant t computes step t. */
 export function forwardStepKernel(gpu: Gpu, d: StepDims, buf: ForwardStepBuffers): SteppedKernel {
   const lstm = d.cell === 'lstm';
-  const cpu = gpu.cpuAdapter;
-  const shape = stepShape(d.B, d.H, cpu, 1, lstm ? LSTM_FORWARD_MAX_ROWS : STEP_MAX_ROWS);
+  const shape = stepShapes(d.cell, d.B, d.H, gpu.cpuAdapter).forward;
   const variants = Array.from({ length: d.T }, (_, t) => new Uint32Array([t, d.B, d.H, d.offWhh, d.offBhh, 0, 0, 0]));
   return new SteppedKernel(gpu, {
     ...stepShader(gpu, lstm ? 'lstm_forward_step' : 'rnn_forward_step', lstm ? lstmForwardWgsl : rnnForwardWgsl, lstm),
@@ -109,9 +124,8 @@ export interface BackwardStepBuffers {
 
 /** Backward step kernel: variant t (0..T-1) is step t; variant T is the final pass writing dh0 (and dc0). */
 export function backwardStepKernel(gpu: Gpu, d: StepDims, buf: BackwardStepBuffers): SteppedKernel {
-  const cpu = gpu.cpuAdapter;
   const lstm = d.cell === 'lstm';
-  const shape = stepShape(d.B, d.H, cpu, cpu && lstm ? CPU_BACKWARD_UNITS : 1, lstm ? LSTM_BACKWARD_MAX_ROWS : STEP_MAX_ROWS);
+  const shape = stepShapes(d.cell, d.B, d.H, gpu.cpuAdapter).backward;
   const variants = Array.from({ length: d.T + 1 }, (_, t) =>
     new Uint32Array([Math.min(t, d.T - 1), d.T, d.B, d.H, d.offWhh, d.offState, t === d.T ? 1 : 0, d.stateSection]),
   );

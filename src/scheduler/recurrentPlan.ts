@@ -4,7 +4,7 @@ import { gatesPerCell, layerInputSize, type RecurrentConfig } from '../cpu/types
 import { paramCount, type ParamLayout } from '../model/paramLayout';
 import { GEMM_TILE, GemmKernel, gemmFlops, rowsGemmShape } from '../kernels/gemm';
 import { ColumnSumKernel } from '../kernels/columnSum';
-import { backwardStepKernel, forwardStepKernel, stepShape } from '../kernels/recurrentSteps';
+import { backwardStepKernel, forwardStepKernel, stepShapes } from '../kernels/recurrentSteps';
 import { backwardSequenceKernel, forwardSequenceKernel, persistentFits } from '../kernels/recurrentSequence';
 import type { SteppedKernel } from '../kernels/stepped';
 
@@ -29,7 +29,7 @@ export function checkPlanLimits(limits: GPUSupportedLimits, cfg: RecurrentConfig
     }
   }
   const grids: [string, number][] = [
-    ['per-step kernels (batch rows)', stepShape(B, H, cpuAdapter).grid[1]],
+    ['per-step kernels (batch rows)', Math.max(...Object.values(stepShapes(cfg.cell, B, H, cpuAdapter)).map((shape) => shape.grid[1]))],
     ['projection GEMM (T·B rows)', cpuAdapter ? rowsGemmShape(T * B, GH).grid[1] : Math.ceil((T * B) / GEMM_TILE)],
   ];
   for (const [what, groups] of grids) {
