@@ -27,16 +27,15 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
     let b = vec4f(loadB(k, n.x), loadB(k, n.y), loadB(k, n.z), loadB(k, n.w));
     var b2 = vec4f(0.0);
     if (COLS == 8u) { b2 = vec4f(loadB(k, n2.x), loadB(k, n2.y), loadB(k, n2.z), loadB(k, n2.w)); }
-    // The rows' A values: 2 loads per lane shared by shuffles (SHARE_ROWS), or one load per row.
-    var lo = 0.0;
-    var hi = 0.0;
+    // The rows' A values: a load per lane per 8 rows, shared by shuffles (SHARE_ROWS), or one load per row.
+    var mine = vec4f(0.0);
     if (SHARE_ROWS) {
-      lo = loadA(min(m0 + subLane, lastM), k);
-      if (ROWS > 8u) { hi = loadA(min(m0 + 8u + subLane, lastM), k); }
+      mine.x = loadA(min(m0 + subLane, lastM), k);
+      if (ROWS > 8u) { mine.y = loadA(min(m0 + 8u + subLane, lastM), k); }
     }
     for (var r = 0u; r < ROWS; r++) {
       var av: f32;
-      if (SHARE_ROWS) { av = shared_row(lo, hi, r); } else { av = loadA(min(m0 + r, lastM), k); }
+      if (SHARE_ROWS) { av = shared_row(mine, r); } else { av = loadA(min(m0 + r, lastM), k); }
       let a = vec4f(av);
       acc[r] = fma(a, b, acc[r]);
       if (COLS == 8u) { acc2[r] = fma(a, b2, acc2[r]); }

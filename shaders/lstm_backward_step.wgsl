@@ -49,16 +49,15 @@ fn recurrent_grad(t: u32, b0: u32, subLane: u32, j: vec4u, j2: vec4u, sum: ptr<f
     if (UNITS >= 4u) { wr = vec4f(wr.x, params[w + j.y], params[w + j.z], params[w + j.w]); }
     var wr2 = vec4f(0.0);
     if (UNITS == 8u) { wr2 = vec4f(params[w + j2.x], params[w + j2.y], params[w + j2.z], params[w + j2.w]); }
-    // da_t[b, r] of the rows: 2 loads per lane shared by shuffles (SHARE_ROWS), or one load per row.
-    var lo = 0.0;
-    var hi = 0.0;
+    // da_t[b, r] of the rows: a load per lane per 8 rows, shared by shuffles (SHARE_ROWS), or one load per row.
+    var mine = vec4f(0.0);
     if (SHARE_ROWS) {
-      lo = da[(t * B + min(b0 + subLane, B - 1u)) * G + r];
-      if (ROWS > 8u) { hi = da[(t * B + min(b0 + 8u + subLane, B - 1u)) * G + r]; }
+      mine.x = da[(t * B + min(b0 + subLane, B - 1u)) * G + r];
+      if (ROWS > 8u) { mine.y = da[(t * B + min(b0 + 8u + subLane, B - 1u)) * G + r]; }
     }
     for (var i = 0u; i < ROWS; i++) {
       var dv: f32;
-      if (SHARE_ROWS) { dv = shared_row(lo, hi, i); } else { dv = da[(t * B + min(b0 + i, B - 1u)) * G + r]; }
+      if (SHARE_ROWS) { dv = shared_row(mine, i); } else { dv = da[(t * B + min(b0 + i, B - 1u)) * G + r]; }
       let d = vec4f(dv);
       (*sum)[i] = fma(d, wr, (*sum)[i]);
       if (UNITS == 8u) { (*sum2)[i] = fma(d, wr2, (*sum2)[i]); }

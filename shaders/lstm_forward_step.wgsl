@@ -80,23 +80,16 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
     let wk = vec4f(params[w + jj * H + k], params[w + (H + jj) * H + k], params[w + (2u * H + jj) * H + k], params[w + (3u * H + jj) * H + k]);
     // h_{t-1}[b, k] of the rows: one load per lane per 8 rows, handed out by shuffles (SHARE_ROWS),
     // or one load per row.
-    var lo = 0.0;
-    var hi = 0.0;
-    var lo2 = 0.0;
-    var hi2 = 0.0;
+    var mine = vec4f(0.0);
     if (SHARE_ROWS) {
-      lo = h[(t * B + min(b0 + subLane, B - 1u)) * H + k];
-      if (ROWS > 8u) { hi = h[(t * B + min(b0 + 8u + subLane, B - 1u)) * H + k]; }
-      if (ROWS > 16u) { lo2 = h[(t * B + min(b0 + 16u + subLane, B - 1u)) * H + k]; }
-      if (ROWS > 24u) { hi2 = h[(t * B + min(b0 + 24u + subLane, B - 1u)) * H + k]; }
+      mine.x = h[(t * B + min(b0 + subLane, B - 1u)) * H + k];
+      if (ROWS > 8u) { mine.y = h[(t * B + min(b0 + 8u + subLane, B - 1u)) * H + k]; }
+      if (ROWS > 16u) { mine.z = h[(t * B + min(b0 + 16u + subLane, B - 1u)) * H + k]; }
+      if (ROWS > 24u) { mine.w = h[(t * B + min(b0 + 24u + subLane, B - 1u)) * H + k]; }
     }
     for (var r = 0u; r < ROWS; r++) {
       var hv: f32;
-      if (SHARE_ROWS) {
-        if (r < 16u) { hv = shared_row(lo, hi, r); } else { hv = shared_row(lo2, hi2, r - 16u); }
-      } else {
-        hv = h[(t * B + min(b0 + r, B - 1u)) * H + k];
-      }
+      if (SHARE_ROWS) { hv = shared_row(mine, r); } else { hv = h[(t * B + min(b0 + r, B - 1u)) * H + k]; }
       a[r] = fma(vec4f(hv), wk, a[r]);
     }
   }

@@ -4,4 +4,4 @@ const SHARE_ROWS = false;
 
 fn share_lane() -> u32 { return 0u; }
 
-fn shared_row(lo: f32, hi: f32, r: u32) -> f32 { return lo; }
+fn shared_row(mine: vec4f, r: u32) -> f32 { return mine.x; }
