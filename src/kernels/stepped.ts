@@ -1,7 +1,7 @@
 import type { Gpu } from '../gpu/runtime';
 import type { Recorder } from '../gpu/recorder';
 
-export interface SteppedKernelSpec {
+interface SteppedKernelBase {
   /** Shader name (cache key) and WGSL source. */
   shader: string;
   code: string;
@@ -10,13 +10,12 @@ export interface SteppedKernelSpec {
   buffers: GPUBuffer[];
   /** The uniform words of each variant (one per time step, say), 8 u32 each. */
   variants: Uint32Array[];
-  /** Invocations per dispatch (one per output element) in one dimension, or else `grid`. */
-  threads?: number;
-  /** Workgroups per dispatch, [x, y]. */
-  grid?: [number, number];
   workgroupSize: number;
   label: string;
 }
+
+/** The dispatch size: invocations in one dimension (one per output element), or the grid of workgroups. */
+export type SteppedKernelSpec = SteppedKernelBase & ({ threads: number; grid?: never } | { grid: [number, number]; threads?: never });
 
 /**
  * A kernel dispatched many times with different small uniforms (a time step, a pass flag).
@@ -44,7 +43,7 @@ export class SteppedKernel {
         entries: [...storage, { binding: spec.buffers.length, resource: { buffer: this.uniforms, offset: i * stride, size: 32 } }],
       }),
     );
-    this.grid = spec.grid ?? [Math.ceil((spec.threads ?? 0) / spec.workgroupSize), 1];
+    this.grid = spec.grid ?? [Math.ceil(spec.threads / spec.workgroupSize), 1];
   }
 
   record(rec: Recorder, variant: number): void {
