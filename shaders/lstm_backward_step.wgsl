@@ -6,9 +6,10 @@
 //   da   = [di·σ', df·σ', dg·φ', do·σ']
 // Stored per step: da [T,B,4H] (for the weight gradients), ds and dh [T,B,H] (total gradients, for
 // diagnostics). The FINAL pass (after t = 0) writes dh_{-1} = W_hhᵀ·da_0 and ds_{-1} = ds_0 ⊙ f_0.
-// Invocation j of workgroup (x, y) handles hidden units x·UNITS·WG + j + u·WG (u < UNITS) for the
-// ROWS batch rows y·ROWS...: each W_hh value it loads serves ROWS rows, and da_{t+1}[b, r] is the same
-// for the whole workgroup (shared through subgroups on CPU adapters, a broadcast on GPUs).
+// Invocation j of workgroup (x, y) handles the UNITS hidden units from (x·WG + j)·UNITS for the ROWS
+// batch rows y·ROWS...: each W_hh value it loads serves ROWS rows, and da_{t+1}[b, r] is the same for
+// the whole workgroup (shared through subgroups on CPU adapters, a broadcast on GPUs). Prepended:
+// activations.wgsl, a row-sharing prelude and a weights prelude (binding 0, the parameters).
 
 override WG: u32 = 64u;
 override ROWS: u32 = 1u;   // batch rows per workgroup, 1..16
@@ -25,42 +26,74 @@ struct Step {
   section: u32,      // L·B·H: the stride between the sections of stateGrads
 }
 
-@group(0) @binding(0) var<storage, read_write> da: array<f32>;     // [T,B,4H]
-@group(0) @binding(1) var<storage, read_write> ds: array<f32>;     // [T,B,H] total dL/ds_t
-@group(0) @binding(2) var<storage, read_write> dhTotal: array<f32>; // [T,B,H] total dL/dh_t
+@group(0) @binding(1) var<storage, read_write> da: array<f32>;     // [T,B,4H]
+@group(0) @binding(2) var<storage, read_write> ds: array<f32>;     // [T,B,H] total dL/ds_t
+@group(0) @binding(3) var<storage, read_write> dhTotal: array<f32>; // [T,B,H] total dL/dh_t
 // The four [L,B,H] state gradients share one buffer (WebGPU promises only 8 storage buffers per
 // stage): sections dh0 (written), dc0 (written), dhN (read), dcN (read).
-@group(0) @binding(3) var<storage, read_write> stateGrads: array<f32>; // [4,L,B,H]
-@group(0) @binding(4) var<storage, read> dH: array<f32>;           // [T,B,H] from the loss or the layer above
-@group(0) @binding(5) var<storage, read> gates: array<f32>;        // [T,B,4H] activated i, f, g, o
-@group(0) @binding(6) var<storage, read> c: array<f32>;            // [T+1,B,H], slot 0 = s_{-1}
-@group(0) @binding(7) var<storage, read> params: array<f32>;
+@group(0) @binding(4) var<storage, read_write> stateGrads: array<f32>; // [4,L,B,H]
+@group(0) @binding(5) var<storage, read> dH: array<f32>;           // [T,B,H] from the loss or the layer above
+@group(0) @binding(6) var<storage, read> gates: array<f32>;        // [T,B,4H] activated i, f, g, o
+@group(0) @binding(7) var<storage, read> c: array<f32>;            // [T+1,B,H], slot 0 = s_{-1}
 @group(0) @binding(8) var<uniform> step: Step;
 
+// da_t[b, r] of the rows b0 + 8q + share_lane(), q = 0..1, as row sharing hands them out (zero where
+// the rows are not shared: then da_row loads each row itself).
+fn da_mine(t: u32, b0: u32, subLane: u32, r: u32) -> vec4f {
+  var mine = vec4f(0.0);
+  if (SHARE_ROWS) {
+    let B = step.B;
+    let G = 4u * step.H;
+    mine.x = da[(t * B + min(b0 + subLane, B - 1u)) * G + r];
+    if (ROWS > 8u) { mine.y = da[(t * B + min(b0 + 8u + subLane, B - 1u)) * G + r]; }
+  }
+  return mine;
+}
+
+// da_t[b0 + i, r], given da_mine(t, b0, subLane, r).
+fn da_row(mine: vec4f, t: u32, b0: u32, i: u32, r: u32) -> vec4f {
+  if (SHARE_ROWS) { return vec4f(shared_row(mine, i)); }
+  return vec4f(da[(t * step.B + min(b0 + i, step.B - 1u)) * 4u * step.H + r]);
+}
+
+// W_hh[r, j..j+3] from the row starting at `row` (only .x where UNITS = 1).
+fn unit_weights(row: u32, j: u32) -> vec4f {
+  if (UNITS == 1u) { return vec4f(weight(row + j), 0.0, 0.0, 0.0); }
+  return weight4(row + j);
+}
+
 // (W_hhᵀ · da_t)[b, j] = Σ_r W_hh[r, j] · da_t[b, r] over all 4H gate rows r, for rows b0..b0+ROWS-1
-// and the (clamped) units j (sum) and j2 (sum2, when UNITS = 8).
-fn recurrent_grad(t: u32, b0: u32, subLane: u32, j: vec4u, j2: vec4u, sum: ptr<function, array<vec4f, 16>>, sum2: ptr<function, array<vec4f, 16>>) {
-  let B = step.B;
+// and the units j..j+3 (sum) and j+4..j+7 (sum2, when UNITS = 8). Four rows r per pass, each sum
+// updated once: lavapipe masks every store to a loop variable (bench/NOTES.md, v8).
+fn recurrent_grad(t: u32, b0: u32, subLane: u32, j: u32, sum: ptr<function, array<vec4f, 16>>, sum2: ptr<function, array<vec4f, 16>>) {
   let H = step.H;
-  let G = 4u * H;
-  for (var r = 0u; r < G; r++) {
+  for (var r = 0u; r < 4u * H; r += 4u) {
     let w = step.offWhh + r * H;
-    var wr = vec4f(params[w + j.x], 0.0, 0.0, 0.0);
-    if (UNITS >= 4u) { wr = vec4f(wr.x, params[w + j.y], params[w + j.z], params[w + j.w]); }
-    var wr2 = vec4f(0.0);
-    if (UNITS == 8u) { wr2 = vec4f(params[w + j2.x], params[w + j2.y], params[w + j2.z], params[w + j2.w]); }
-    // da_t[b, r] of the rows: a load per lane per 8 rows, shared by shuffles (SHARE_ROWS), or one load per row.
-    var mine = vec4f(0.0);
-    if (SHARE_ROWS) {
-      mine.x = da[(t * B + min(b0 + subLane, B - 1u)) * G + r];
-      if (ROWS > 8u) { mine.y = da[(t * B + min(b0 + 8u + subLane, B - 1u)) * G + r]; }
+    let wa0 = unit_weights(w, j);
+    let wa1 = unit_weights(w + H, j);
+    let wa2 = unit_weights(w + 2u * H, j);
+    let wa3 = unit_weights(w + 3u * H, j);
+    var wb0 = vec4f(0.0);
+    var wb1 = vec4f(0.0);
+    var wb2 = vec4f(0.0);
+    var wb3 = vec4f(0.0);
+    if (UNITS == 8u) {
+      wb0 = weight4(w + j + 4u);
+      wb1 = weight4(w + H + j + 4u);
+      wb2 = weight4(w + 2u * H + j + 4u);
+      wb3 = weight4(w + 3u * H + j + 4u);
     }
+    let m0 = da_mine(t, b0, subLane, r);
+    let m1 = da_mine(t, b0, subLane, r + 1u);
+    let m2 = da_mine(t, b0, subLane, r + 2u);
+    let m3 = da_mine(t, b0, subLane, r + 3u);
     for (var i = 0u; i < ROWS; i++) {
-      var dv: f32;
-      if (SHARE_ROWS) { dv = shared_row(mine, i); } else { dv = da[(t * B + min(b0 + i, B - 1u)) * G + r]; }
-      let d = vec4f(dv);
-      (*sum)[i] = fma(d, wr, (*sum)[i]);
-      if (UNITS == 8u) { (*sum2)[i] = fma(d, wr2, (*sum2)[i]); }
+      let d0 = da_row(m0, t, b0, i, r);
+      let d1 = da_row(m1, t, b0, i, r + 1u);
+      let d2 = da_row(m2, t, b0, i, r + 2u);
+      let d3 = da_row(m3, t, b0, i, r + 3u);
+      (*sum)[i] = fma(d3, wa3, fma(d2, wa2, fma(d1, wa1, fma(d0, wa0, (*sum)[i]))));
+      if (UNITS == 8u) { (*sum2)[i] = fma(d3, wb3, fma(d2, wb2, fma(d1, wb1, fma(d0, wb0, (*sum2)[i])))); }
     }
   }
 }
@@ -72,20 +105,19 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   let G = 4u * H;
   let t = step.t;
   let subLane = share_lane();
-  let j0 = wid.x * UNITS * WG + lane;
-  let units = vec4u(j0, j0 + WG, j0 + 2u * WG, j0 + 3u * WG);
-  let units2 = units + vec4u(4u * WG);
+  let j0 = (wid.x * WG + lane) * UNITS;
   let b0 = wid.y * ROWS;
   let last = t == step.T - 1u;
   var carried: array<vec4f, 16>;
   var carried2: array<vec4f, 16>;
   if (step.isFinal == 1u || !last) {
-    // Lanes past H compute a clamped copy and write nothing.
-    let top = vec4u(H - 1u);
-    recurrent_grad(select(t + 1u, 0u, step.isFinal == 1u), b0, subLane, min(units, top), min(units2, top), &carried, &carried2);
+    // Lanes whose units all lie past H load unit 0's weights and write nothing. A group that starts
+    // below H ends below it too where W_hh is read four floats per load (H % 4 = 0); elsewhere its
+    // loads past the row's end read the next row, and those units are never written.
+    recurrent_grad(select(t + 1u, 0u, step.isFinal == 1u), b0, subLane, select(j0, 0u, j0 >= H), &carried, &carried2);
   }
   for (var u = 0u; u < UNITS; u++) {
-    let j = select(units[u % 4u], units2[u % 4u], u >= 4u);
+    let j = j0 + u;
     if (j >= H) { break; }
     // A loop bound known only at run time: unrolled UNITS × ROWS times, this elementwise tail made
     // the shader slow to compile on lavapipe (seconds), for no speed.

@@ -6,7 +6,8 @@
 //   s_t = f ⊙ s_{t-1} + i ⊙ g;  h_t = o ⊙ ψ(s_t)        (φ = ψ = tanh, or σ when ACT_SIGMOID)
 // Invocation j of workgroup (x, y) computes hidden unit x·WG + j for the ROWS batch rows y·ROWS...:
 // each W_hh value it loads serves ROWS rows, and h_{t-1}[b, k] is the same for the whole workgroup
-// (shared through subgroups on CPU adapters, a broadcast on GPUs).
+// (shared through subgroups on CPU adapters, a broadcast on GPUs). Prepended: activations.wgsl, a
+// row-sharing prelude and a weights prelude (binding 0, the parameters).
 
 override WG: u32 = 64u;
 override ROWS: u32 = 1u;  // batch rows per workgroup, 1..32
@@ -20,11 +21,11 @@ struct Step {
   _p0: u32, _p1: u32, _p2: u32,
 }
 
-@group(0) @binding(0) var<storage, read_write> gates: array<f32>;  // [T,B,4H] activated i, f, g, o
-@group(0) @binding(1) var<storage, read_write> c: array<f32>;      // [T+1,B,H], slot 0 = s_{-1}
-@group(0) @binding(2) var<storage, read_write> h: array<f32>;      // [T+1,B,H], slot 0 = h_{-1}
-@group(0) @binding(3) var<storage, read> xproj: array<f32>;        // [T,B,4H] = x·W_ihᵀ + b_ih
-@group(0) @binding(4) var<storage, read> params: array<f32>;
+// Binding 0, the parameters, comes with the weights prelude (weights_vec4.wgsl or weights_scalar.wgsl).
+@group(0) @binding(1) var<storage, read_write> gates: array<f32>;  // [T,B,4H] activated i, f, g, o
+@group(0) @binding(2) var<storage, read_write> c: array<f32>;      // [T+1,B,H], slot 0 = s_{-1}
+@group(0) @binding(3) var<storage, read_write> h: array<f32>;      // [T+1,B,H], slot 0 = h_{-1}
+@group(0) @binding(4) var<storage, read> xproj: array<f32>;        // [T,B,4H] = x·W_ihᵀ + b_ih
 @group(0) @binding(5) var<uniform> step: Step;
 
 // Pre-activations of the 4 gates of unit j for rows b0..b0+ROWS-1 start from xproj + b_hh.
@@ -32,7 +33,7 @@ fn start(a: ptr<function, array<vec4f, 32>>, b0: u32, j: u32) {
   let B = step.B;
   let H = step.H;
   let bh = step.offBhh;
-  let bias = vec4f(params[bh + j], params[bh + H + j], params[bh + 2u * H + j], params[bh + 3u * H + j]);
+  let bias = vec4f(weight(bh + j), weight(bh + H + j), weight(bh + 2u * H + j), weight(bh + 3u * H + j));
   for (var r = 0u; r < ROWS; r++) {
     let xrow = (step.t * B + min(b0 + r, B - 1u)) * 4u * H;
     (*a)[r] = bias + vec4f(xproj[xrow + j], xproj[xrow + H + j], xproj[xrow + 2u * H + j], xproj[xrow + 3u * H + j]);
@@ -64,34 +65,67 @@ fn finish(a: ptr<function, array<vec4f, 32>>, b0: u32, j: u32) {
   }
 }
 
+// h_{t-1}[b, k] of the rows b0 + 8q + share_lane(), q = 0..3, as row sharing hands them out (zero
+// where the rows are not shared: then h_prev loads each row itself).
+fn h_mine(b0: u32, subLane: u32, k: u32) -> vec4f {
+  var mine = vec4f(0.0);
+  if (SHARE_ROWS) {
+    let B = step.B;
+    let at = step.t * B;
+    let H = step.H;
+    mine.x = h[(at + min(b0 + subLane, B - 1u)) * H + k];
+    if (ROWS > 8u) { mine.y = h[(at + min(b0 + 8u + subLane, B - 1u)) * H + k]; }
+    if (ROWS > 16u) { mine.z = h[(at + min(b0 + 16u + subLane, B - 1u)) * H + k]; }
+    if (ROWS > 24u) { mine.w = h[(at + min(b0 + 24u + subLane, B - 1u)) * H + k]; }
+  }
+  return mine;
+}
+
+// h_{t-1}[b0 + r, k], given h_mine(b0, subLane, k).
+fn h_prev(mine: vec4f, b0: u32, r: u32, k: u32) -> vec4f {
+  if (SHARE_ROWS) { return vec4f(shared_row(mine, r)); }
+  return vec4f(h[(step.t * step.B + min(b0 + r, step.B - 1u)) * step.H + k]);
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
-  let B = step.B;
   let H = step.H;
-  let t = step.t;
   let subLane = share_lane();
   let j = wid.x * WG + lane;
   let jj = min(j, H - 1u);  // lanes past H compute a clamped copy and write nothing
   let b0 = wid.y * ROWS;
   var a: array<vec4f, 32>;
   start(&a, b0, jj);
-  let w = step.offWhh;
-  for (var k = 0u; k < H; k++) {
-    let wk = vec4f(params[w + jj * H + k], params[w + (H + jj) * H + k], params[w + (2u * H + jj) * H + k], params[w + (3u * H + jj) * H + k]);
-    // h_{t-1}[b, k] of the rows: one load per lane per 8 rows, handed out by shuffles (SHARE_ROWS),
-    // or one load per row.
-    var mine = vec4f(0.0);
-    if (SHARE_ROWS) {
-      mine.x = h[(t * B + min(b0 + subLane, B - 1u)) * H + k];
-      if (ROWS > 8u) { mine.y = h[(t * B + min(b0 + 8u + subLane, B - 1u)) * H + k]; }
-      if (ROWS > 16u) { mine.z = h[(t * B + min(b0 + 16u + subLane, B - 1u)) * H + k]; }
-      if (ROWS > 24u) { mine.w = h[(t * B + min(b0 + 24u + subLane, B - 1u)) * H + k]; }
-    }
+  // The rows of W_hh for unit jj's four gates.
+  let wi = step.offWhh + jj * H;
+  let wf = wi + H * H;
+  let wg = wf + H * H;
+  let wo = wg + H * H;
+  // Four k per pass: four loads of W_hh (one per gate, four k each) and each a[r] updated once.
+  // Lavapipe masks every store to a loop variable, so fewer updates per multiply-add pay (bench/NOTES.md, v8).
+  let H4 = H - H % 4u;
+  for (var k = 0u; k < H4; k += 4u) {
+    let gi = weight4(wi + k);
+    let gf = weight4(wf + k);
+    let gg = weight4(wg + k);
+    let go = weight4(wo + k);
+    let w0 = vec4f(gi.x, gf.x, gg.x, go.x);
+    let w1 = vec4f(gi.y, gf.y, gg.y, go.y);
+    let w2 = vec4f(gi.z, gf.z, gg.z, go.z);
+    let w3 = vec4f(gi.w, gf.w, gg.w, go.w);
+    let m0 = h_mine(b0, subLane, k);
+    let m1 = h_mine(b0, subLane, k + 1u);
+    let m2 = h_mine(b0, subLane, k + 2u);
+    let m3 = h_mine(b0, subLane, k + 3u);
     for (var r = 0u; r < ROWS; r++) {
-      var hv: f32;
-      if (SHARE_ROWS) { hv = shared_row(mine, r); } else { hv = h[(t * B + min(b0 + r, B - 1u)) * H + k]; }
-      a[r] = fma(vec4f(hv), wk, a[r]);
+      a[r] = fma(h_prev(m3, b0, r, k + 3u), w3, fma(h_prev(m2, b0, r, k + 2u), w2,
+             fma(h_prev(m1, b0, r, k + 1u), w1, fma(h_prev(m0, b0, r, k), w0, a[r]))));
     }
+  }
+  for (var k = H4; k < H; k++) {  // the last H % 4 k
+    let wk = vec4f(weight(wi + k), weight(wf + k), weight(wg + k), weight(wo + k));
+    let m = h_mine(b0, subLane, k);
+    for (var r = 0u; r < ROWS; r++) { a[r] = fma(h_prev(m, b0, r, k), wk, a[r]); }
   }
   if (j < H) { finish(&a, b0, j); }
 }

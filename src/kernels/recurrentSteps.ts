@@ -8,6 +8,7 @@ import type { CellActivation, CellKind } from '../cpu/types';
 import { SteppedKernel } from './stepped';
 import { activationConstant, withActivations } from './activations';
 import { withRowSharing } from './rowSharing';
+import { weightRowsAligned, withWeights } from './weights';
 
 /** The most batch rows one per-step RNN workgroup takes (its accumulator arrays). */
 const RNN_MAX_ROWS = 8;
@@ -58,11 +59,16 @@ export function stepShapes(cell: CellKind, B: number, H: number, cpuAdapter: boo
   };
 }
 
-/** A per-step kernel's name and WGSL: activations in front, and for the LSTM kernels the row-sharing prelude. */
-function stepShader(gpu: Gpu, name: string, wgsl: string, sharing: boolean): { shader: string; code: string } {
-  if (!sharing) return { shader: name, code: withActivations(wgsl) };
-  const { code, suffix } = withRowSharing(gpu, withActivations(wgsl));
-  return { shader: name + suffix, code };
+/**
+ * A per-step kernel's name and WGSL: activations in front, and for the LSTM kernels the row-sharing
+ * and weights preludes (`aligned`: W_hh read four floats per load).
+ */
+function stepShader(gpu: Gpu, name: string, wgsl: string, lstm: boolean, aligned = false): { shader: string; code: string } {
+  if (!lstm) return { shader: name, code: withActivations(wgsl) };
+  // The row-sharing prelude goes first: it may hold an `enable` directive.
+  const weights = withWeights(withActivations(wgsl), aligned);
+  const sharing = withRowSharing(gpu, weights.code);
+  return { shader: name + sharing.suffix + weights.suffix, code: sharing.code };
 }
 
 export interface StepDims {
@@ -95,9 +101,9 @@ export function forwardStepKernel(gpu: Gpu, d: StepDims, buf: ForwardStepBuffers
   const shape = stepShapes(d.cell, d.B, d.H, gpu.cpuAdapter).forward;
   const variants = Array.from({ length: d.T }, (_, t) => new Uint32Array([t, d.B, d.H, d.offWhh, d.offBhh, 0, 0, 0]));
   return new SteppedKernel(gpu, {
-    ...stepShader(gpu, lstm ? 'lstm_forward_step' : 'rnn_forward_step', lstm ? lstmForwardWgsl : rnnForwardWgsl, lstm),
+    ...stepShader(gpu, lstm ? 'lstm_forward_step' : 'rnn_forward_step', lstm ? lstmForwardWgsl : rnnForwardWgsl, lstm, weightRowsAligned(d.H, d.offWhh)),
     constants: { ROWS: shape.rows, ...activationConstant(d.activation) },
-    buffers: lstm ? [buf.gates!, buf.c!, buf.h, buf.xproj, buf.params] : [buf.h, buf.xproj, buf.params],
+    buffers: lstm ? [buf.params, buf.gates!, buf.c!, buf.h, buf.xproj] : [buf.h, buf.xproj, buf.params],
     variants,
     grid: shape.grid,
     workgroupSize: shape.lanes,
@@ -130,10 +136,10 @@ export function backwardStepKernel(gpu: Gpu, d: StepDims, buf: BackwardStepBuffe
     new Uint32Array([Math.min(t, d.T - 1), d.T, d.B, d.H, d.offWhh, d.offState, t === d.T ? 1 : 0, d.stateSection]),
   );
   return new SteppedKernel(gpu, {
-    ...stepShader(gpu, lstm ? 'lstm_backward_step' : 'rnn_backward_step', lstm ? lstmBackwardWgsl : rnnBackwardWgsl, lstm),
+    ...stepShader(gpu, lstm ? 'lstm_backward_step' : 'rnn_backward_step', lstm ? lstmBackwardWgsl : rnnBackwardWgsl, lstm, weightRowsAligned(d.H, d.offWhh)),
     constants: { ROWS: shape.rows, ...(lstm ? { UNITS: shape.units } : {}), ...activationConstant(d.activation) },
     buffers: lstm
-      ? [buf.da, buf.ds!, buf.dhTotal, buf.stateGrads!, buf.dH, buf.gates!, buf.c!, buf.params]
+      ? [buf.params, buf.da, buf.ds!, buf.dhTotal, buf.stateGrads!, buf.dH, buf.gates!, buf.c!]
       : [buf.da, buf.dhTotal, buf.dh0!, buf.dH, buf.dhN!, buf.h!, buf.params],
     variants,
     grid: shape.grid,

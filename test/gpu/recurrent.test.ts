@@ -37,6 +37,12 @@ const grid: Case[] = [
   { cell: 'lstm', act: 'tanh', I: 5, H: 65, L: 2, T: 9, B: 11, initialState: true },
   // Several batch-row blocks (at most 16 rows per workgroup on CPU adapters), the last one partial.
   { cell: 'lstm', act: 'sigmoid', I: 3, H: 9, L: 1, T: 5, B: 37, initialState: true },
+  // H a multiple of 4: W_hh read four floats per load (weights_vec4.wgsl). H = 12 and 36 leave the
+  // last 8-unit group of a backward invocation half past H; B = 19 and 33 leave a last row block of
+  // 3 and 1 rows (16 rows per backward workgroup, 32 per forward one).
+  { cell: 'lstm', act: 'tanh', I: 5, H: 12, L: 2, T: 9, B: 19, initialState: true },
+  { cell: 'lstm', act: 'sigmoid', I: 4, H: 36, L: 1, T: 6, B: 2, initialState: false },
+  { cell: 'lstm', act: 'tanh', I: 3, H: 32, L: 1, T: 4, B: 33, initialState: true },
   { cell: 'rnn', act: 'tanh', I: 1, H: 7, L: 1, T: 1, B: 1, initialState: false },
   { cell: 'rnn', act: 'tanh', I: 7, H: 33, L: 2, T: 100, B: 3, initialState: true },
   { cell: 'rnn', act: 'sigmoid', I: 33, H: 65, L: 3, T: 17, B: 1, initialState: true },
