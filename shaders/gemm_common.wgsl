@@ -1,4 +1,5 @@
-// What both GEMM kernels share (prepended to gemm.wgsl and gemm_rows.wgsl by src/kernels/gemm.ts):
+// What both GEMM kernels share (put with gemm.wgsl or gemm_rows.wgsl by src/kernels/gemm.ts, together
+// with a prelude for each operand, gemm_{a,b}_{scalar,vec4}.wgsl, which binds it and loads from it):
 // C = A·B (+ bias), with either operand stored transposed:
 //   A is [M,K] row-major (A_KM = 0) or [K,M] (A_KM = 1);
 //   B is [N,K] row-major (B_KN = 0, i.e. C = A·Bᵀ) or [K,N] (B_KN = 1).
@@ -16,17 +17,16 @@ struct Dims {
 }
 
 @group(0) @binding(0) var<storage, read_write> C: array<f32>;
-@group(0) @binding(1) var<storage, read> A: array<f32>;
-@group(0) @binding(2) var<storage, read> B: array<f32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<uniform> dims: Dims;
 
-fn loadA(m: u32, k: u32) -> f32 {
-  if (A_KM == 1u) { return A[dims.offA + k * dims.M + m]; }
-  return A[dims.offA + m * dims.K + k];
+// Element index of A[m, k] and B[k, n] in their buffers.
+fn indexA(m: u32, k: u32) -> u32 {
+  if (A_KM == 1u) { return dims.offA + k * dims.M + m; }
+  return dims.offA + m * dims.K + k;
 }
 
-fn loadB(k: u32, n: u32) -> f32 {
-  if (B_KN == 1u) { return B[dims.offB + k * dims.N + n]; }
-  return B[dims.offB + n * dims.K + k];
+fn indexB(k: u32, n: u32) -> u32 {
+  if (B_KN == 1u) { return dims.offB + k * dims.N + n; }
+  return dims.offB + n * dims.K + k;
 }

@@ -12,7 +12,7 @@
 // activations.wgsl, a row-sharing prelude and a weights prelude (binding 0, the parameters).
 
 override WG: u32 = 64u;
-override ROWS: u32 = 1u;   // batch rows per workgroup, 1..16
+// ROWS, the batch rows per workgroup (1..16), is a const put in front (src/kernels/rowsConstant.ts).
 override UNITS: u32 = 1u;  // hidden units per invocation: 1, 4 or 8
 
 struct Step {
@@ -65,7 +65,7 @@ fn unit_weights(row: u32, j: u32) -> vec4f {
 // (W_hhᵀ · da_t)[b, j] = Σ_r W_hh[r, j] · da_t[b, r] over all 4H gate rows r, for rows b0..b0+ROWS-1
 // and the units j..j+3 (sum) and j+4..j+7 (sum2, when UNITS = 8). Four rows r per pass, each sum
 // updated once: lavapipe masks every store to a loop variable (bench/NOTES.md, v8).
-fn recurrent_grad(t: u32, b0: u32, subLane: u32, j: u32, sum: ptr<function, array<vec4f, 16>>, sum2: ptr<function, array<vec4f, 16>>) {
+fn recurrent_grad(t: u32, b0: u32, subLane: u32, j: u32, sum: ptr<function, array<vec4f, ROWS>>, sum2: ptr<function, array<vec4f, ROWS>>) {
   let H = step.H;
   for (var r = 0u; r < 4u * H; r += 4u) {
     let w = step.offWhh + r * H;
@@ -108,8 +108,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   let j0 = (wid.x * WG + lane) * UNITS;
   let b0 = wid.y * ROWS;
   let last = t == step.T - 1u;
-  var carried: array<vec4f, 16>;
-  var carried2: array<vec4f, 16>;
+  var carried: array<vec4f, ROWS>;
+  var carried2: array<vec4f, ROWS>;
   if (step.isFinal == 1u || !last) {
     // Lanes whose units all lie past H load unit 0's weights and write nothing. A group that starts
     // below H ends below it too where W_hh is read four floats per load (H % 4 = 0); elsewhere its

@@ -10,7 +10,7 @@
 // row-sharing prelude and a weights prelude (binding 0, the parameters).
 
 override WG: u32 = 64u;
-override ROWS: u32 = 1u;  // batch rows per workgroup, 1..32
+// ROWS, the batch rows per workgroup (1..32), is a const put in front (src/kernels/rowsConstant.ts).
 
 struct Step {
   t: u32,        // time step
@@ -29,7 +29,7 @@ struct Step {
 @group(0) @binding(5) var<uniform> step: Step;
 
 // Pre-activations of the 4 gates of unit j for rows b0..b0+ROWS-1 start from xproj + b_hh.
-fn start(a: ptr<function, array<vec4f, 32>>, b0: u32, j: u32) {
+fn start(a: ptr<function, array<vec4f, ROWS>>, b0: u32, j: u32) {
   let B = step.B;
   let H = step.H;
   let bh = step.offBhh;
@@ -41,7 +41,7 @@ fn start(a: ptr<function, array<vec4f, 32>>, b0: u32, j: u32) {
 }
 
 // The activations, the cell update and the hidden update of unit j, rows b0..b0+ROWS-1.
-fn finish(a: ptr<function, array<vec4f, 32>>, b0: u32, j: u32) {
+fn finish(a: ptr<function, array<vec4f, ROWS>>, b0: u32, j: u32) {
   let B = step.B;
   let H = step.H;
   let t = step.t;
@@ -94,7 +94,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   let j = wid.x * WG + lane;
   let jj = min(j, H - 1u);  // lanes past H compute a clamped copy and write nothing
   let b0 = wid.y * ROWS;
-  var a: array<vec4f, 32>;
+  var a: array<vec4f, ROWS>;
   start(&a, b0, jj);
   // The rows of W_hh for unit jj's four gates.
   let wi = step.offWhh + jj * H;

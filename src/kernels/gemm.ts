@@ -1,15 +1,20 @@
 import gemmCommonWgsl from '../../shaders/gemm_common.wgsl?raw';
 import gemmTilesWgsl from '../../shaders/gemm.wgsl?raw';
 import gemmRowsWgsl from '../../shaders/gemm_rows.wgsl?raw';
+import gemmAScalarWgsl from '../../shaders/gemm_a_scalar.wgsl?raw';
+import gemmAVec4Wgsl from '../../shaders/gemm_a_vec4.wgsl?raw';
+import gemmBScalarWgsl from '../../shaders/gemm_b_scalar.wgsl?raw';
+import gemmBVec4Wgsl from '../../shaders/gemm_b_vec4.wgsl?raw';
 import type { Gpu } from '../gpu/runtime';
 import type { Recorder } from '../gpu/recorder';
 import { withRowSharing } from './rowSharing';
+import { withRows } from './rowsConstant';
 
 const WG = 8; // must match the `WG` override: an 8×8 workgroup of 4×4 blocks covers a 32×32 tile
 export const GEMM_TILE = WG * 4;
 const TILE = GEMM_TILE;
 /** The 'rows' variant's most rows of C per workgroup (the shader's accumulator array). */
-const GEMM_MAX_ROWS = 16;
+const GEMM_MAX_ROWS = 32;
 
 /**
  * How the work is split. 'tiles' (gemm.wgsl): 8×8 invocations, each a 4×4 block of C, for GPUs.
@@ -21,14 +26,25 @@ export type GemmVariant = 'tiles' | 'rows';
 
 export const defaultGemmVariant = (gpu: Gpu): GemmVariant => (gpu.cpuAdapter ? 'rows' : 'tiles');
 
-/** Workgroup size, rows and columns per invocation, and grid of the 'rows' variant for an M×N product. */
-export function rowsGemmShape(M: number, N: number): { lanes: number; rows: number; cols: number; grid: [number, number] } {
-  // 8 columns per invocation where N fills at least 8 lanes (the SIMD width) that way, else 4.
-  const cols = N >= 64 ? 8 : 4;
-  // Lanes: a power of two from 8 to 64, enough for N in `cols` columns each.
-  const lanes = Math.min(64, Math.max(8, 2 ** Math.ceil(Math.log2(Math.ceil(N / cols)))));
+/** Workgroup size, rows per workgroup and grid of the 'rows' variant for an M×N product (4 columns per invocation). */
+export function rowsGemmShape(M: number, N: number): { lanes: number; rows: number; grid: [number, number] } {
+  // Lanes: a power of two from 8 (the SIMD width) to 64, enough for N in 4 columns each.
+  const lanes = Math.min(64, Math.max(8, 2 ** Math.ceil(Math.log2(Math.ceil(N / 4)))));
   const rows = Math.min(GEMM_MAX_ROWS, M);
-  return { lanes, rows, cols, grid: [Math.ceil(N / (cols * lanes)), Math.ceil(M / rows)] };
+  return { lanes, rows, grid: [Math.ceil(N / (4 * lanes)), Math.ceil(M / rows)] };
+}
+
+/**
+ * Which operands the 'rows' variant reads four floats per load (the vec4 operand preludes): those
+ * stored contiguously along the dimension it reads in fours (A along K where A is [M,K]; B along N
+ * where it is [K,N], along K where it is [N,K]) with that dimension and the offset multiples of 4.
+ */
+export function rowsGemmVec4Operands(spec: Pick<GemmSpec, 'N' | 'K' | 'aLayout' | 'bLayout' | 'a' | 'b'>): { a4: boolean; b4: boolean } {
+  const aligned = (slice: BufferSlice, length: number) => length % 4 === 0 && (slice.offset ?? 0) % 4 === 0;
+  return {
+    a4: spec.aLayout === 'MK' && aligned(spec.a, spec.K),
+    b4: aligned(spec.b, spec.bLayout === 'KN' ? spec.N : spec.K),
+  };
 }
 
 /** A tensor inside a buffer: `offset` in floats. */
@@ -73,11 +89,14 @@ export class GemmKernel {
     this.variant = spec.variant ?? defaultGemmVariant(gpu);
     if (this.variant === 'rows') {
       const shape = rowsGemmShape(M, N);
-      const shader = withRowSharing(gpu, `${gemmCommonWgsl}\n${gemmRowsWgsl}`);
-      this.pipeline = gpu.pipelines.get(`gemm_rows${shader.suffix}`, shader.code, { LANES: shape.lanes, ROWS: shape.rows, COLS: shape.cols, ...layout });
+      const { a4, b4 } = rowsGemmVec4Operands(spec);
+      const operands = `${a4 ? gemmAVec4Wgsl : gemmAScalarWgsl}\n${b4 ? gemmBVec4Wgsl : gemmBScalarWgsl}`;
+      const kernel = withRows({ name: `gemm_rows${a4 ? '+a4' : ''}${b4 ? '+b4' : ''}`, code: `${gemmCommonWgsl}\n${operands}\n${gemmRowsWgsl}` }, shape.rows);
+      const shader = withRowSharing(gpu, kernel.code);
+      this.pipeline = gpu.pipelines.get(kernel.name + shader.suffix, shader.code, { LANES: shape.lanes, ...layout });
       this.grid = shape.grid;
     } else {
-      this.pipeline = gpu.pipelines.get('gemm', `${gemmCommonWgsl}\n${gemmTilesWgsl}`, { WG, ...layout });
+      this.pipeline = gpu.pipelines.get('gemm', `${gemmCommonWgsl}\n${gemmAScalarWgsl}\n${gemmBScalarWgsl}\n${gemmTilesWgsl}`, { WG, ...layout });
       this.grid = [Math.ceil(N / TILE), Math.ceil(M / TILE)];
     }
     const off = (s?: BufferSlice) => s?.offset ?? 0;

@@ -9,6 +9,7 @@ import { SteppedKernel } from './stepped';
 import { activationConstant, withActivations } from './activations';
 import { withRowSharing } from './rowSharing';
 import { weightRowsAligned, withWeights } from './weights';
+import { withRows } from './rowsConstant';
 
 /** The most batch rows one per-step RNN workgroup takes (its accumulator arrays). */
 const RNN_MAX_ROWS = 8;
@@ -63,12 +64,13 @@ export function stepShapes(cell: CellKind, B: number, H: number, cpuAdapter: boo
  * A per-step kernel's name and WGSL: activations in front, and for the LSTM kernels the row-sharing
  * and weights preludes (`aligned`: W_hh read four floats per load).
  */
-function stepShader(gpu: Gpu, name: string, wgsl: string, lstm: boolean, aligned = false): { shader: string; code: string } {
+function stepShader(gpu: Gpu, name: string, wgsl: string, lstm: boolean, rows: number, aligned = false): { shader: string; code: string } {
   if (!lstm) return { shader: name, code: withActivations(wgsl) };
-  // The row-sharing prelude goes first: it may hold an `enable` directive.
   const weights = withWeights(withActivations(wgsl), aligned);
-  const sharing = withRowSharing(gpu, weights.code);
-  return { shader: name + sharing.suffix + weights.suffix, code: sharing.code };
+  const kernel = withRows({ name: name + weights.suffix, code: weights.code }, rows);
+  // The row-sharing prelude goes first: it may hold an `enable` directive.
+  const sharing = withRowSharing(gpu, kernel.code);
+  return { shader: kernel.name + sharing.suffix, code: sharing.code };
 }
 
 export interface StepDims {
@@ -101,8 +103,9 @@ export function forwardStepKernel(gpu: Gpu, d: StepDims, buf: ForwardStepBuffers
   const shape = stepShapes(d.cell, d.B, d.H, gpu.cpuAdapter).forward;
   const variants = Array.from({ length: d.T }, (_, t) => new Uint32Array([t, d.B, d.H, d.offWhh, d.offBhh, 0, 0, 0]));
   return new SteppedKernel(gpu, {
-    ...stepShader(gpu, lstm ? 'lstm_forward_step' : 'rnn_forward_step', lstm ? lstmForwardWgsl : rnnForwardWgsl, lstm, weightRowsAligned(d.H, d.offWhh)),
-    constants: { ROWS: shape.rows, ...activationConstant(d.activation) },
+    ...stepShader(gpu, lstm ? 'lstm_forward_step' : 'rnn_forward_step', lstm ? lstmForwardWgsl : rnnForwardWgsl, lstm, shape.rows, weightRowsAligned(d.H, d.offWhh)),
+    // The LSTM kernel has ROWS as a const (stepShader), the RNN one as an override.
+    constants: { ...(lstm ? {} : { ROWS: shape.rows }), ...activationConstant(d.activation) },
     buffers: lstm ? [buf.params, buf.gates!, buf.c!, buf.h, buf.xproj] : [buf.h, buf.xproj, buf.params],
     variants,
     grid: shape.grid,
@@ -136,8 +139,8 @@ export function backwardStepKernel(gpu: Gpu, d: StepDims, buf: BackwardStepBuffe
     new Uint32Array([Math.min(t, d.T - 1), d.T, d.B, d.H, d.offWhh, d.offState, t === d.T ? 1 : 0, d.stateSection]),
   );
   return new SteppedKernel(gpu, {
-    ...stepShader(gpu, lstm ? 'lstm_backward_step' : 'rnn_backward_step', lstm ? lstmBackwardWgsl : rnnBackwardWgsl, lstm, weightRowsAligned(d.H, d.offWhh)),
-    constants: { ROWS: shape.rows, ...(lstm ? { UNITS: shape.units } : {}), ...activationConstant(d.activation) },
+    ...stepShader(gpu, lstm ? 'lstm_backward_step' : 'rnn_backward_step', lstm ? lstmBackwardWgsl : rnnBackwardWgsl, lstm, shape.rows, weightRowsAligned(d.H, d.offWhh)),
+    constants: { ...(lstm ? { UNITS: shape.units } : { ROWS: shape.rows }), ...activationConstant(d.activation) },
     buffers: lstm
       ? [buf.params, buf.da, buf.ds!, buf.dhTotal, buf.stateGrads!, buf.dH, buf.gates!, buf.c!]
       : [buf.da, buf.dhTotal, buf.dh0!, buf.dH, buf.dhN!, buf.h!, buf.params],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GemmKernel, type GemmSpec, type GemmVariant } from '../../src/kernels/gemm';
+import { GemmKernel, rowsGemmVec4Operands, type GemmSpec, type GemmVariant } from '../../src/kernels/gemm';
 import { matmulABt } from '../../src/cpu/matmul';
 import { transpose } from '../helpers/layout';
 import { Rng, freshSeed } from '../../src/random';
@@ -8,7 +8,13 @@ import { gpuForTests, nanFilled, withoutSubgroups } from '../helpers/gpu';
 
 const gpu = await gpuForTests();
 
-type Case = [M: number, N: number, K: number, aLayout: GemmSpec['aLayout'], bLayout: GemmSpec['bLayout'], bias: boolean];
+/** Offsets (floats) of A and B inside their buffers: 3 and 0 unless a case says otherwise. */
+interface Offsets {
+  offA?: number;
+  offB?: number;
+}
+
+type Case = [M: number, N: number, K: number, aLayout: GemmSpec['aLayout'], bLayout: GemmSpec['bLayout'], bias: boolean, offsets?: Offsets];
 
 const cases: Case[] = [
   [1, 1, 1, 'MK', 'NK', false],
@@ -23,13 +29,38 @@ const cases: Case[] = [
   [45, 600, 9, 'MK', 'NK', true],
   [19, 513, 40, 'MK', 'KN', true],
   [50, 260, 23, 'KM', 'KN', false],
+  // Operands read four floats per load by 'rows' (rowsGemmVec4Operands): A [M,K] and B [N,K] along K,
+  // B [K,N] along N, with the remainder loop (K % 4) and a last column group half past N; then the
+  // same shapes with an offset that is not a multiple of 4 (one float per load).
+  [37, 68, 36, 'MK', 'NK', true, { offA: 8, offB: 4 }],
+  [21, 44, 22, 'MK', 'KN', false, { offA: 4, offB: 8 }],
+  [9, 12, 40, 'KM', 'KN', true, { offA: 4, offB: 4 }],
+  [21, 44, 20, 'MK', 'KN', false, { offA: 4, offB: 5 }],
 ];
 const variants: GemmVariant[] = ['tiles', 'rows'];
 // 'rows' runs twice: as the device is (row sharing through subgroups where it has 8-lane subgroups) and without subgroups.
 const runs = [...variants.map((v) => [v, v] as const), ['rows (no subgroups)', 'rows'] as const];
 
+describe('rowsGemmVec4Operands', () => {
+  it('reads an operand four floats per load only where its contiguous dimension and offset are multiples of 4', () => {
+    const pick = ([M, N, K, aLayout, bLayout, , offsets]: Case) => {
+      const slice = (offset: number) => ({ buffer: {} as GPUBuffer, offset });
+      return rowsGemmVec4Operands({ N, K, aLayout, bLayout, a: slice(offsets?.offA ?? 3), b: slice(offsets?.offB ?? 0) });
+    };
+    // The four cases above that say so, in order.
+    expect(cases.slice(-4).map(pick)).toEqual([{ a4: true, b4: true }, { a4: false, b4: true }, { a4: false, b4: true }, { a4: true, b4: false }]);
+    expect(pick([64, 128, 32, 'MK', 'NK', false])).toEqual({ a4: false, b4: true });
+    expect(pick([50, 260, 23, 'KM', 'KN', false])).toEqual({ a4: false, b4: true });
+    expect(pick([19, 513, 40, 'MK', 'KN', true])).toEqual({ a4: false, b4: false });
+  });
+});
+
 describe.skipIf(!gpu)('gemm kernel vs CPU matmul', () => {
-  it.each(runs.flatMap(([run, v]) => cases.map((c) => [run, v, ...c] as const)))('%s M=%i N=%i K=%i A=%s B=%s bias=%s', async (run, variant, M, N, K, aLayout, bLayout, withBias) => {
+  const title = ([M, N, K, aLayout, bLayout, bias, offsets]: Case) =>
+    `M=${M} N=${N} K=${K} A=${aLayout} B=${bLayout} bias=${bias} offA=${offsets?.offA ?? 3} offB=${offsets?.offB ?? 0}`;
+  const runsOfCases = runs.flatMap(([run, variant]) => cases.map((c): [string, string, GemmVariant, Case] => [`${run} ${title(c)}`, run, variant, c]));
+  it.each(runsOfCases)('%s', async (_name, run, variant, c) => {
+    const [M, N, K, aLayout, bLayout, withBias, offsets] = c;
     const g = run === 'rows (no subgroups)' ? withoutSubgroups(gpu!) : gpu!;
     const seed = freshSeed();
     const rng = new Rng(seed);
@@ -39,20 +70,21 @@ describe.skipIf(!gpu)('gemm kernel vs CPU matmul', () => {
     const storedA = aLayout === 'MK' ? A : transpose(A, M, K);
     const storedB = bLayout === 'NK' ? B : transpose(B, N, K);
     // Offsets inside shared buffers exercise the offset uniforms too.
-    const offA = 3;
+    const offA = offsets?.offA ?? 3;
+    const offB = offsets?.offB ?? 0;
     const offC = 5;
     const bufA = g.storage(offA + M * K, 'A');
-    const bufB = g.storage(N * K, 'B');
+    const bufB = g.storage(offB + N * K, 'B');
     const bufC = g.storage(offC + M * N, 'C');
     const bufBias = g.storage(N, 'bias');
     g.write(bufA, new Float32Array(storedA), offA);
-    g.write(bufB, new Float32Array(storedB));
+    g.write(bufB, new Float32Array(storedB), offB);
     g.write(bufC, nanFilled(offC + M * N));
     if (bias) g.write(bufBias, new Float32Array(bias));
     const kernel = new GemmKernel(g, {
       M, N, K, aLayout, bLayout,
       a: { buffer: bufA, offset: offA },
-      b: { buffer: bufB },
+      b: { buffer: bufB, offset: offB },
       c: { buffer: bufC, offset: offC },
       bias: bias ? { buffer: bufBias } : undefined,
       variant,
