@@ -10,11 +10,16 @@
 override LANES: u32 = 64u;  // workgroup size; a workgroup covers 4·LANES columns
 // ROWS, the rows of C per workgroup (1..32), is a const put in front (src/kernels/rowsConstant.ts).
 
-// A[m, k] of the rows m0 + 8q + share_lane(), q = 0..3, as row sharing hands them out; zero where
-// rows are not shared (a_row then loads each row itself).
+// A[m, k] of this lane's share of the rows, as row sharing hands them out: rows m0 + 4·share_lane() + q
+// where A is [K,M] (adjacent rows, one 4-float load where its prelude reads four at a time), else
+// rows m0 + 8q + share_lane(), q = 0..3. Zero where rows are not shared (a_row then loads each row itself).
 fn a_mine(m0: u32, subLane: u32, k: u32) -> vec4f {
   var mine = vec4f(0.0);
-  if (SHARE_ROWS) {
+  if (SHARE_ROWS && A_KM == 1u) {
+    // Rows that start past M load row 0's values; they are never written.
+    let m = m0 + 4u * subLane;
+    mine = loadA4m(k, select(m, 0u, m >= dims.M));
+  } else if (SHARE_ROWS) {
     let lastM = dims.M - 1u;
     mine.x = loadA(min(m0 + subLane, lastM), k);
     if (ROWS > 8u) { mine.y = loadA(min(m0 + 8u + subLane, lastM), k); }
@@ -43,6 +48,7 @@ fn a_mine4(m0: u32, subLane: u32, k: u32) -> array<vec4f, 4> {
 
 // A[m0 + r, k] as a vec4, given a_mine(m0, subLane, k).
 fn a_row(mine: vec4f, m0: u32, r: u32, k: u32) -> vec4f {
+  if (SHARE_ROWS && A_KM == 1u) { return vec4f(shared_row4(mine, r)); }
   if (SHARE_ROWS) { return vec4f(shared_row(mine, r)); }
   return vec4f(loadA(min(m0 + r, dims.M - 1u), k));
 }

@@ -12,3 +12,7 @@ fn share_lane() -> u32 { return subgroupExclusiveAdd(1u); }
 
 // Row r's value, given each lane's values `mine` of rows share_lane() + 8·q, q = 0..3.
 fn shared_row(mine: vec4f, r: u32) -> f32 { return subgroupShuffle(mine[r / 8u], r % 8u); }
+
+// The same where each lane holds four adjacent rows, 4·share_lane() + q (one 4-float load where the
+// rows are adjacent in memory).
+fn shared_row4(mine: vec4f, r: u32) -> f32 { return subgroupShuffle(mine[r % 4u], r / 4u); }

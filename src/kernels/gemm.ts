@@ -36,13 +36,14 @@ export function rowsGemmShape(M: number, N: number): { lanes: number; rows: numb
 
 /**
  * Which operands the 'rows' variant reads four floats per load (the vec4 operand preludes): those
- * stored contiguously along the dimension it reads in fours (A along K where A is [M,K]; B along N
- * where it is [K,N], along K where it is [N,K]) with that dimension and the offset multiples of 4.
+ * stored contiguously along the dimension it reads in fours (A along K where it is [M,K], along M
+ * where it is [K,M]; B along N where it is [K,N], along K where it is [N,K]) with that dimension and
+ * the offset multiples of 4.
  */
-export function rowsGemmVec4Operands(spec: Pick<GemmSpec, 'N' | 'K' | 'aLayout' | 'bLayout' | 'a' | 'b'>): { a4: boolean; b4: boolean } {
+export function rowsGemmVec4Operands(spec: Pick<GemmSpec, 'M' | 'N' | 'K' | 'aLayout' | 'bLayout' | 'a' | 'b'>): { a4: boolean; b4: boolean } {
   const aligned = (slice: BufferSlice, length: number) => length % 4 === 0 && (slice.offset ?? 0) % 4 === 0;
   return {
-    a4: spec.aLayout === 'MK' && aligned(spec.a, spec.K),
+    a4: aligned(spec.a, spec.aLayout === 'MK' ? spec.K : spec.M),
     b4: aligned(spec.b, spec.bLayout === 'KN' ? spec.N : spec.K),
   };
 }

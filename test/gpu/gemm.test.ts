@@ -30,10 +30,13 @@ const cases: Case[] = [
   [19, 513, 40, 'MK', 'KN', true],
   [50, 260, 23, 'KM', 'KN', false],
   // Operands read four floats per load by 'rows' (rowsGemmVec4Operands): A [M,K] and B [N,K] along K,
-  // B [K,N] along N, with the remainder loop (K % 4) and a last column group half past N; then the
-  // same shapes with an offset that is not a multiple of 4 (one float per load).
+  // A [K,M] along M, B [K,N] along N, with the remainder loop (K % 4), a last column group past N and
+  // a last row block of 12 rows; then shapes with an offset or a length that is not a multiple of 4
+  // (one float per load).
   [37, 68, 36, 'MK', 'NK', true, { offA: 8, offB: 4 }],
   [21, 44, 22, 'MK', 'KN', false, { offA: 4, offB: 8 }],
+  [44, 20, 13, 'KM', 'KN', true, { offA: 4, offB: 4 }],
+  [44, 9, 24, 'KM', 'NK', false, { offA: 8, offB: 0 }],
   [9, 12, 40, 'KM', 'KN', true, { offA: 4, offB: 4 }],
   [21, 44, 20, 'MK', 'KN', false, { offA: 4, offB: 5 }],
 ];
@@ -45,10 +48,12 @@ describe('rowsGemmVec4Operands', () => {
   it('reads an operand four floats per load only where its contiguous dimension and offset are multiples of 4', () => {
     const pick = ([M, N, K, aLayout, bLayout, , offsets]: Case) => {
       const slice = (offset: number) => ({ buffer: {} as GPUBuffer, offset });
-      return rowsGemmVec4Operands({ N, K, aLayout, bLayout, a: slice(offsets?.offA ?? 3), b: slice(offsets?.offB ?? 0) });
+      return rowsGemmVec4Operands({ M, N, K, aLayout, bLayout, a: slice(offsets?.offA ?? 3), b: slice(offsets?.offB ?? 0) });
     };
-    // The four cases above that say so, in order.
-    expect(cases.slice(-4).map(pick)).toEqual([{ a4: true, b4: true }, { a4: false, b4: true }, { a4: false, b4: true }, { a4: true, b4: false }]);
+    // The six cases above that say so, in order.
+    expect(cases.slice(-6).map(pick)).toEqual([
+      { a4: true, b4: true }, { a4: false, b4: true }, { a4: true, b4: true }, { a4: true, b4: true }, { a4: false, b4: true }, { a4: true, b4: false },
+    ]);
     expect(pick([64, 128, 32, 'MK', 'NK', false])).toEqual({ a4: false, b4: true });
     expect(pick([50, 260, 23, 'KM', 'KN', false])).toEqual({ a4: false, b4: true });
     expect(pick([19, 513, 40, 'MK', 'KN', true])).toEqual({ a4: false, b4: false });
