@@ -3,6 +3,8 @@ import { formatAdapter } from '../src/gpu/device';
 import { configKey } from './configs';
 import { trainFlops } from './flops';
 import type { BenchReport, BenchResult } from './harness';
+import type { GemmResult } from './gemmBench';
+import { gemmFlops } from '../src/kernels/gemm';
 
 const isGateflowGpu = (name: string): boolean => name.startsWith('gateflow-webgpu');
 
@@ -53,6 +55,31 @@ function gemmLines(report: BenchReport): string[] {
   return report.gemm.map((g) => `gemm ${g.M}x${g.N}x${g.K}: ${g.validated ? `${num(g.gflops, 2)} GFLOP/s (best ${num(g.bestMs, 2)} ms, median ${num(g.medianMs, 2)} ms)` : 'VALIDATION FAILED'}, relErr ${g.relErr.toExponential(1)}`);
 }
 
+/**
+ * gateflow's training rate (its automatic choice) as a share of the best GEMM rate of the same run,
+ * for each configuration: the issue's compute-bound target. Both from the fastest samples and from
+ * the medians, since one lucky GEMM sample can be far from its median on a shared machine.
+ */
+export function gemmShareLines(report: BenchReport): string[] {
+  const gemm = report.gemm.filter((g): g is GemmResult & { bestMs: number; medianMs: number } => g.validated && g.bestMs !== null && g.medianMs !== null);
+  if (!gemm.length) return [];
+  const best = (ms: (g: (typeof gemm)[number]) => number) => {
+    const rated = gemm.map((g) => ({ g, gflops: gemmFlops(g.M, g.N, g.K) / (ms(g) * 1e6) }));
+    return rated.reduce((a, b) => (b.gflops > a.gflops ? b : a));
+  };
+  const fastest = best((g) => g.bestMs);
+  const middle = best((g) => g.medianMs);
+  const size = (g: GemmResult) => `${g.M}x${g.N}x${g.K}`;
+  const pct = (v: number) => `${(100 * v).toFixed(0)} %`;
+  return report.results
+    .filter((r) => r.contender === 'gateflow-webgpu' && r.status === 'ok' && r.trainMs !== null && r.trainMsMin !== null)
+    .map((r) => {
+      const fromFastest = trainFlops(r.config) / (r.trainMsMin! * 1e6);
+      const fromMedian = trainFlops(r.config) / (r.trainMs! * 1e6);
+      return `${configKey(r.config)}: gateflow-webgpu at ${pct(fromFastest / fastest.gflops)} of the best GEMM rate from the fastest samples (${num(fromFastest, 1)} vs ${num(fastest.gflops, 1)} GFLOP/s, gemm ${size(fastest.g)}), ${pct(fromMedian / middle.gflops)} from the medians (${num(fromMedian, 1)} vs ${num(middle.gflops, 1)}, gemm ${size(middle.g)})`;
+    });
+}
+
 const adapterLine = (report: BenchReport): string => `adapter: ${report.adapter ? formatAdapter(report.adapter) : 'none'}`;
 
 export function formatTable(report: BenchReport): string {
@@ -64,6 +91,8 @@ export function formatTable(report: BenchReport): string {
   }
   const gemm = gemmLines(report);
   if (gemm.length) out.push('', ...gemm);
+  const share = gemmShareLines(report);
+  if (share.length) out.push('', ...share);
   return out.join('\n');
 }
 
@@ -95,5 +124,7 @@ export function formatMarkdown(report: BenchReport & { host?: HostInfo }, comman
   }
   const gemm = gemmLines(report);
   if (gemm.length) out.push('', '### GEMM microbenchmark (src/kernels/gemm.ts)', '', ...gemm.map((g) => `- ${g}`));
+  const share = gemmShareLines(report);
+  if (share.length) out.push('', '### Training rate against the GEMM rate', '', ...share.map((l) => `- ${l}`));
   return out.join('\n') + '\n';
 }
