@@ -9,7 +9,8 @@
 // Invocation j of workgroup (x, y) handles the UNITS hidden units from (x·WG + j)·UNITS for the ROWS
 // batch rows y·ROWS...: each W_hh value it loads serves ROWS rows, and da_{t+1}[b, r] is the same for
 // the whole workgroup (shared through subgroups on CPU adapters, a broadcast on GPUs). Prepended:
-// activations.wgsl, a row-sharing prelude and a weights prelude (binding 0, the parameters).
+// activations.wgsl, a row-sharing prelude, a weights prelude (binding 0, the parameters) and a da
+// prelude (binding 1, da: lstm_da_scalar.wgsl or lstm_da_vec4.wgsl).
 
 override WG: u32 = 64u;
 // ROWS, the batch rows per workgroup (1..16), is a const put in front (src/kernels/rowsConstant.ts).
@@ -26,7 +27,6 @@ struct Step {
   section: u32,      // L·B·H: the stride between the sections of stateGrads
 }
 
-@group(0) @binding(1) var<storage, read_write> da: array<f32>;     // [T,B,4H]
 @group(0) @binding(2) var<storage, read_write> ds: array<f32>;     // [T,B,H] total dL/ds_t
 @group(0) @binding(3) var<storage, read_write> dhTotal: array<f32>; // [T,B,H] total dL/dh_t
 // The four [L,B,H] state gradients share one buffer (WebGPU promises only 8 storage buffers per
@@ -44,16 +44,30 @@ fn da_mine(t: u32, b0: u32, subLane: u32, r: u32) -> vec4f {
   if (SHARE_ROWS) {
     let B = step.B;
     let G = 4u * step.H;
-    mine.x = da[(t * B + min(b0 + subLane, B - 1u)) * G + r];
-    if (ROWS > 8u) { mine.y = da[(t * B + min(b0 + 8u + subLane, B - 1u)) * G + r]; }
+    mine.x = da_load((t * B + min(b0 + subLane, B - 1u)) * G + r);
+    if (ROWS > 8u) { mine.y = da_load((t * B + min(b0 + 8u + subLane, B - 1u)) * G + r); }
   }
   return mine;
+}
+
+// da_mine for r..r+3 (r a multiple of 4) at once: one 4-float load per row where da is read four
+// floats at a time (a row of da holds 4H floats, so r..r+3 never straddle rows).
+fn da_mine4(t: u32, b0: u32, subLane: u32, r: u32) -> array<vec4f, 4> {
+  if (SHARE_ROWS && DA_VEC4) {
+    let B = step.B;
+    let G = 4u * step.H;
+    let x = da_load4((t * B + min(b0 + subLane, B - 1u)) * G + r);
+    var y = vec4f(0.0);
+    if (ROWS > 8u) { y = da_load4((t * B + min(b0 + 8u + subLane, B - 1u)) * G + r); }
+    return array<vec4f, 4>(vec4f(x.x, y.x, 0.0, 0.0), vec4f(x.y, y.y, 0.0, 0.0), vec4f(x.z, y.z, 0.0, 0.0), vec4f(x.w, y.w, 0.0, 0.0));
+  }
+  return array<vec4f, 4>(da_mine(t, b0, subLane, r), da_mine(t, b0, subLane, r + 1u), da_mine(t, b0, subLane, r + 2u), da_mine(t, b0, subLane, r + 3u));
 }
 
 // da_t[b0 + i, r], given da_mine(t, b0, subLane, r).
 fn da_row(mine: vec4f, t: u32, b0: u32, i: u32, r: u32) -> vec4f {
   if (SHARE_ROWS) { return vec4f(shared_row(mine, i)); }
-  return vec4f(da[(t * step.B + min(b0 + i, step.B - 1u)) * 4u * step.H + r]);
+  return vec4f(da_load((t * step.B + min(b0 + i, step.B - 1u)) * 4u * step.H + r));
 }
 
 // W_hh[r, j..j+3] from the row starting at `row` (only .x where UNITS = 1).
@@ -83,15 +97,12 @@ fn recurrent_grad(t: u32, b0: u32, subLane: u32, j: u32, sum: ptr<function, arra
       wb2 = weight4(w + 2u * H + j + 4u);
       wb3 = weight4(w + 3u * H + j + 4u);
     }
-    let m0 = da_mine(t, b0, subLane, r);
-    let m1 = da_mine(t, b0, subLane, r + 1u);
-    let m2 = da_mine(t, b0, subLane, r + 2u);
-    let m3 = da_mine(t, b0, subLane, r + 3u);
+    let m = da_mine4(t, b0, subLane, r);
     for (var i = 0u; i < ROWS; i++) {
-      let d0 = da_row(m0, t, b0, i, r);
-      let d1 = da_row(m1, t, b0, i, r + 1u);
-      let d2 = da_row(m2, t, b0, i, r + 2u);
-      let d3 = da_row(m3, t, b0, i, r + 3u);
+      let d0 = da_row(m[0], t, b0, i, r);
+      let d1 = da_row(m[1], t, b0, i, r + 1u);
+      let d2 = da_row(m[2], t, b0, i, r + 2u);
+      let d3 = da_row(m[3], t, b0, i, r + 3u);
       (*sum)[i] = fma(d3, wa3, fma(d2, wa2, fma(d1, wa1, fma(d0, wa0, (*sum)[i]))));
       if (UNITS == 8u) { (*sum2)[i] = fma(d3, wb3, fma(d2, wb2, fma(d1, wb1, fma(d0, wb0, (*sum2)[i])))); }
     }
@@ -116,13 +127,14 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
     // loads past the row's end read the next row, and those units are never written.
     recurrent_grad(select(t + 1u, 0u, step.isFinal == 1u), b0, subLane, select(j0, 0u, j0 >= H), &carried, &carried2);
   }
-  for (var u = 0u; u < UNITS; u++) {
-    let j = j0 + u;
-    if (j >= H) { break; }
-    // A loop bound known only at run time: unrolled UNITS × ROWS times, this elementwise tail made
-    // the shader slow to compile on lavapipe (seconds), for no speed.
-    for (var i = 0u; i < min(ROWS, B - b0); i++) {
-      let b = b0 + i;
+  // A loop bound known only at run time: unrolled ROWS × UNITS times, this elementwise tail made the
+  // shader slow to compile on lavapipe (seconds), for no speed.
+  for (var i = 0u; i < min(ROWS, B - b0); i++) {
+    let b = b0 + i;
+    var group: array<vec4f, 4>;  // for da_store_unit
+    for (var u = 0u; u < UNITS; u++) {
+      let j = j0 + u;
+      if (j >= H) { break; }
       let state = step.offStateGrad + b * H + j;
       if (step.isFinal == 1u) {
         stateGrads[state] = select(carried[i][u % 4u], carried2[i][u % 4u], u >= 4u);
@@ -151,10 +163,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       ds[bh] = dsTotal;
       dhTotal[bh] = dh;
       let dOut = dh * psi;
-      da[row + j] = dsTotal * gg * ig * (1.0 - ig);
-      da[row + H + j] = dsTotal * sPrev * fg * (1.0 - fg);
-      da[row + 2u * H + j] = dsTotal * ig * cell_act_grad(gg);
-      da[row + 3u * H + j] = dOut * og * (1.0 - og);
+      da_store_unit(row, j, u, vec4f(dsTotal * gg * ig * (1.0 - ig), dsTotal * sPrev * fg * (1.0 - fg), dsTotal * ig * cell_act_grad(gg), dOut * og * (1.0 - og)), &group);
     }
   }
 }

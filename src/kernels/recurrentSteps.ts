@@ -3,11 +3,13 @@ import lstmForwardWgsl from '../../shaders/lstm_forward_step.wgsl?raw';
 import lstmBackwardWgsl from '../../shaders/lstm_backward_step.wgsl?raw';
 import rnnForwardWgsl from '../../shaders/rnn_forward_step.wgsl?raw';
 import rnnBackwardWgsl from '../../shaders/rnn_backward_step.wgsl?raw';
+import lstmDaScalarWgsl from '../../shaders/lstm_da_scalar.wgsl?raw';
+import lstmDaVec4Wgsl from '../../shaders/lstm_da_vec4.wgsl?raw';
 import type { Gpu } from '../gpu/runtime';
 import type { CellActivation, CellKind } from '../cpu/types';
 import { SteppedKernel } from './stepped';
 import { activationConstant, withActivations } from './activations';
-import { withRowSharing } from './rowSharing';
+import { sharesRows, withRowSharing } from './rowSharing';
 import { weightRowsAligned, withWeights } from './weights';
 import { withRows } from './rowsConstant';
 
@@ -62,12 +64,14 @@ export function stepShapes(cell: CellKind, B: number, H: number, cpuAdapter: boo
 
 /**
  * A per-step kernel's name and WGSL: activations in front, and for the LSTM kernels the row-sharing
- * and weights preludes (`aligned`: W_hh read four floats per load).
+ * and weights preludes (`aligned`: W_hh read four floats per load) and any `extra` one.
  */
-function stepShader(gpu: Gpu, name: string, wgsl: string, lstm: boolean, rows: number, aligned = false): { shader: string; code: string } {
+function stepShader(
+  gpu: Gpu, name: string, wgsl: string, lstm: boolean, rows: number, aligned = false, extra = { code: '', suffix: '' },
+): { shader: string; code: string } {
   if (!lstm) return { shader: name, code: withActivations(wgsl) };
-  const weights = withWeights(withActivations(wgsl), aligned);
-  const kernel = withRows({ name: name + weights.suffix, code: weights.code }, rows);
+  const weights = withWeights(`${extra.code}\n${withActivations(wgsl)}`, aligned);
+  const kernel = withRows({ name: name + extra.suffix + weights.suffix, code: weights.code }, rows);
   // The row-sharing prelude goes first: it may hold an `enable` directive.
   const sharing = withRowSharing(gpu, kernel.code);
   return { shader: kernel.name + sharing.suffix, code: sharing.code };
@@ -131,6 +135,16 @@ export interface BackwardStepBuffers {
   params: GPUBuffer;
 }
 
+/**
+ * The LSTM backward kernel's da prelude: da read and written four floats per access where row sharing
+ * is on, each invocation owns whole 4-unit groups and H % 4 = 0 (lstm_da_vec4.wgsl), else one float
+ * per access.
+ */
+function lstmDaPrelude(gpu: Gpu, H: number, units: number): { code: string; suffix: string } {
+  const vec4 = sharesRows(gpu) && units % 4 === 0 && H % 4 === 0;
+  return vec4 ? { code: lstmDaVec4Wgsl, suffix: '+da4' } : { code: lstmDaScalarWgsl, suffix: '' };
+}
+
 /** Backward step kernel: variant t (0..T-1) is step t; variant T is the final pass writing dh0 (and dc0). */
 export function backwardStepKernel(gpu: Gpu, d: StepDims, buf: BackwardStepBuffers): SteppedKernel {
   const lstm = d.cell === 'lstm';
@@ -139,7 +153,10 @@ export function backwardStepKernel(gpu: Gpu, d: StepDims, buf: BackwardStepBuffe
     new Uint32Array([Math.min(t, d.T - 1), d.T, d.B, d.H, d.offWhh, d.offState, t === d.T ? 1 : 0, d.stateSection]),
   );
   return new SteppedKernel(gpu, {
-    ...stepShader(gpu, lstm ? 'lstm_backward_step' : 'rnn_backward_step', lstm ? lstmBackwardWgsl : rnnBackwardWgsl, lstm, shape.rows, weightRowsAligned(d.H, d.offWhh)),
+    ...stepShader(
+      gpu, lstm ? 'lstm_backward_step' : 'rnn_backward_step', lstm ? lstmBackwardWgsl : rnnBackwardWgsl, lstm, shape.rows,
+      weightRowsAligned(d.H, d.offWhh), lstmDaPrelude(gpu, d.H, shape.units),
+    ),
     constants: { ...(lstm ? { UNITS: shape.units } : { ROWS: shape.rows }), ...activationConstant(d.activation) },
     buffers: lstm
       ? [buf.params, buf.da, buf.ds!, buf.dhTotal, buf.stateGrads!, buf.dH, buf.gates!, buf.c!]
