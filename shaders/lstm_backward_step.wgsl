@@ -13,8 +13,8 @@
 // prelude (binding 1, da: lstm_da_scalar.wgsl or lstm_da_vec4.wgsl).
 
 override WG: u32 = 64u;
-// ROWS, the batch rows per workgroup (1..16), is a const put in front (src/kernels/rowsConstant.ts).
-override UNITS: u32 = 1u;  // hidden units per invocation: 1, 4 or 8
+// ROWS, the batch rows per workgroup (1..32), is a const put in front (src/kernels/rowsConstant.ts).
+override UNITS: u32 = 1u;  // hidden units per invocation: 1 (GPUs) or 4 (CPU adapters)
 
 struct Step {
   t: u32,
@@ -37,7 +37,7 @@ struct Step {
 @group(0) @binding(7) var<storage, read> c: array<f32>;            // [T+1,B,H], slot 0 = s_{-1}
 @group(0) @binding(8) var<uniform> step: Step;
 
-// da_t[b, r] of the rows b0 + 8q + share_lane(), q = 0..1, as row sharing hands them out (zero where
+// da_t[b, r] of the rows b0 + 8q + share_lane(), q = 0..3, as row sharing hands them out (zero where
 // the rows are not shared: then da_row loads each row itself).
 fn da_mine(t: u32, b0: u32, subLane: u32, r: u32) -> vec4f {
   var mine = vec4f(0.0);
@@ -46,6 +46,8 @@ fn da_mine(t: u32, b0: u32, subLane: u32, r: u32) -> vec4f {
     let G = 4u * step.H;
     mine.x = da_load((t * B + min(b0 + subLane, B - 1u)) * G + r);
     if (ROWS > 8u) { mine.y = da_load((t * B + min(b0 + 8u + subLane, B - 1u)) * G + r); }
+    if (ROWS > 16u) { mine.z = da_load((t * B + min(b0 + 16u + subLane, B - 1u)) * G + r); }
+    if (ROWS > 24u) { mine.w = da_load((t * B + min(b0 + 24u + subLane, B - 1u)) * G + r); }
   }
   return mine;
 }
@@ -59,7 +61,11 @@ fn da_mine4(t: u32, b0: u32, subLane: u32, r: u32) -> array<vec4f, 4> {
     let x = da_load4((t * B + min(b0 + subLane, B - 1u)) * G + r);
     var y = vec4f(0.0);
     if (ROWS > 8u) { y = da_load4((t * B + min(b0 + 8u + subLane, B - 1u)) * G + r); }
-    return array<vec4f, 4>(vec4f(x.x, y.x, 0.0, 0.0), vec4f(x.y, y.y, 0.0, 0.0), vec4f(x.z, y.z, 0.0, 0.0), vec4f(x.w, y.w, 0.0, 0.0));
+    var z = vec4f(0.0);
+    if (ROWS > 16u) { z = da_load4((t * B + min(b0 + 16u + subLane, B - 1u)) * G + r); }
+    var w = vec4f(0.0);
+    if (ROWS > 24u) { w = da_load4((t * B + min(b0 + 24u + subLane, B - 1u)) * G + r); }
+    return array<vec4f, 4>(vec4f(x.x, y.x, z.x, w.x), vec4f(x.y, y.y, z.y, w.y), vec4f(x.z, y.z, z.z, w.z), vec4f(x.w, y.w, z.w, w.w));
   }
   return array<vec4f, 4>(da_mine(t, b0, subLane, r), da_mine(t, b0, subLane, r + 1u), da_mine(t, b0, subLane, r + 2u), da_mine(t, b0, subLane, r + 3u));
 }
@@ -77,9 +83,9 @@ fn unit_weights(row: u32, j: u32) -> vec4f {
 }
 
 // (W_hhᵀ · da_t)[b, j] = Σ_r W_hh[r, j] · da_t[b, r] over all 4H gate rows r, for rows b0..b0+ROWS-1
-// and the units j..j+3 (sum) and j+4..j+7 (sum2, when UNITS = 8). Four rows r per pass, each sum
-// updated once: lavapipe masks every store to a loop variable (bench/NOTES.md, v8).
-fn recurrent_grad(t: u32, b0: u32, subLane: u32, j: u32, sum: ptr<function, array<vec4f, ROWS>>, sum2: ptr<function, array<vec4f, ROWS>>) {
+// and the units j..j+UNITS-1. Four rows r per pass, each sum updated once: lavapipe masks every store
+// to a loop variable (bench/NOTES.md, v8).
+fn recurrent_grad(t: u32, b0: u32, subLane: u32, j: u32, sum: ptr<function, array<vec4f, ROWS>>) {
   let H = step.H;
   for (var r = 0u; r < 4u * H; r += 4u) {
     let w = step.offWhh + r * H;
@@ -87,16 +93,6 @@ fn recurrent_grad(t: u32, b0: u32, subLane: u32, j: u32, sum: ptr<function, arra
     let wa1 = unit_weights(w + H, j);
     let wa2 = unit_weights(w + 2u * H, j);
     let wa3 = unit_weights(w + 3u * H, j);
-    var wb0 = vec4f(0.0);
-    var wb1 = vec4f(0.0);
-    var wb2 = vec4f(0.0);
-    var wb3 = vec4f(0.0);
-    if (UNITS == 8u) {
-      wb0 = weight4(w + j + 4u);
-      wb1 = weight4(w + H + j + 4u);
-      wb2 = weight4(w + 2u * H + j + 4u);
-      wb3 = weight4(w + 3u * H + j + 4u);
-    }
     let m = da_mine4(t, b0, subLane, r);
     for (var i = 0u; i < ROWS; i++) {
       let d0 = da_row(m[0], t, b0, i, r);
@@ -104,7 +100,6 @@ fn recurrent_grad(t: u32, b0: u32, subLane: u32, j: u32, sum: ptr<function, arra
       let d2 = da_row(m[2], t, b0, i, r + 2u);
       let d3 = da_row(m[3], t, b0, i, r + 3u);
       (*sum)[i] = fma(d3, wa3, fma(d2, wa2, fma(d1, wa1, fma(d0, wa0, (*sum)[i]))));
-      if (UNITS == 8u) { (*sum2)[i] = fma(d3, wb3, fma(d2, wb2, fma(d1, wb1, fma(d0, wb0, (*sum2)[i])))); }
     }
   }
 }
@@ -120,12 +115,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   let b0 = wid.y * ROWS;
   let last = t == step.T - 1u;
   var carried: array<vec4f, ROWS>;
-  var carried2: array<vec4f, ROWS>;
   if (step.isFinal == 1u || !last) {
     // Lanes whose units all lie past H load unit 0's weights and write nothing. A group that starts
     // below H ends below it too where W_hh is read four floats per load (H % 4 = 0); elsewhere its
     // loads past the row's end read the next row, and those units are never written.
-    recurrent_grad(select(t + 1u, 0u, step.isFinal == 1u), b0, subLane, select(j0, 0u, j0 >= H), &carried, &carried2);
+    recurrent_grad(select(t + 1u, 0u, step.isFinal == 1u), b0, subLane, select(j0, 0u, j0 >= H), &carried);
   }
   // A loop bound known only at run time: unrolled ROWS × UNITS times, this elementwise tail made the
   // shader slow to compile on lavapipe (seconds), for no speed.
@@ -137,7 +131,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       if (j >= H) { break; }
       let state = step.offStateGrad + b * H + j;
       if (step.isFinal == 1u) {
-        stateGrads[state] = select(carried[i][u % 4u], carried2[i][u % 4u], u >= 4u);
+        stateGrads[state] = carried[i][u];
         stateGrads[step.section + state] = ds[b * H + j] * gates[b * G + H + j];
         continue;
       }
@@ -148,7 +142,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
         dh += stateGrads[2u * step.section + state];
         carry = stateGrads[3u * step.section + state];
       } else {
-        dh += select(carried[i][u % 4u], carried2[i][u % 4u], u >= 4u);
+        dh += carried[i][u];
         carry = ds[((t + 1u) * B + b) * H + j] * gates[((t + 1u) * B + b) * G + H + j];
       }
       let row = (t * B + b) * G;

@@ -15,16 +15,17 @@ import { withRows } from './rowsConstant';
 
 /** The most batch rows one per-step RNN workgroup takes (its accumulator arrays). */
 const RNN_MAX_ROWS = 8;
-// The LSTM kernels' accumulator arrays: 32 rows forward (one hidden unit per invocation), 16 backward
-// (8 units per invocation on CPU adapters).
+// The LSTM kernels' accumulator arrays: 32 rows forward (one hidden unit per invocation) and
+// backward (4 units per invocation on CPU adapters).
 const LSTM_FORWARD_MAX_ROWS = 32;
-const LSTM_BACKWARD_MAX_ROWS = 16;
+const LSTM_BACKWARD_MAX_ROWS = 32;
 /** CPU adapters: the fewest workgroups per step that keep lavapipe's two worker threads busy. */
 const MIN_STEP_WORKGROUPS = 2;
 // Hidden units per backward LSTM invocation on CPU adapters (GPUs take 1): each unit costs 1 weight
 // load per gate row, so more units and rows per invocation mean fewer loads per multiply-add, which
-// is what bounds lavapipe (bench/NOTES.md, v7). The forward kernel takes 1 unit and up to 32 rows.
-const CPU_BACKWARD_UNITS = 8;
+// is what bounds lavapipe (bench/NOTES.md, v7): 32 rows × 4 units measured best (v8), as 32 rows × 4
+// columns did for the GEMM. The forward kernel takes 1 unit (4 gate columns) and up to 32 rows.
+const CPU_BACKWARD_UNITS = 4;
 
 /**
  * Work split of the per-step kernels: `lanes` invocations per workgroup (a power of two from 8, the

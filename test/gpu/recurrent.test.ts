@@ -35,11 +35,11 @@ const grid: Case[] = [
   { cell: 'lstm', act: 'sigmoid', I: 7, H: 33, L: 1, T: 17, B: 1, initialState: false, saturate: true },
   // Several hidden-unit blocks, and a row count that is not a power of two.
   { cell: 'lstm', act: 'tanh', I: 5, H: 65, L: 2, T: 9, B: 11, initialState: true },
-  // Several batch-row blocks (at most 16 rows per workgroup on CPU adapters), the last one partial.
+  // Several batch-row blocks (at most 32 rows per workgroup on CPU adapters), the last one partial.
   { cell: 'lstm', act: 'sigmoid', I: 3, H: 9, L: 1, T: 5, B: 37, initialState: true },
-  // H a multiple of 4: W_hh read four floats per load (weights_vec4.wgsl). H = 12 and 36 leave the
-  // last 8-unit group of a backward invocation half past H; B = 19 and 33 leave a last row block of
-  // 3 and 1 rows (16 rows per backward workgroup, 32 per forward one).
+  // H a multiple of 4: W_hh and the backward's da read four floats per load (weights_vec4.wgsl,
+  // lstm_da_vec4.wgsl), with the lanes of the last workgroup partly past H (H = 12, 36); B = 33
+  // leaves a last row block of 1 row, B = 19 one block of 19.
   { cell: 'lstm', act: 'tanh', I: 5, H: 12, L: 2, T: 9, B: 19, initialState: true },
   { cell: 'lstm', act: 'sigmoid', I: 4, H: 36, L: 1, T: 6, B: 2, initialState: false },
   { cell: 'lstm', act: 'tanh', I: 3, H: 32, L: 1, T: 4, B: 33, initialState: true },
