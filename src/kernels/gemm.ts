@@ -13,14 +13,14 @@ import { withRows } from './rowsConstant';
 const WG = 8; // must match the `WG` override: an 8×8 workgroup of 4×4 blocks covers a 32×32 tile
 export const GEMM_TILE = WG * 4;
 const TILE = GEMM_TILE;
-/** The 'rows' variant's most rows of C per workgroup (the shader's accumulator array). */
+/** The 'rows' variant's most rows of C per workgroup (the shader's accumulator array; 32 × 4 columns measured best, bench/NOTES.md v8). */
 const GEMM_MAX_ROWS = 32;
 
 /**
  * How the work is split. 'tiles' (gemm.wgsl): 8×8 invocations, each a 4×4 block of C, for GPUs.
- * 'rows' (gemm_rows.wgsl): each workgroup whole rows of C, each invocation 4 or 8 columns, for CPU
- * adapters, where every loaded element costs about the same, so the most multiply-adds per load
- * wins (bench/NOTES.md, v7).
+ * 'rows' (gemm_rows.wgsl): each workgroup up to 32 whole rows of C, each invocation 4 adjacent
+ * columns, for CPU adapters, where loads and accumulator updates are what costs, so the most
+ * multiply-adds per load and per update wins (bench/NOTES.md, v7 and v8).
  */
 export type GemmVariant = 'tiles' | 'rows';
 
