@@ -4,6 +4,7 @@ import cliProgress from 'cli-progress';
 import { formatAdapter } from '../gpu/device';
 import { ResilientTrainer, stepRng } from '../train/resilient';
 import { checkPlanLimits } from '../scheduler/recurrentPlan';
+import { workSplit } from '../kernels/rowSharing';
 import { SkippedStepError, type StepReport } from '../train/trainer';
 import { readCheckpointFile, writeCheckpointFile } from '../checkpoint/file';
 import { addModelOptions, modelConfig, optimizerOptions, resolveTask, trainBatch, type ModelCliOptions } from './modelOptions';
@@ -82,7 +83,7 @@ export async function runTraining(o: TrainCliOptions, out: { log: (s: string) =>
   try {
     // Sizes the device cannot hold fail here, naming the options, before any batch is generated.
     try {
-      checkPlanLimits(rt.gpu.limits, config, T, o.batch, rt.gpu.cpuAdapter);
+      checkPlanLimits(rt.gpu.limits, config, T, o.batch, workSplit(rt.gpu));
     } catch (err) {
       throw new RangeError(`--seq-len ${T} with --batch ${o.batch} and --hidden ${o.hidden}: ${(err as Error).message}`);
     }

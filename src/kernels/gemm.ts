@@ -7,15 +7,12 @@ import gemmBScalarWgsl from '../../shaders/gemm_b_scalar.wgsl?raw';
 import gemmBVec4Wgsl from '../../shaders/gemm_b_vec4.wgsl?raw';
 import type { Gpu } from '../gpu/runtime';
 import type { Recorder } from '../gpu/recorder';
-import { withRowSharing } from './rowSharing';
+import { cpuMaxRows, sharesRows, withRowSharing } from './rowSharing';
 import { withRows } from './rowsConstant';
 
 const WG = 8; // must match the `WG` override: an 8×8 workgroup of 4×4 blocks covers a 32×32 tile
 export const GEMM_TILE = WG * 4;
 const TILE = GEMM_TILE;
-/** The 'rows' variant's most rows of C per workgroup (the shader's accumulator array; 32 × 4 columns measured best, bench/NOTES.md v8). */
-const GEMM_MAX_ROWS = 32;
-
 /**
  * How the work is split. 'tiles' (gemm.wgsl): 8×8 invocations, each a 4×4 block of C, for GPUs.
  * 'rows' (gemm_rows.wgsl): each workgroup up to 32 whole rows of C, each invocation 4 adjacent
@@ -26,11 +23,15 @@ export type GemmVariant = 'tiles' | 'rows';
 
 export const defaultGemmVariant = (gpu: Gpu): GemmVariant => (gpu.cpuAdapter ? 'rows' : 'tiles');
 
-/** Workgroup size, rows per workgroup and grid of the 'rows' variant for an M×N product (4 columns per invocation). */
-export function rowsGemmShape(M: number, N: number): { lanes: number; rows: number; grid: [number, number] } {
+/**
+ * Workgroup size, rows per workgroup and grid of the 'rows' variant for an M×N product: 4 columns
+ * per invocation and up to `maxRows` rows per workgroup (32 × 4 measured best, bench/NOTES.md v8;
+ * cpuMaxRows).
+ */
+export function rowsGemmShape(M: number, N: number, maxRows: number): { lanes: number; rows: number; grid: [number, number] } {
   // Lanes: a power of two from 8 (the SIMD width) to 64, enough for N in 4 columns each.
   const lanes = Math.min(64, Math.max(8, 2 ** Math.ceil(Math.log2(Math.ceil(N / 4)))));
-  const rows = Math.min(GEMM_MAX_ROWS, M);
+  const rows = Math.min(maxRows, M);
   return { lanes, rows, grid: [Math.ceil(N / (4 * lanes)), Math.ceil(M / rows)] };
 }
 
@@ -89,7 +90,7 @@ export class GemmKernel {
     const layout = { A_KM: spec.aLayout === 'KM' ? 1 : 0, B_KN: spec.bLayout === 'KN' ? 1 : 0, HAS_BIAS: spec.bias ? 1 : 0 };
     this.variant = spec.variant ?? defaultGemmVariant(gpu);
     if (this.variant === 'rows') {
-      const shape = rowsGemmShape(M, N);
+      const shape = rowsGemmShape(M, N, cpuMaxRows(sharesRows(gpu) ? 'cpu' : 'cpu-unshared'));
       const { a4, b4 } = rowsGemmVec4Operands(spec);
       const operands = `${a4 ? gemmAVec4Wgsl : gemmAScalarWgsl}\n${b4 ? gemmBVec4Wgsl : gemmBScalarWgsl}`;
       const kernel = withRows({ name: `gemm_rows${a4 ? '+a4' : ''}${b4 ? '+b4' : ''}`, code: `${gemmCommonWgsl}\n${operands}\n${gemmRowsWgsl}` }, shape.rows);

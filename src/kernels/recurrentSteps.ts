@@ -9,16 +9,12 @@ import type { Gpu } from '../gpu/runtime';
 import type { CellActivation, CellKind } from '../cpu/types';
 import { SteppedKernel } from './stepped';
 import { activationConstant, withActivations } from './activations';
-import { sharesRows, withRowSharing } from './rowSharing';
+import { cpuMaxRows, sharesRows, withRowSharing, workSplit, type WorkSplit } from './rowSharing';
 import { weightRowsAligned, withWeights } from './weights';
 import { withRows } from './rowsConstant';
 
 /** The most batch rows one per-step RNN workgroup takes (its accumulator arrays). */
 const RNN_MAX_ROWS = 8;
-// The LSTM kernels' accumulator arrays: 32 rows forward (one hidden unit per invocation) and
-// backward (4 units per invocation on CPU adapters).
-const LSTM_FORWARD_MAX_ROWS = 32;
-const LSTM_BACKWARD_MAX_ROWS = 32;
 /** CPU adapters: the fewest workgroups per step that keep lavapipe's two worker threads busy. */
 const MIN_STEP_WORKGROUPS = 2;
 // Hidden units per backward LSTM invocation on CPU adapters (GPUs take 1): each unit costs 1 weight
@@ -55,11 +51,15 @@ function stepShape(B: number, H: number, cpuAdapter: boolean, units: number, max
 }
 
 /** The work split of a layer's forward and backward step kernels for this shape and adapter. */
-export function stepShapes(cell: CellKind, B: number, H: number, cpuAdapter: boolean): { forward: StepShape; backward: StepShape } {
+export function stepShapes(cell: CellKind, B: number, H: number, split: WorkSplit): { forward: StepShape; backward: StepShape } {
   const lstm = cell === 'lstm';
+  const cpuAdapter = split !== 'gpu';
+  // The LSTM kernels take up to 32 rows (forward: 1 hidden unit per invocation, backward: 4), 8
+  // without row sharing (cpuMaxRows); the RNN kernels up to 8.
+  const maxRows = lstm && cpuAdapter ? cpuMaxRows(split) : RNN_MAX_ROWS;
   return {
-    forward: stepShape(B, H, cpuAdapter, 1, lstm ? LSTM_FORWARD_MAX_ROWS : RNN_MAX_ROWS),
-    backward: stepShape(B, H, cpuAdapter, cpuAdapter && lstm ? CPU_BACKWARD_UNITS : 1, lstm ? LSTM_BACKWARD_MAX_ROWS : RNN_MAX_ROWS),
+    forward: stepShape(B, H, cpuAdapter, 1, maxRows),
+    backward: stepShape(B, H, cpuAdapter, cpuAdapter && lstm ? CPU_BACKWARD_UNITS : 1, maxRows),
   };
 }
 
@@ -105,7 +105,7 @@ export interface ForwardStepBuffers {
 /** Forward step kernel: variant t computes step t. */
 export function forwardStepKernel(gpu: Gpu, d: StepDims, buf: ForwardStepBuffers): SteppedKernel {
   const lstm = d.cell === 'lstm';
-  const shape = stepShapes(d.cell, d.B, d.H, gpu.cpuAdapter).forward;
+  const shape = stepShapes(d.cell, d.B, d.H, workSplit(gpu)).forward;
   const variants = Array.from({ length: d.T }, (_, t) => new Uint32Array([t, d.B, d.H, d.offWhh, d.offBhh, 0, 0, 0]));
   return new SteppedKernel(gpu, {
     ...stepShader(gpu, lstm ? 'lstm_forward_step' : 'rnn_forward_step', lstm ? lstmForwardWgsl : rnnForwardWgsl, lstm, shape.rows, weightRowsAligned(d.H, d.offWhh)),
@@ -149,7 +149,7 @@ function lstmDaPrelude(gpu: Gpu, H: number, units: number): { code: string; suff
 /** Backward step kernel: variant t (0..T-1) is step t; variant T is the final pass writing dh0 (and dc0). */
 export function backwardStepKernel(gpu: Gpu, d: StepDims, buf: BackwardStepBuffers): SteppedKernel {
   const lstm = d.cell === 'lstm';
-  const shape = stepShapes(d.cell, d.B, d.H, gpu.cpuAdapter).backward;
+  const shape = stepShapes(d.cell, d.B, d.H, workSplit(gpu)).backward;
   const variants = Array.from({ length: d.T + 1 }, (_, t) =>
     new Uint32Array([Math.min(t, d.T - 1), d.T, d.B, d.H, d.offWhh, d.offState, t === d.T ? 1 : 0, d.stateSection]),
   );

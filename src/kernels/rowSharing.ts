@@ -9,6 +9,19 @@ import type { Gpu } from '../gpu/runtime';
  */
 export const sharesRows = (gpu: Gpu): boolean => gpu.cpuAdapter && gpu.subgroupSize === 8;
 
+/**
+ * How a device splits the matrix-product kernels' work: GPUs one batch row per workgroup ('gpu');
+ * CPU adapters whole blocks of rows, up to 32 where rows are shared through subgroups ('cpu') and 8
+ * where they are not ('cpu-unshared': every lane then loads every row, and 32 unrolled rows of such
+ * loads took lavapipe 10–15 s to compile per kernel, bench/NOTES.md v8).
+ */
+export type WorkSplit = 'gpu' | 'cpu' | 'cpu-unshared';
+
+export const workSplit = (gpu: Gpu): WorkSplit => (!gpu.cpuAdapter ? 'gpu' : sharesRows(gpu) ? 'cpu' : 'cpu-unshared');
+
+/** The most rows a CPU-adapter workgroup takes under this split (the GEMM's and the LSTM step kernels'). */
+export const cpuMaxRows = (split: WorkSplit): number => (split === 'cpu-unshared' ? 8 : 32);
+
 /** A kernel's WGSL with the row-sharing prelude in front, and the name suffix that keeps the two apart in the pipeline cache. */
 export function withRowSharing(gpu: Gpu, code: string): { code: string; suffix: string } {
   return sharesRows(gpu) ? { code: `${subgroupWgsl}\n${code}`, suffix: '+subgroups' } : { code: `${plainWgsl}\n${code}`, suffix: '' };

@@ -5,15 +5,16 @@ import { paramCount, type ParamLayout } from '../model/paramLayout';
 import { GEMM_TILE, GemmKernel, gemmFlops, rowsGemmShape } from '../kernels/gemm';
 import { ColumnSumKernel } from '../kernels/columnSum';
 import { backwardStepKernel, forwardStepKernel, stepShapes } from '../kernels/recurrentSteps';
+import { cpuMaxRows, workSplit, type WorkSplit } from '../kernels/rowSharing';
 import { backwardSequenceKernel, forwardSequenceKernel, persistentFits } from '../kernels/recurrentSequence';
 import type { SteppedKernel } from '../kernels/stepped';
 
 /**
  * Fails before any allocation when a (T, B) shape cannot run on this device, naming the limit and
  * the size asked for: the largest buffer against maxStorageBufferBindingSize, and the widest grid
- * against maxComputeWorkgroupsPerDimension (whose split depends on whether the adapter is a CPU).
+ * against maxComputeWorkgroupsPerDimension (under the device's work split, workSplit).
  */
-export function checkPlanLimits(limits: GPUSupportedLimits, cfg: RecurrentConfig, T: number, B: number, cpuAdapter = false): void {
+export function checkPlanLimits(limits: GPUSupportedLimits, cfg: RecurrentConfig, T: number, B: number, split: WorkSplit = 'gpu'): void {
   const H = cfg.hiddenSize;
   const GH = gatesPerCell(cfg.cell) * H;
   const buffers: [string, number][] = [
@@ -29,8 +30,8 @@ export function checkPlanLimits(limits: GPUSupportedLimits, cfg: RecurrentConfig
     }
   }
   const grids: [string, number][] = [
-    ['per-step kernels (batch rows)', Math.max(...Object.values(stepShapes(cfg.cell, B, H, cpuAdapter)).map((shape) => shape.grid[1]))],
-    ['projection GEMM (T·B rows)', cpuAdapter ? rowsGemmShape(T * B, GH).grid[1] : Math.ceil((T * B) / GEMM_TILE)],
+    ['per-step kernels (batch rows)', Math.max(...Object.values(stepShapes(cfg.cell, B, H, split)).map((shape) => shape.grid[1]))],
+    ['projection GEMM (T·B rows)', split === 'gpu' ? Math.ceil((T * B) / GEMM_TILE) : rowsGemmShape(T * B, GH, cpuMaxRows(split)).grid[1]],
   ];
   for (const [what, groups] of grids) {
     if (groups > limits.maxComputeWorkgroupsPerDimension) {
@@ -135,7 +136,7 @@ export class RecurrentPlan {
     const GH = gatesPerCell(cell) * H;
     const TB = T * B;
     const backward = grads !== null;
-    checkPlanLimits(gpu.limits, cfg, T, B, gpu.cpuAdapter);
+    checkPlanLimits(gpu.limits, cfg, T, B, workSplit(gpu));
     this.strategy = resolveStrategy(gpu.limits, cfg, strategy, B, gpu.cpuAdapter);
     const alloc = (floats: number, label: string): GPUBuffer => {
       const b = gpu.storage(floats, label);
