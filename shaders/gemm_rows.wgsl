@@ -3,9 +3,10 @@
 // lavapipe's compiler every load inside a loop is emitted lane by lane, uniform address or not, and
 // every store to a loop variable is masked: the cost is per load and per update (bench/NOTES.md, v7,
 // v8). So a workgroup owns ROWS whole rows of C and each invocation 4 adjacent columns; per four k,
-// 4 loads of B (one where the B prelude reads four floats per load) and 4·ROWS loads of A (ROWS / 2,
-// or ROWS / 8 4-float ones, with row sharing: row_sharing_subgroup.wgsl) feed 16·ROWS multiply-adds
-// and ROWS accumulator updates. 32 rows × 4 columns measured best (bench/NOTES.md, v8).
+// 4 loads of B (one where the B prelude reads four floats per load) and 4·ROWS loads of A feed
+// 16·ROWS multiply-adds and ROWS accumulator updates. With row sharing (row_sharing_subgroup.wgsl)
+// the loads of A drop to ROWS / 2, or with 4-float loads to ROWS / 8 (A [M,K]) or 4 (A [K,M]).
+// 32 rows × 4 columns measured best (bench/NOTES.md, v8).
 
 override LANES: u32 = 64u;  // workgroup size; a workgroup covers 4·LANES columns
 // ROWS, the rows of C per workgroup (1..32), is a const put in front (src/kernels/rowsConstant.ts).
