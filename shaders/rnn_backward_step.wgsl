@@ -7,7 +7,7 @@
 // (see lstm_backward_step.wgsl).
 
 override WG: u32 = 64u;
-override ROWS: u32 = 1u;  // batch rows per workgroup, 1..8
+// ROWS, the batch rows per workgroup (1..8), is a const put in front (src/kernels/rowsConstant.ts).
 
 struct Step {
   t: u32,
@@ -30,10 +30,10 @@ struct Step {
 @group(0) @binding(7) var<uniform> step: Step;
 
 // (W_hhᵀ · da_t)[b, j] for rows b0..b0+ROWS-1.
-fn recurrent_grad(t: u32, b0: u32, j: u32) -> array<f32, 8> {
+fn recurrent_grad(t: u32, b0: u32, j: u32) -> array<f32, ROWS> {
   let B = step.B;
   let H = step.H;
-  var sum: array<f32, 8>;
+  var sum: array<f32, ROWS>;
   for (var r = 0u; r < H; r++) {
     let w = params[step.offWhh + r * H + j];
     for (var i = 0u; i < ROWS; i++) {
@@ -52,7 +52,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   let jj = min(j, H - 1u);  // lanes past H compute a clamped copy and write nothing
   let b0 = wid.y * ROWS;
   let last = t == step.T - 1u;
-  var carried: array<f32, 8>;
+  var carried: array<f32, ROWS>;
   if (step.isFinal == 1u || !last) {
     carried = recurrent_grad(select(t + 1u, 0u, step.isFinal == 1u), b0, jj);
   }

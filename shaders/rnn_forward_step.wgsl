@@ -5,7 +5,7 @@
 // (see lstm_forward_step.wgsl: each W_hh load serves ROWS rows; h_{t-1}[b, k] is workgroup-uniform).
 
 override WG: u32 = 64u;
-override ROWS: u32 = 1u;  // batch rows per workgroup, 1..8
+// ROWS, the batch rows per workgroup (1..8), is a const put in front (src/kernels/rowsConstant.ts).
 
 struct Step {
   t: u32,
@@ -29,7 +29,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   let j = wid.x * WG + lane;
   let jj = min(j, H - 1u);  // lanes past H compute a clamped copy and write nothing
   let b0 = wid.y * ROWS;
-  var a: array<f32, 8>;
+  var a: array<f32, ROWS>;
   for (var r = 0u; r < ROWS; r++) {
     a[r] = xproj[(t * B + min(b0 + r, B - 1u)) * H + jj] + params[step.offBhh + jj];
   }

@@ -10,7 +10,7 @@ import type { CellActivation, CellKind } from '../cpu/types';
 import { SteppedKernel } from './stepped';
 import { activationConstant, withActivations } from './activations';
 import { cpuMaxRows, sharesRows, withRowSharing, workSplit, type WorkSplit } from './rowSharing';
-import { weightRowsAligned, withWeights } from './weights';
+import { weightRowsAligned, weightsPrelude, type Prelude } from './weights';
 import { withRows } from './rowsConstant';
 
 /** The most batch rows one per-step RNN workgroup takes (its accumulator arrays). */
@@ -64,16 +64,12 @@ export function stepShapes(cell: CellKind, B: number, H: number, split: WorkSpli
 }
 
 /**
- * A per-step kernel's name and WGSL: activations in front, and for the LSTM kernels the row-sharing
- * and weights preludes (`aligned`: W_hh read four floats per load) and any `extra` one.
+ * A per-step kernel's name and WGSL: the activations and `preludes` in front, ROWS as a const
+ * (withRows), and the row-sharing prelude first of all (it may hold an `enable` directive).
  */
-function stepShader(
-  gpu: Gpu, name: string, wgsl: string, lstm: boolean, rows: number, aligned = false, extra = { code: '', suffix: '' },
-): { shader: string; code: string } {
-  if (!lstm) return { shader: name, code: withActivations(wgsl) };
-  const weights = withWeights(`${extra.code}\n${withActivations(wgsl)}`, aligned);
-  const kernel = withRows({ name: name + extra.suffix + weights.suffix, code: weights.code }, rows);
-  // The row-sharing prelude goes first: it may hold an `enable` directive.
+function stepShader(gpu: Gpu, name: string, wgsl: string, rows: number, preludes: Prelude[] = []): { shader: string; code: string } {
+  const code = [...preludes.map((p) => p.code), withActivations(wgsl)].join('\n');
+  const kernel = withRows({ name: name + preludes.map((p) => p.suffix).join(''), code }, rows);
   const sharing = withRowSharing(gpu, kernel.code);
   return { shader: kernel.name + sharing.suffix, code: sharing.code };
 }
@@ -108,9 +104,10 @@ export function forwardStepKernel(gpu: Gpu, d: StepDims, buf: ForwardStepBuffers
   const shape = stepShapes(d.cell, d.B, d.H, workSplit(gpu)).forward;
   const variants = Array.from({ length: d.T }, (_, t) => new Uint32Array([t, d.B, d.H, d.offWhh, d.offBhh, 0, 0, 0]));
   return new SteppedKernel(gpu, {
-    ...stepShader(gpu, lstm ? 'lstm_forward_step' : 'rnn_forward_step', lstm ? lstmForwardWgsl : rnnForwardWgsl, lstm, shape.rows, weightRowsAligned(d.H, d.offWhh)),
-    // The LSTM kernel has ROWS as a const (stepShader), the RNN one as an override.
-    constants: { ...(lstm ? {} : { ROWS: shape.rows }), ...activationConstant(d.activation) },
+    ...(lstm
+      ? stepShader(gpu, 'lstm_forward_step', lstmForwardWgsl, shape.rows, [weightsPrelude(weightRowsAligned(d.H, d.offWhh))])
+      : stepShader(gpu, 'rnn_forward_step', rnnForwardWgsl, shape.rows)),
+    constants: activationConstant(d.activation),
     buffers: lstm ? [buf.params, buf.gates!, buf.c!, buf.h, buf.xproj] : [buf.h, buf.xproj, buf.params],
     variants,
     grid: shape.grid,
@@ -141,7 +138,7 @@ export interface BackwardStepBuffers {
  * is on, each invocation owns whole 4-unit groups and H % 4 = 0 (lstm_da_vec4.wgsl), else one float
  * per access.
  */
-function lstmDaPrelude(gpu: Gpu, H: number, units: number): { code: string; suffix: string } {
+function lstmDaPrelude(gpu: Gpu, H: number, units: number): Prelude {
   const vec4 = sharesRows(gpu) && units % 4 === 0 && H % 4 === 0;
   return vec4 ? { code: lstmDaVec4Wgsl, suffix: '+da4' } : { code: lstmDaScalarWgsl, suffix: '' };
 }
@@ -154,11 +151,10 @@ export function backwardStepKernel(gpu: Gpu, d: StepDims, buf: BackwardStepBuffe
     new Uint32Array([Math.min(t, d.T - 1), d.T, d.B, d.H, d.offWhh, d.offState, t === d.T ? 1 : 0, d.stateSection]),
   );
   return new SteppedKernel(gpu, {
-    ...stepShader(
-      gpu, lstm ? 'lstm_backward_step' : 'rnn_backward_step', lstm ? lstmBackwardWgsl : rnnBackwardWgsl, lstm, shape.rows,
-      weightRowsAligned(d.H, d.offWhh), lstmDaPrelude(gpu, d.H, shape.units),
-    ),
-    constants: { ...(lstm ? { UNITS: shape.units } : { ROWS: shape.rows }), ...activationConstant(d.activation) },
+    ...(lstm
+      ? stepShader(gpu, 'lstm_backward_step', lstmBackwardWgsl, shape.rows, [lstmDaPrelude(gpu, d.H, shape.units), weightsPrelude(weightRowsAligned(d.H, d.offWhh))])
+      : stepShader(gpu, 'rnn_backward_step', rnnBackwardWgsl, shape.rows)),
+    constants: { ...(lstm ? { UNITS: shape.units } : {}), ...activationConstant(d.activation) },
     buffers: lstm
       ? [buf.params, buf.da, buf.ds!, buf.dhTotal, buf.stateGrads!, buf.dH, buf.gates!, buf.c!]
       : [buf.da, buf.dhTotal, buf.dh0!, buf.dH, buf.dhN!, buf.h!, buf.params],

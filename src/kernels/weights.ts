@@ -8,7 +8,11 @@ import scalarWgsl from '../../shaders/weights_scalar.wgsl?raw';
  */
 export const weightRowsAligned = (H: number, offWhh: number): boolean => H % 4 === 0 && offWhh % 4 === 0;
 
-/** A kernel's WGSL with the weights prelude in front, and the name suffix that keeps the two apart in the pipeline cache. */
-export function withWeights(code: string, aligned: boolean): { code: string; suffix: string } {
-  return aligned ? { code: `${vec4Wgsl}\n${code}`, suffix: '+vec4' } : { code: `${scalarWgsl}\n${code}`, suffix: '' };
+/** WGSL put in front of a kernel, and the name suffix that keeps kernels with different preludes apart in the pipeline cache. */
+export interface Prelude {
+  code: string;
+  suffix: string;
 }
+
+/** The weights prelude: W_hh read four floats per load where its rows are aligned, else one. */
+export const weightsPrelude = (aligned: boolean): Prelude => (aligned ? { code: vec4Wgsl, suffix: '+vec4' } : { code: scalarWgsl, suffix: '' });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { withRows } from '../../src/kernels/rowsConstant';
-import { weightRowsAligned, withWeights } from '../../src/kernels/weights';
+import { weightRowsAligned, weightsPrelude } from '../../src/kernels/weights';
 
 describe('kernel preludes', () => {
   it('withRows puts ROWS in front as a const and in the name, so two row counts never share a module', () => {
@@ -16,8 +16,8 @@ describe('kernel preludes', () => {
     expect(weightRowsAligned(256, 16384)).toBe(true);
     expect(weightRowsAligned(33, 0)).toBe(false); // rows of 33 floats
     expect(weightRowsAligned(32, 6)).toBe(false); // the matrix itself starts off a boundary
-    const vec4 = withWeights('fn main() {}', true);
-    const scalar = withWeights('fn main() {}', false);
+    const vec4 = weightsPrelude(true);
+    const scalar = weightsPrelude(false);
     expect(vec4.code).toMatch(/var<storage, read> params4: array<vec4f>/);
     expect(scalar.code).toMatch(/var<storage, read> params: array<f32>/);
     expect(vec4.suffix).not.toBe(scalar.suffix);
