@@ -7,12 +7,11 @@ import gemmBScalarWgsl from '../../shaders/gemm_b_scalar.wgsl?raw';
 import gemmBVec4Wgsl from '../../shaders/gemm_b_vec4.wgsl?raw';
 import type { Gpu } from '../gpu/runtime';
 import type { Recorder } from '../gpu/recorder';
-import { cpuMaxRows, sharesRows, withRowSharing } from './rowSharing';
+import { cpuMaxRows, withRowSharing, workSplit, type WorkSplit } from './rowSharing';
 import { withRows } from './rowsConstant';
 
 const WG = 8; // must match the `WG` override: an 8×8 workgroup of 4×4 blocks covers a 32×32 tile
-export const GEMM_TILE = WG * 4;
-const TILE = GEMM_TILE;
+const TILE = WG * 4;
 /**
  * How the work is split. 'tiles' (gemm.wgsl): 8×8 invocations, each a 4×4 block of C, for GPUs.
  * 'rows' (gemm_rows.wgsl): each workgroup up to 32 whole rows of C, each invocation 4 adjacent
@@ -21,7 +20,9 @@ const TILE = GEMM_TILE;
  */
 export type GemmVariant = 'tiles' | 'rows';
 
-export const defaultGemmVariant = (gpu: Gpu): GemmVariant => (gpu.cpuAdapter ? 'rows' : 'tiles');
+export const defaultGemmVariant = (gpu: Gpu): GemmVariant => (workSplit(gpu) === 'gpu' ? 'tiles' : 'rows');
+
+const tilesGrid = (M: number, N: number): [number, number] => [Math.ceil(N / TILE), Math.ceil(M / TILE)];
 
 /**
  * Workgroup size, rows per workgroup and grid of the 'rows' variant for an M×N product: 4 columns
@@ -33,6 +34,11 @@ export function rowsGemmShape(M: number, N: number, maxRows: number): { lanes: n
   const lanes = Math.min(64, Math.max(8, 2 ** Math.ceil(Math.log2(Math.ceil(N / 4)))));
   const rows = Math.min(maxRows, M);
   return { lanes, rows, grid: [Math.ceil(N / (4 * lanes)), Math.ceil(M / rows)] };
+}
+
+/** The grid of an M×N product under a device's work split, in the variant it picks by default (defaultGemmVariant). */
+export function gemmGrid(split: WorkSplit, M: number, N: number): [number, number] {
+  return split === 'gpu' ? tilesGrid(M, N) : rowsGemmShape(M, N, cpuMaxRows(split)).grid;
 }
 
 /**
@@ -90,7 +96,7 @@ export class GemmKernel {
     const layout = { A_KM: spec.aLayout === 'KM' ? 1 : 0, B_KN: spec.bLayout === 'KN' ? 1 : 0, HAS_BIAS: spec.bias ? 1 : 0 };
     this.variant = spec.variant ?? defaultGemmVariant(gpu);
     if (this.variant === 'rows') {
-      const shape = rowsGemmShape(M, N, cpuMaxRows(sharesRows(gpu) ? 'cpu' : 'cpu-unshared'));
+      const shape = rowsGemmShape(M, N, cpuMaxRows(workSplit(gpu)));
       const { a4, b4 } = rowsGemmVec4Operands(spec);
       const operands = `${a4 ? gemmAVec4Wgsl : gemmAScalarWgsl}\n${b4 ? gemmBVec4Wgsl : gemmBScalarWgsl}`;
       const kernel = withRows({ name: `gemm_rows${a4 ? '+a4' : ''}${b4 ? '+b4' : ''}`, code: `${gemmCommonWgsl}\n${operands}\n${gemmRowsWgsl}` }, shape.rows);
@@ -99,7 +105,7 @@ export class GemmKernel {
       this.grid = shape.grid;
     } else {
       this.pipeline = gpu.pipelines.get('gemm', `${gemmCommonWgsl}\n${gemmAScalarWgsl}\n${gemmBScalarWgsl}\n${gemmTilesWgsl}`, { WG, ...layout });
-      this.grid = [Math.ceil(N / TILE), Math.ceil(M / TILE)];
+      this.grid = tilesGrid(M, N);
     }
     const off = (s?: BufferSlice) => s?.offset ?? 0;
     this.uniforms = gpu.uniform(new Uint32Array([M, N, K, off(spec.a), off(spec.b), off(spec.c), off(spec.bias), 0]), 'gemm dims');

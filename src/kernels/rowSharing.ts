@@ -19,8 +19,11 @@ export type WorkSplit = 'gpu' | 'cpu' | 'cpu-unshared';
 
 export const workSplit = (gpu: Gpu): WorkSplit => (!gpu.cpuAdapter ? 'gpu' : sharesRows(gpu) ? 'cpu' : 'cpu-unshared');
 
-/** The most rows a CPU-adapter workgroup takes under this split (the GEMM's and the LSTM step kernels'). */
-export const cpuMaxRows = (split: WorkSplit): number => (split === 'cpu-unshared' ? 8 : 32);
+/**
+ * The most rows a row-block workgroup takes under this split (the 'rows' GEMM's and the LSTM step
+ * kernels'): 32 where rows are shared, 8 where every lane loads them (also a 'rows' GEMM forced onto a GPU).
+ */
+export const cpuMaxRows = (split: WorkSplit): number => (split === 'cpu' ? 32 : 8);
 
 /** A kernel's WGSL with the row-sharing prelude in front, and the name suffix that keeps the two apart in the pipeline cache. */
 export function withRowSharing(gpu: Gpu, code: string): { code: string; suffix: string } {

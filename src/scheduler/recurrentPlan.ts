@@ -2,10 +2,10 @@ import type { Gpu } from '../gpu/runtime';
 import type { Recorder } from '../gpu/recorder';
 import { gatesPerCell, layerInputSize, type RecurrentConfig } from '../cpu/types';
 import { paramCount, type ParamLayout } from '../model/paramLayout';
-import { GEMM_TILE, GemmKernel, gemmFlops, rowsGemmShape } from '../kernels/gemm';
+import { GemmKernel, gemmFlops, gemmGrid } from '../kernels/gemm';
 import { ColumnSumKernel } from '../kernels/columnSum';
 import { backwardStepKernel, forwardStepKernel, stepShapes } from '../kernels/recurrentSteps';
-import { cpuMaxRows, workSplit, type WorkSplit } from '../kernels/rowSharing';
+import { workSplit, type WorkSplit } from '../kernels/rowSharing';
 import { backwardSequenceKernel, forwardSequenceKernel, persistentFits } from '../kernels/recurrentSequence';
 import type { SteppedKernel } from '../kernels/stepped';
 
@@ -31,7 +31,7 @@ export function checkPlanLimits(limits: GPUSupportedLimits, cfg: RecurrentConfig
   }
   const grids: [string, number][] = [
     ['per-step kernels (batch rows)', Math.max(...Object.values(stepShapes(cfg.cell, B, H, split)).map((shape) => shape.grid[1]))],
-    ['projection GEMM (T·B rows)', split === 'gpu' ? Math.ceil((T * B) / GEMM_TILE) : rowsGemmShape(T * B, GH, cpuMaxRows(split)).grid[1]],
+    ['projection GEMM (T·B rows)', gemmGrid(split, T * B, GH)[1]],
   ];
   for (const [what, groups] of grids) {
     if (groups > limits.maxComputeWorkgroupsPerDimension) {
