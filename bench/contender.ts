@@ -1,7 +1,7 @@
 // What the harness needs of a contender: set weights, run a checked inference pass and training
 // step (validation), then run steps to time. Every contender trains the same model — one LSTM layer,
 // MSE on its outputs h, one optimizer step — on the same data, in its own parameterization.
-import type { LayerParams } from '../src/cpu/types';
+import type { LayerParams } from '../src/config';
 import type { Problem } from './problem';
 import type { BenchConfig } from './configs';
 import type { Gpu } from '../src/gpu/runtime';

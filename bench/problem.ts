@@ -2,7 +2,7 @@
 // reference's answers that every contender is validated against before it is timed (llm.c style).
 // Legend: B batch, T time, I input, H hidden; gate order i, f, g, o (PyTorch's); sequences time-major.
 import type { BenchConfig } from './configs';
-import type { LayerParams, RecurrentConfig } from '../src/cpu/types';
+import type { LayerParams, RecurrentConfig } from '../src/config';
 import { modelLossAndGradients, type CpuModel } from '../src/cpu/model';
 import { recurrentForward } from '../src/cpu/recurrent';
 import { adamInit, adamStep, clipGradNorm, sgdInit, sgdStep } from '../src/cpu/optim';

@@ -2,7 +2,7 @@
 // against the CPU reference, as relative L2 errors ‖got − want‖/‖want‖ (relErr from src/fixtures/compare).
 // Any NaN/Inf fails. f32 peers must be within 1e-3 of the float64 reference.
 import { relErr } from '../src/fixtures/compare';
-import type { LayerParams } from '../src/cpu/types';
+import type { LayerParams } from '../src/config';
 import type { ParamStyle, ParamsView, Update } from './contender';
 import type { Problem, Reference } from './problem';
 

@@ -10,7 +10,7 @@ import { TrainingSession, type ModelConfig } from '../src/train/session';
 import type { StepReport } from '../src/train/trainer';
 import type { GpuOptimizerOptions } from '../src/optim/options';
 import { loadCheckpoint } from '../src/checkpoint/checkpoint';
-import type { CellKind } from '../src/cpu/types';
+import type { CellKind } from '../src/config';
 import { byId, download, fmt, numberValue, setText } from './lib/dom';
 import { initInput, numParam, loopParams } from './lib/params';
 import { pageState, syncLoopState } from './lib/state';

@@ -10,7 +10,7 @@ import { TrainingSession, type ModelConfig } from '../src/train/session';
 import type { StepReport } from '../src/train/trainer';
 import type { Batch } from '../src/train/batch';
 import type { GpuOptimizerOptions } from '../src/optim/options';
-import type { CellActivation, CellKind } from '../src/cpu/types';
+import type { CellActivation, CellKind } from '../src/config';
 import { byId, fmt, numberValue, setText } from './lib/dom';
 import { initInput, loopParams } from './lib/params';
 import { pageState, syncLoopState } from './lib/state';

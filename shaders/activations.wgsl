@@ -1,8 +1,6 @@
-// The cell activations, shared by the recurrent kernels (prepended to them by src/kernels/activations.ts).
-// ACT_SIGMOID selects φ = ψ = σ (the reference article's LSTM variant; for the RNN, its nonlinearity)
+// The cell activations, shared by the recurrent kernels (a code piece of their descriptions, with the
+// override ACT_SIGMOID: src/kernels/activations.ts). ACT_SIGMOID selects φ = ψ = σ (the reference article's LSTM variant; for the RNN, its nonlinearity)
 // instead of tanh.
-
-override ACT_SIGMOID: u32 = 0u;
 
 fn sigmoid(x: f32) -> f32 { return 1.0 / (1.0 + exp(-x)); }
 

@@ -5,29 +5,9 @@
 //   5 ‖D(act'(h_t))·W_hh‖_F averaged over the batch (RNN per-step Jacobian norm)   6, 7 unused
 // and per sample: samples[(t·B + b)·2 + {0,1}] = ‖dL/ds_t[b]‖₂, ‖dL/dh_t[b]‖₂.
 
-override WG: u32 = 64u;
-override IS_LSTM: u32 = 1u;
-const STATS_STRIDE: u32 = 8u;
-
-struct Dims {
-  T: u32,
-  B: u32,
-  H: u32,
-  offWhh: u32,
-  offStats: u32,   // this layer's records inside `stats`
-  offSamples: u32, // this layer's per-sample norms inside `samples`
-  _p0: u32, _p1: u32,
-}
+// Bindings, uniform struct and override constants: declared by its kernel description in src/diagnostics/gradientFlow.ts.
 
 // Records and per-sample norms share one output buffer (one read-back brings both).
-@group(0) @binding(0) var<storage, read_write> results: array<f32>;
-@group(0) @binding(1) var<storage, read> ds: array<f32>;       // [T,B,H] (RNN: dhTotal)
-@group(0) @binding(2) var<storage, read> dhTotal: array<f32>;  // [T,B,H]
-@group(0) @binding(3) var<storage, read> gates: array<f32>;    // LSTM [T,B,4H]; RNN: h [T+1,B,H]
-@group(0) @binding(4) var<storage, read> prod: array<f32>;     // LSTM [T,B,H] forget products
-@group(0) @binding(5) var<storage, read> direct: array<f32>;   // LSTM [T,B,H] direct-path diagonal
-@group(0) @binding(6) var<storage, read> params: array<f32>;
-@group(0) @binding(7) var<uniform> dims: Dims;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u) {

@@ -5,20 +5,7 @@
 //   direct[k] = o_{T-1} ⊙ ψ'(s_{T-1}) ⊙ prod[k]   the diagonal of ∂h_{T-1}/∂s_k along that path
 // Legend: B batch, T time, H hidden; gates [T,B,4H] in the order i, f, g, o.
 
-override WG: u32 = 64u;
-
-struct Dims {
-  T: u32,
-  B: u32,
-  H: u32,
-  _p0: u32,
-}
-
-@group(0) @binding(0) var<storage, read_write> prod: array<f32>;    // [T,B,H]
-@group(0) @binding(1) var<storage, read_write> direct: array<f32>;  // [T,B,H]
-@group(0) @binding(2) var<storage, read> gates: array<f32>;         // [T,B,4H]
-@group(0) @binding(3) var<storage, read> c: array<f32>;             // [T+1,B,H], slot t+1 = s_t
-@group(0) @binding(4) var<uniform> dims: Dims;
+// Bindings, uniform struct and override constants: declared by its kernel description in src/diagnostics/gradientFlow.ts.
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u) {

@@ -1,7 +1,7 @@
 // C = A·B (+ bias) for GPUs (layouts, bindings and loads: gemm_common.wgsl): each invocation
 // computes a 4×4 block of C in registers, an 8×8 workgroup a 32×32 tile.
 
-override WG: u32 = 8u;      // workgroup is WG×WG invocations
+// Bindings, uniform struct and override constants: declared by its kernel description in src/kernels/gemm.ts.
 
 @compute @workgroup_size(WG, WG)
 fn main(@builtin(global_invocation_id) gid: vec3u) {

@@ -1,7 +1,5 @@
 // GEMM operand B read one float per load (see gemm_common.wgsl for the layouts).
 
-@group(0) @binding(2) var<storage, read> B: array<f32>;
-
 fn loadB(k: u32, n: u32) -> f32 { return B[indexB(k, n)]; }
 
 // B[k, n..n+3], columns past N clamped to the last one (their results are never written).

@@ -6,19 +6,7 @@
 // The LSTM uses three forms: input projection X·W_ihᵀ (0,0), weight gradient daᵀ·X (1,1),
 // and dx = da·W_ih (0,1). Element offsets let one buffer hold several tensors.
 
-override A_KM: u32 = 0u;
-override B_KN: u32 = 0u;
-override HAS_BIAS: u32 = 0u;
-
-struct Dims {
-  M: u32, N: u32, K: u32,
-  offA: u32, offB: u32, offC: u32, offBias: u32,
-  _pad: u32,
-}
-
-@group(0) @binding(0) var<storage, read_write> C: array<f32>;
-@group(0) @binding(3) var<storage, read> bias: array<f32>;
-@group(0) @binding(4) var<uniform> dims: Dims;
+// Bindings, uniform struct and override constants: declared by its kernel description in src/kernels/gemm.ts.
 
 // Element index of A[m, k] and B[k, n] in their buffers.
 fn indexA(m: u32, k: u32) -> u32 {

@@ -8,8 +8,8 @@
 // the loads of A drop to ROWS / 2, or with 4-float loads to ROWS / 8 (A [M,K]) or 4 (A [K,M]).
 // 32 rows × 4 columns measured best (bench/NOTES.md, v8).
 
-override LANES: u32 = 64u;  // workgroup size; a workgroup covers 4·LANES columns
-// ROWS, the rows of C per workgroup (1..32), is a const put in front (src/kernels/rowsConstant.ts).
+// Bindings, uniform struct and override constants: declared by its kernel description in src/kernels/gemm.ts.
+// ROWS, the rows of C per workgroup (1..32), is a module const (fixed per module, so its loops unroll).
 
 // A[m, k] of this lane's share of the rows, as row sharing hands them out: rows m0 + 4·share_lane() + q
 // where A is [K,M] (adjacent rows, one 4-float load where its prelude reads four at a time), else

@@ -2,8 +2,7 @@
 // the optional 0/1 mask, and a tree reduction of two running sums (loss and counted weight) whose
 // fixed order makes the loss bit-identical run to run.
 
-const WG: u32 = 256u;
-override HAS_MASK: u32 = 0u;
+// WG (the workgroup size) and HAS_MASK are declared by the kernel descriptions in src/kernels/losses.ts.
 
 var<workgroup> partial: array<f32, WG>;
 var<workgroup> counted: array<f32, WG>;

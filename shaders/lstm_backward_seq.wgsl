@@ -4,29 +4,9 @@
 // lstm_backward_step.wgsl (see it for the equations), including the final dh_{-1}, ds_{-1}.
 // Legend: B batch, T time, H hidden; gate order i, f, g, o.
 
-override WG: u32 = 64u;
-override MAX_G: u32 = 4096u;   // workgroup memory holds da for up to MAX_G = 4·MAX_H gate rows
+// Bindings, uniform struct and override constants: declared by its kernel description in src/kernels/recurrentSequence.ts.
 
-struct Dims {
-  T: u32,
-  B: u32,
-  H: u32,
-  offWhh: u32,
-  offStateGrad: u32, // this layer's [B,H] slice in each section of stateGrads
-  section: u32,      // L·B·H: the stride between the sections of stateGrads
-  _p1: u32, _p2: u32,
-}
-
-@group(0) @binding(0) var<storage, read_write> da: array<f32>;      // [T,B,4H]
-@group(0) @binding(1) var<storage, read_write> ds: array<f32>;      // [T,B,H]
-@group(0) @binding(2) var<storage, read_write> dhTotal: array<f32>; // [T,B,H]
 // Sections dh0 (written), dc0 (written), dhN (read), dcN (read): one buffer, as in lstm_backward_step.wgsl.
-@group(0) @binding(3) var<storage, read_write> stateGrads: array<f32>; // [4,L,B,H]
-@group(0) @binding(4) var<storage, read> dH: array<f32>;            // [T,B,H]
-@group(0) @binding(5) var<storage, read> gates: array<f32>;         // [T,B,4H]
-@group(0) @binding(6) var<storage, read> c: array<f32>;             // [T+1,B,H]
-@group(0) @binding(7) var<storage, read> params: array<f32>;
-@group(0) @binding(8) var<uniform> dims: Dims;
 
 var<workgroup> daNext: array<f32, MAX_G>;
 

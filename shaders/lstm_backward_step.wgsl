@@ -12,30 +12,11 @@
 // activations.wgsl, a row-sharing prelude, a weights prelude (binding 0, the parameters) and a da
 // prelude (binding 1, da: lstm_da_scalar.wgsl or lstm_da_vec4.wgsl).
 
-override WG: u32 = 64u;
-// ROWS, the batch rows per workgroup (1..32), is a const put in front (src/kernels/rowsConstant.ts).
-override UNITS: u32 = 1u;  // hidden units per invocation: 1 (GPUs) or 4 (CPU adapters)
+// Bindings, uniform struct and override constants: declared by its kernel description in src/kernels/recurrentSteps.ts.
+// ROWS, the batch rows per workgroup (1..32), is a module const (fixed per module, so its loops unroll).
 
-struct Step {
-  t: u32,
-  T: u32,
-  B: u32,
-  H: u32,
-  offWhh: u32,     // W_hh inside params
-  offStateGrad: u32, // this layer's [B,H] slice in each section of stateGrads
-  isFinal: u32,      // 1: write dh0, dc0 instead of a time step
-  section: u32,      // L·B·H: the stride between the sections of stateGrads
-}
-
-@group(0) @binding(2) var<storage, read_write> ds: array<f32>;     // [T,B,H] total dL/ds_t
-@group(0) @binding(3) var<storage, read_write> dhTotal: array<f32>; // [T,B,H] total dL/dh_t
 // The four [L,B,H] state gradients share one buffer (WebGPU promises only 8 storage buffers per
 // stage): sections dh0 (written), dc0 (written), dhN (read), dcN (read).
-@group(0) @binding(4) var<storage, read_write> stateGrads: array<f32>; // [4,L,B,H]
-@group(0) @binding(5) var<storage, read> dH: array<f32>;           // [T,B,H] from the loss or the layer above
-@group(0) @binding(6) var<storage, read> gates: array<f32>;        // [T,B,4H] activated i, f, g, o
-@group(0) @binding(7) var<storage, read> c: array<f32>;            // [T+1,B,H], slot 0 = s_{-1}
-@group(0) @binding(8) var<uniform> step: Step;
 
 // da_t[b, r] of the rows b0 + 8q + share_lane(), q = 0..3, as row sharing hands them out (zero where
 // the rows are not shared: then da_row loads each row itself).

@@ -1,7 +1,5 @@
 // How the backward step kernel reads and writes da [T,B,4H]: one float per access (see lstm_da_vec4.wgsl).
 
-@group(0) @binding(1) var<storage, read_write> da: array<f32>;
-
 const DA_VEC4 = false;
 
 fn da_load(i: u32) -> f32 { return da[i]; }

@@ -7,24 +7,7 @@
 //   s_t = f ⊙ s_{t-1} + i ⊙ g;  h_t = o ⊙ ψ(s_t)
 // Legend: B batch, T time, H hidden; gate order i, f, g, o.
 
-override WG: u32 = 64u;
-override MAX_H: u32 = 1024u;   // workgroup memory holds h for up to MAX_H units
-
-struct Dims {
-  T: u32,
-  B: u32,
-  H: u32,
-  offWhh: u32,
-  offBhh: u32,
-  _p0: u32, _p1: u32, _p2: u32,
-}
-
-@group(0) @binding(0) var<storage, read_write> gates: array<f32>;  // [T,B,4H]
-@group(0) @binding(1) var<storage, read_write> c: array<f32>;      // [T+1,B,H], slot 0 = s_{-1}
-@group(0) @binding(2) var<storage, read_write> h: array<f32>;      // [T+1,B,H], slot 0 = h_{-1}
-@group(0) @binding(3) var<storage, read> xproj: array<f32>;        // [T,B,4H]
-@group(0) @binding(4) var<storage, read> params: array<f32>;
-@group(0) @binding(5) var<uniform> dims: Dims;
+// Bindings, uniform struct and override constants: declared by its kernel description in src/kernels/recurrentSequence.ts.
 
 var<workgroup> hPrev: array<f32, MAX_H>;
 

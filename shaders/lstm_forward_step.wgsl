@@ -9,24 +9,10 @@
 // (shared through subgroups on CPU adapters, a broadcast on GPUs). Prepended: activations.wgsl, a
 // row-sharing prelude and a weights prelude (binding 0, the parameters).
 
-override WG: u32 = 64u;
-// ROWS, the batch rows per workgroup (1..32), is a const put in front (src/kernels/rowsConstant.ts).
-
-struct Step {
-  t: u32,        // time step
-  B: u32,
-  H: u32,
-  offWhh: u32,   // W_hh [4H,H] inside params
-  offBhh: u32,   // b_hh [4H] inside params
-  _p0: u32, _p1: u32, _p2: u32,
-}
+// Bindings, uniform struct and override constants: declared by its kernel description in src/kernels/recurrentSteps.ts.
+// ROWS, the batch rows per workgroup (1..32), is a module const (fixed per module, so its loops unroll).
 
 // Binding 0, the parameters, comes with the weights prelude (weights_vec4.wgsl or weights_scalar.wgsl).
-@group(0) @binding(1) var<storage, read_write> gates: array<f32>;  // [T,B,4H] activated i, f, g, o
-@group(0) @binding(2) var<storage, read_write> c: array<f32>;      // [T+1,B,H], slot 0 = s_{-1}
-@group(0) @binding(3) var<storage, read_write> h: array<f32>;      // [T+1,B,H], slot 0 = h_{-1}
-@group(0) @binding(4) var<storage, read> xproj: array<f32>;        // [T,B,4H] = x·W_ihᵀ + b_ih
-@group(0) @binding(5) var<uniform> step: Step;
 
 // Pre-activations of the 4 gates of unit j for rows b0..b0+ROWS-1 start from xproj + b_hh.
 fn start(a: ptr<function, array<vec4f, ROWS>>, b0: u32, j: u32) {

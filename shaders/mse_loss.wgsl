@@ -2,19 +2,7 @@
 //   loss = (1/n) Σ m (pred − target)²,  dpred = (2/n) m (pred − target),  n = Σ m (all elements without a mask).
 // With nothing counted the loss and gradient are 0.
 
-struct Dims {
-  count: u32,      // elements of pred
-  offPred: u32,    // pred inside its buffer
-  offLoss: u32,    // where the loss scalar goes
-  _p0: u32,
-}
-
-@group(0) @binding(0) var<storage, read_write> dpred: array<f32>;
-@group(0) @binding(1) var<storage, read_write> lossOut: array<f32>;
-@group(0) @binding(2) var<storage, read> pred: array<f32>;
-@group(0) @binding(3) var<storage, read> targets: array<f32>;
-@group(0) @binding(4) var<storage, read> mask: array<f32>;
-@group(0) @binding(5) var<uniform> dims: Dims;
+// Bindings, uniform struct and override constants: declared by its kernel description in src/kernels/losses.ts.
 
 fn weight(k: u32) -> f32 {
   if (HAS_MASK == 1u) { return mask[k]; }

@@ -5,17 +5,8 @@
 //   m = β1·m + (1 − β1)·d ;  v = β2·v + (1 − β2)·d²
 //   p = p − (lr / bc1) · m / (√v / √bc2 + ε)        ε after the bias correction
 // with bc = 1 − β^t and t = status.step (already counting this step).
-// Status, Hyper: prepended from src/kernels/optimLayout.ts.
 
-override WG: u32 = 256u;
-override HAS_CLIP_VALUE: u32 = 0u;
-
-@group(0) @binding(0) var<storage, read_write> params: array<f32>;
-@group(0) @binding(1) var<storage, read_write> expAvg: array<f32>;
-@group(0) @binding(2) var<storage, read_write> expAvgSq: array<f32>;
-@group(0) @binding(3) var<storage, read> grads: array<f32>;
-@group(0) @binding(4) var<storage, read> status: Status;
-@group(0) @binding(5) var<uniform> hyper: Hyper;
+// Bindings, uniform struct and override constants: declared by its kernel description in src/kernels/optimizers.ts.
 
 // eˣ − 1 without the cancellation of exp(x) − 1 near 0 (WGSL has no expm1): 1 − β2^t for
 // β2 = 0.999, t = 1 would otherwise lose about half its digits.

@@ -1,14 +1,8 @@
 // Standalone gradient clipping, in place: grads[i] = clamp(grads[i] · clipCoef, ±clipValue), the
 // clamp only with HAS_CLIP_VALUE. Like the update kernels it writes nothing unless status.applied,
 // so non-finite gradients are left as they were for inspection.
-// Status, Hyper: prepended from src/kernels/optimLayout.ts.
 
-override WG: u32 = 256u;
-override HAS_CLIP_VALUE: u32 = 0u;
-
-@group(0) @binding(0) var<storage, read_write> grads: array<f32>;
-@group(0) @binding(1) var<storage, read> status: Status;
-@group(0) @binding(2) var<uniform> hyper: Hyper;
+// Bindings, uniform struct and override constants: declared by its kernel description in src/kernels/optimizers.ts.
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {

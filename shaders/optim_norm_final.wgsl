@@ -4,17 +4,8 @@
 //   clipCoef = min(clipCoefRaw, 1)                applied even when 1, as torch does
 //   applied = gradNorm finite ∧ loss finite ∧ ¬(gradNorm > maxGradNorm)
 // `step` counts applied updates only, so Adam's bias correction ignores skipped steps.
-// Status, Hyper, SKIP_*: prepended from src/kernels/optimLayout.ts.
 
-override WG: u32 = 256u;          // ≥ hyper.numGroups
-override HAS_LOSS: u32 = 0u;      // loss[hyper.lossOffset] must be finite too
-override HAS_CLIP_NORM: u32 = 0u;
-override HAS_GUARD: u32 = 0u;     // skip when gradNorm > hyper.maxGradNorm
-
-@group(0) @binding(0) var<storage, read_write> status: Status;
-@group(0) @binding(1) var<storage, read> partials: array<f32>;
-@group(0) @binding(2) var<storage, read> loss: array<f32>;
-@group(0) @binding(3) var<uniform> hyper: Hyper;
+// Bindings, uniform struct and override constants: declared by its kernel description in src/kernels/gradNorm.ts.
 
 var<workgroup> scratch: array<f32, WG>;
 

@@ -1,13 +1,8 @@
 // Global gradient norm, stage 1 of 2: workgroup w writes partials[w] = Σ grads[i]² over its
 // grid-stride share of the flat gradient buffer (P = hyper.count floats). The grid size depends on P
 // only and every sum runs in a fixed order, so the result is bit-identical from run to run.
-// Status, Hyper: prepended from src/kernels/optimLayout.ts.
 
-override WG: u32 = 256u;
-
-@group(0) @binding(0) var<storage, read_write> partials: array<f32>;
-@group(0) @binding(1) var<storage, read> grads: array<f32>;
-@group(0) @binding(2) var<uniform> hyper: Hyper;
+// Bindings, uniform struct and override constants: declared by its kernel description in src/kernels/gradNorm.ts.
 
 var<workgroup> scratch: array<f32, WG>;
 

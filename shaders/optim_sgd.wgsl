@@ -7,18 +7,8 @@
 //   d = d + momentum·buf (NESTEROV)  or  d = buf    (momentum only with HAS_MOMENTUM)
 //   p = p − lr·d
 // with t = status.step (already counting this step).
-// Status, Hyper: prepended from src/kernels/optimLayout.ts.
 
-override WG: u32 = 256u;
-override HAS_CLIP_VALUE: u32 = 0u;
-override HAS_MOMENTUM: u32 = 0u;
-override NESTEROV: u32 = 0u;
-
-@group(0) @binding(0) var<storage, read_write> params: array<f32>;
-@group(0) @binding(1) var<storage, read_write> momentumBuffer: array<f32>; // a placeholder without momentum
-@group(0) @binding(2) var<storage, read> grads: array<f32>;
-@group(0) @binding(3) var<storage, read> status: Status;
-@group(0) @binding(4) var<uniform> hyper: Hyper;
+// Bindings, uniform struct and override constants: declared by its kernel description in src/kernels/optimizers.ts.
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {

@@ -3,26 +3,7 @@
 //   dh_t = dH_t [+ dh_N at t = T-1] + W_hhᵀ·da_{t+1};   da_t = dh_t ⊙ act'(h_t);   finally dh_{-1} = W_hhᵀ·da_0
 // Legend: B batch, T time, H hidden.
 
-override WG: u32 = 64u;
-override MAX_H: u32 = 1024u;
-
-struct Dims {
-  T: u32,
-  B: u32,
-  H: u32,
-  offWhh: u32,
-  offStateGrad: u32,
-  _p0: u32, _p1: u32, _p2: u32,
-}
-
-@group(0) @binding(0) var<storage, read_write> da: array<f32>;      // [T,B,H]
-@group(0) @binding(1) var<storage, read_write> dhTotal: array<f32>; // [T,B,H]
-@group(0) @binding(2) var<storage, read_write> dh0: array<f32>;     // [L,B,H]
-@group(0) @binding(3) var<storage, read> dH: array<f32>;            // [T,B,H]
-@group(0) @binding(4) var<storage, read> dhN: array<f32>;           // [L,B,H]
-@group(0) @binding(5) var<storage, read> h: array<f32>;             // [T+1,B,H]
-@group(0) @binding(6) var<storage, read> params: array<f32>;
-@group(0) @binding(7) var<uniform> dims: Dims;
+// Bindings, uniform struct and override constants: declared by its kernel description in src/kernels/recurrentSequence.ts.
 
 var<workgroup> daNext: array<f32, MAX_H>;
 

@@ -6,28 +6,8 @@
 // Invocation j of workgroup (x, y) handles hidden unit x·WG + j for the ROWS batch rows y·ROWS...
 // (see lstm_backward_step.wgsl).
 
-override WG: u32 = 64u;
-// ROWS, the batch rows per workgroup (1..8), is a const put in front (src/kernels/rowsConstant.ts).
-
-struct Step {
-  t: u32,
-  T: u32,
-  B: u32,
-  H: u32,
-  offWhh: u32,
-  offStateGrad: u32,
-  isFinal: u32,
-  _p0: u32,
-}
-
-@group(0) @binding(0) var<storage, read_write> da: array<f32>;      // [T,B,H]
-@group(0) @binding(1) var<storage, read_write> dhTotal: array<f32>; // [T,B,H] total dL/dh_t
-@group(0) @binding(2) var<storage, read_write> dh0: array<f32>;     // [L,B,H]
-@group(0) @binding(3) var<storage, read> dH: array<f32>;            // [T,B,H]
-@group(0) @binding(4) var<storage, read> dhN: array<f32>;           // [L,B,H]
-@group(0) @binding(5) var<storage, read> h: array<f32>;             // [T+1,B,H]
-@group(0) @binding(6) var<storage, read> params: array<f32>;
-@group(0) @binding(7) var<uniform> step: Step;
+// Bindings, uniform struct and override constants: declared by its kernel description in src/kernels/recurrentSteps.ts.
+// ROWS, the batch rows per workgroup (1..8), is a module const (fixed per module, so its loops unroll).
 
 // (W_hhᵀ · da_t)[b, j] for rows b0..b0+ROWS-1.
 fn recurrent_grad(t: u32, b0: u32, j: u32) -> array<f32, ROWS> {

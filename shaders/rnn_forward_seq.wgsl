@@ -3,22 +3,7 @@
 //   h_t = cell_act(xproj_t + b_hh + W_hh·h_{t-1})      (same outputs as rnn_forward_step.wgsl)
 // Legend: B batch, T time, H hidden.
 
-override WG: u32 = 64u;
-override MAX_H: u32 = 1024u;
-
-struct Dims {
-  T: u32,
-  B: u32,
-  H: u32,
-  offWhh: u32,
-  offBhh: u32,
-  _p0: u32, _p1: u32, _p2: u32,
-}
-
-@group(0) @binding(0) var<storage, read_write> h: array<f32>;  // [T+1,B,H]
-@group(0) @binding(1) var<storage, read> xproj: array<f32>;    // [T,B,H]
-@group(0) @binding(2) var<storage, read> params: array<f32>;
-@group(0) @binding(3) var<uniform> dims: Dims;
+// Bindings, uniform struct and override constants: declared by its kernel description in src/kernels/recurrentSequence.ts.
 
 var<workgroup> hPrev: array<f32, MAX_H>;
 

@@ -4,22 +4,8 @@
 // Invocation j of workgroup (x, y) computes hidden unit x·WG + j for the ROWS batch rows y·ROWS...
 // (see lstm_forward_step.wgsl: each W_hh load serves ROWS rows; h_{t-1}[b, k] is workgroup-uniform).
 
-override WG: u32 = 64u;
-// ROWS, the batch rows per workgroup (1..8), is a const put in front (src/kernels/rowsConstant.ts).
-
-struct Step {
-  t: u32,
-  B: u32,
-  H: u32,
-  offWhh: u32,
-  offBhh: u32,
-  _p0: u32, _p1: u32, _p2: u32,
-}
-
-@group(0) @binding(0) var<storage, read_write> h: array<f32>;  // [T+1,B,H], slot 0 = h_{-1}
-@group(0) @binding(1) var<storage, read> xproj: array<f32>;    // [T,B,H]
-@group(0) @binding(2) var<storage, read> params: array<f32>;
-@group(0) @binding(3) var<uniform> step: Step;
+// Bindings, uniform struct and override constants: declared by its kernel description in src/kernels/recurrentSteps.ts.
+// ROWS, the batch rows per workgroup (1..8), is a module const (fixed per module, so its loops unroll).
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {

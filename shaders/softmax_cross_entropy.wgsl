@@ -3,19 +3,7 @@
 //   loss = (1/n) Σ m_r loss_r,  dz_r = m_r (softmax(z_r) − onehot(y_r)) / n,  n = Σ m_r.
 // Legend: N rows, C classes.
 
-struct Dims {
-  N: u32,
-  C: u32,
-  offLogits: u32,
-  offLoss: u32,
-}
-
-@group(0) @binding(0) var<storage, read_write> dlogits: array<f32>;
-@group(0) @binding(1) var<storage, read_write> lossOut: array<f32>;
-@group(0) @binding(2) var<storage, read> logits: array<f32>;
-@group(0) @binding(3) var<storage, read> targets: array<i32>;
-@group(0) @binding(4) var<storage, read> mask: array<f32>;
-@group(0) @binding(5) var<uniform> dims: Dims;
+// Bindings, uniform struct and override constants: declared by its kernel description in src/kernels/losses.ts.
 
 fn weight(r: u32) -> f32 {
   if (HAS_MASK == 1u) { return mask[r]; }

@@ -1,7 +1,5 @@
 // The parameter buffer read one float per load (see weights_vec4.wgsl, used where rows are aligned).
 
-@group(0) @binding(0) var<storage, read> params: array<f32>;
-
 fn weight(i: u32) -> f32 { return params[i]; }
 
 // params[i..i+3].

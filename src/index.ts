@@ -6,7 +6,7 @@ export { RecurrentNetwork, type RecurrentOptions, type SequenceInput, type Forwa
 export { ParamLayout } from './model/paramLayout';
 export { initialWeights } from './model/init';
 export type { Strategy, StrategyChoice } from './scheduler/recurrentPlan';
-export type { CellActivation, CellKind, LayerParams, RecurrentConfig } from './cpu/types';
+export type { CellActivation, CellKind, LayerParams, RecurrentConfig } from './config';
 export { recurrentForward, recurrentBackward } from './cpu/recurrent';
 export { Trainer, SkippedStepError, expectApplied, type StepReport, type TrainerOptions } from './train/trainer';
 export { ResilientTrainer, stepRng, type BatchAt, type ResilientOptions, type TrainingEvent, type TrainOptions, type TrainResult } from './train/resilient';

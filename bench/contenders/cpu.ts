@@ -1,6 +1,6 @@
 // gateflow's float64 CPU reference as a contender, for scale: the same code the harness validates
 // against, so it always validates; it shows what the GPU path buys.
-import type { LayerParams } from '../../src/cpu/types';
+import type { LayerParams } from '../../src/config';
 import type { Contender, ContenderInstance, ParamsView } from '../contender';
 import { referenceInfer, referenceTrainStep, type Problem } from '../problem';
 

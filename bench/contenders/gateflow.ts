@@ -1,7 +1,7 @@
 // gateflow on WebGPU: TrainPlan (forward, MSE on h, BPTT) + the optimizer, all recorded into one
 // command buffer per step; inference is the network's forward plan. Dispatches come from the Recorder.
 import type { Gpu } from '../../src/gpu/runtime';
-import type { LayerParams } from '../../src/cpu/types';
+import type { LayerParams } from '../../src/config';
 import { RecurrentNetwork } from '../../src/model/recurrentNetwork';
 import { TrainPlan } from '../../src/scheduler/trainPlan';
 import { resolveStrategy, type RecurrentPlan, type StrategyChoice } from '../../src/scheduler/recurrentPlan';

@@ -5,7 +5,7 @@
 // This file imports no Node module: the environment (bench/node/tfjsNode.ts, or a page) loads TF.js
 // and its backend and hands over a TfjsHandle.
 import type * as TF from '@tensorflow/tfjs';
-import type { LayerParams } from '../../src/cpu/types';
+import type { LayerParams } from '../../src/config';
 import type { Contender, ContenderContext, ContenderInstance, ParamsView } from '../contender';
 import type { Problem } from '../problem';
 

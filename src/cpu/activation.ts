@@ -1,7 +1,7 @@
 // The two squashing functions of the cells and their derivatives. Derivatives are written in terms
 // of the activation's output y = act(a), which is what the forward pass stores:
 //   σ'(a) = y (1 − y)        tanh'(a) = 1 − y²
-import type { CellActivation } from './types';
+import type { CellActivation } from '../config';
 
 export const sigmoid = (a: number): number => 1 / (1 + Math.exp(-a));
 

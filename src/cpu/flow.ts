@@ -2,7 +2,7 @@
 // for the GPU diagnostics. See src/diagnostics/flowStats.ts for what each quantity is.
 import { activateGrad, activate } from './activation';
 import type { BackwardResult, ForwardResult } from './recurrent';
-import type { LayerParams, RecurrentConfig } from './types';
+import type { LayerParams, RecurrentConfig } from '../config';
 import type { LayerFlow } from '../diagnostics/flowStats';
 
 /** Per layer: the flow statistics, plus per-sample norms. Needs dhTotal/ds per step, recomputed here from the tape. */

@@ -9,7 +9,7 @@
 // Accumulation rule: parameter gradients use +=, activation gradients use =.
 import { activate, activateGrad, sigmoid } from './activation';
 import { preactivationBackward, preactivationForward } from './preactivation';
-import type { CellActivation, LayerParams } from './types';
+import type { CellActivation, LayerParams } from '../config';
 
 /**
  *   a = W_ih x + b_ih + W_hh hPrev + b_hh

@@ -4,7 +4,7 @@
 import { denseBackward, denseForward } from './dense';
 import { mseLoss, softmaxCrossEntropy } from './loss';
 import { recurrentBackward, recurrentForward, type BackwardResult, type ForwardResult } from './recurrent';
-import type { LayerParams, RecurrentConfig } from './types';
+import type { LayerParams, RecurrentConfig } from '../config';
 
 export interface CpuModel {
   cfg: RecurrentConfig;

@@ -8,7 +8,7 @@
 // with GH = G·H rows: weight_ih [GH,In], weight_hh [GH,H], biases [GH]. In is the layer's input
 // size (I for layer 0, H above it).
 // Accumulation rule: parameter gradients use +=, activation gradients use =.
-import type { LayerParams } from './types';
+import type { LayerParams } from '../config';
 
 export function preactivationForward(
   a: Float64Array,

@@ -9,7 +9,7 @@
 // The per-step math lives in lstmCell.ts / rnnCell.ts; this file only walks layers and time.
 import { lstmCellBackward, lstmCellForward } from './lstmCell';
 import { rnnCellBackward, rnnCellForward } from './rnnCell';
-import { gatesPerCell, layerInputSize, type LayerParams, type RecurrentConfig } from './types';
+import { gatesPerCell, layerInputSize, type LayerParams, type RecurrentConfig } from '../config';
 
 export { lstmCellBackward, lstmCellForward } from './lstmCell';
 export { rnnCellBackward, rnnCellForward } from './rnnCell';

@@ -9,7 +9,7 @@
 // Accumulation rule: parameter gradients use +=, activation gradients use =.
 import { activate, activateGrad } from './activation';
 import { preactivationBackward, preactivationForward } from './preactivation';
-import type { CellActivation, LayerParams } from './types';
+import type { CellActivation, LayerParams } from '../config';
 
 /** Output h [B,H]. */
 export function rnnCellForward(

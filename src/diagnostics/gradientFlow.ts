@@ -3,14 +3,58 @@ import flowStatsWgsl from '../../shaders/flow_stats.wgsl?raw';
 import type { Gpu } from '../gpu/runtime';
 import type { RecurrentNetwork } from '../model/recurrentNetwork';
 import { SteppedKernel } from '../kernels/stepped';
-import { activationConstant, withActivations } from '../kernels/activations';
+import { ACTIVATION_CONSTANTS, ACTIVATIONS_WGSL, activationConstant } from '../kernels/activations';
+import { defineKernel } from '../kernels/kernel';
 import { TrainPlan, type LossKind } from '../scheduler/trainPlan';
 import type { RecurrentPlan } from '../scheduler/recurrentPlan';
 import type { Recorder } from '../gpu/recorder';
 import { STATS_STRIDE, unpackLayerFlow, type LayerFlow } from './flowStats';
 import { writeBatch, type Batch } from '../train/batch';
 
-const WORKGROUP = 64; // invocations per workgroup of the two diagnostic kernels
+const WG = 64; // invocations per workgroup of the two diagnostic kernels
+
+const DIMS = { name: 'Dims', fields: [['T', 'u32', ''], ['B', 'u32', ''], ['H', 'u32', '']] } as const;
+
+export const FORGET_PRODUCT = defineKernel({
+  name: 'forget_product',
+  code: [ACTIVATIONS_WGSL, forgetProductWgsl],
+  storage: {
+    prod: { access: 'read_write', doc: '[T,B,H] running forget-gate products' },
+    direct: { access: 'read_write', doc: '[T,B,H] direct-path diagonal' },
+    gates: { access: 'read', doc: '[T,B,4H] activated i, f, g, o' },
+    c: { access: 'read', doc: '[T+1,B,H], slot t+1 = s_t' },
+  },
+  uniform: { name: 'dims', struct: DIMS },
+  constants: { WG, ...ACTIVATION_CONSTANTS },
+});
+
+export const FLOW_STATS = defineKernel({
+  name: 'flow_stats',
+  code: [ACTIVATIONS_WGSL, flowStatsWgsl],
+  storage: {
+    results: { access: 'read_write', doc: 'records and per-sample norms in one buffer (one read-back brings both)' },
+    ds: { access: 'read', doc: '[T,B,H] (RNN: dhTotal)' },
+    dhTotal: { access: 'read', doc: '[T,B,H]' },
+    gates: { access: 'read', doc: 'LSTM [T,B,4H]; RNN: h [T+1,B,H]' },
+    prod: { access: 'read', doc: 'LSTM [T,B,H] forget products' },
+    direct: { access: 'read', doc: 'LSTM [T,B,H] direct-path diagonal' },
+    params: { access: 'read', doc: 'the flat parameters' },
+  },
+  uniform: {
+    name: 'dims',
+    struct: {
+      name: 'Dims',
+      fields: [
+        ...DIMS.fields,
+        ['offWhh', 'u32', 'W_hh inside params'],
+        ['offStats', 'u32', "this layer's records inside results"],
+        ['offSamples', 'u32', "this layer's per-sample norms inside results"],
+      ],
+    },
+  },
+  consts: { STATS_STRIDE },
+  constants: { WG, IS_LSTM: 1, ...ACTIVATION_CONSTANTS },
+});
 
 export interface FlowOptions {
   /** 'last': the loss of the final step only (the article's L_t); 'all': a loss at every step. */
@@ -67,20 +111,20 @@ export function recordFlow(gpu: Gpu, net: RecurrentNetwork, plan: RecurrentPlan,
         direct = gpu.storage(T * B * H, `direct path l${l}`);
         owned.push(prod, direct);
         const k = new SteppedKernel(gpu, {
-          shader: 'forget_product', code: withActivations(forgetProductWgsl), constants: activationConstant(cellActivation),
-          buffers: [prod, direct, layer.gates!, layer.c!], variants: [new Uint32Array([T, B, H, 0, 0, 0, 0, 0])],
-          threads: B * H, workgroupSize: WORKGROUP, label: `forget product l${l}`,
+          kernel: FORGET_PRODUCT, constants: activationConstant(cellActivation),
+          buffers: { prod, direct, gates: layer.gates!, c: layer.c! }, variants: [{ T, B, H }],
+          threads: B * H, label: `forget product l${l}`,
         });
         kernels.push(k);
         k.record(rec, 0);
       }
       const offWhh = net.layout.layers[l].weightHh.offset;
       const k = new SteppedKernel(gpu, {
-        shader: 'flow_stats', code: withActivations(flowStatsWgsl),
+        kernel: FLOW_STATS,
         constants: { IS_LSTM: lstm ? 1 : 0, ...activationConstant(cellActivation) },
-        buffers: [results, lstm ? layer.ds! : layer.dhTotal!, layer.dhTotal!, lstm ? layer.gates! : layer.h, prod, direct, net.params],
-        variants: [new Uint32Array([T, B, H, offWhh, l * T * STATS_STRIDE, statsFloats + l * T * B * 2, 0, 0])],
-        threads: T, workgroupSize: WORKGROUP, label: `flow stats l${l}`,
+        buffers: { results, ds: lstm ? layer.ds! : layer.dhTotal!, dhTotal: layer.dhTotal!, gates: lstm ? layer.gates! : layer.h, prod, direct, params: net.params },
+        variants: [{ T, B, H, offWhh, offStats: l * T * STATS_STRIDE, offSamples: statsFloats + l * T * B * 2 }],
+        threads: T, label: `flow stats l${l}`,
       });
       kernels.push(k);
       k.record(rec, 0);

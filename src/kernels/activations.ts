@@ -1,8 +1,11 @@
 import activationsWgsl from '../../shaders/activations.wgsl?raw';
-import type { CellActivation } from '../cpu/types';
+import type { CellActivation } from '../config';
 
-/** A recurrent kernel's WGSL with the shared activation functions (shaders/activations.wgsl) in front. */
-export const withActivations = (code: string): string => `${activationsWgsl}\n${code}`;
+/** The cell activation functions (shaders/activations.wgsl): a code piece for the recurrent kernels, which declare ACTIVATION_CONSTANTS. */
+export const ACTIVATIONS_WGSL = activationsWgsl;
 
-/** The override constant that selects the activation. */
+/** The override the activation functions read: ACT_SIGMOID = 1 selects φ = ψ = σ instead of tanh. */
+export const ACTIVATION_CONSTANTS = { ACT_SIGMOID: 0 } as const;
+
+/** The override value that selects the activation. */
 export const activationConstant = (activation: CellActivation): { ACT_SIGMOID: number } => ({ ACT_SIGMOID: activation === 'sigmoid' ? 1 : 0 });

@@ -1,7 +1,30 @@
 import columnSumWgsl from '../../shaders/column_sum.wgsl?raw';
 import type { Gpu } from '../gpu/runtime';
-import type { Recorder } from '../gpu/recorder';
+import { defineKernel } from './kernel';
 import { SteppedKernel } from './stepped';
+
+export const COLUMN_SUM = defineKernel({
+  name: 'column_sum',
+  code: [columnSumWgsl],
+  storage: {
+    out: { access: 'read_write', doc: 'the sum, written at offOut1 and offOut2' },
+    A: { access: 'read', doc: '[R,N] from offA' },
+  },
+  uniform: {
+    name: 'dims',
+    struct: {
+      name: 'Dims',
+      fields: [
+        ['R', 'u32', 'rows of A'],
+        ['N', 'u32', 'columns of A'],
+        ['offA', 'u32', 'A inside its buffer'],
+        ['offOut1', 'u32', 'first copy of the sum'],
+        ['offOut2', 'u32', 'second copy of the sum'],
+      ],
+    },
+  },
+  constants: { WG: 64 },
+});
 
 export interface ColumnSumSpec {
   /** Rows and columns of A. */
@@ -16,27 +39,13 @@ export interface ColumnSumSpec {
 }
 
 /** out[n] = Σ_r A[r, n], written twice. */
-export class ColumnSumKernel {
-  private readonly kernel: SteppedKernel;
-
-  constructor(gpu: Gpu, s: ColumnSumSpec) {
-    this.kernel = new SteppedKernel(gpu, {
-      shader: 'column_sum',
-      code: columnSumWgsl,
-      constants: {},
-      buffers: [s.out, s.A],
-      variants: [new Uint32Array([s.R, s.N, s.offA ?? 0, s.offOut1, s.offOut2, 0, 0, 0])],
-      threads: s.N,
-      workgroupSize: 64,
-      label: 'column sum',
-    });
-  }
-
-  record(rec: Recorder): void {
-    this.kernel.record(rec, 0);
-  }
-
-  dispose(): void {
-    this.kernel.dispose();
-  }
+export function columnSumKernel(gpu: Gpu, s: ColumnSumSpec): SteppedKernel<typeof COLUMN_SUM.desc> {
+  return new SteppedKernel(gpu, {
+    kernel: COLUMN_SUM,
+    constants: {},
+    buffers: { out: s.out, A: s.A },
+    variants: [{ R: s.R, N: s.N, offA: s.offA ?? 0, offOut1: s.offOut1, offOut2: s.offOut2 }],
+    threads: s.N,
+    label: 'column sum',
+  });
 }

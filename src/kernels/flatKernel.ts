@@ -1,33 +1,27 @@
 import type { Gpu } from '../gpu/runtime';
 import type { Recorder } from '../gpu/recorder';
-import { OPTIM_WGSL_PRELUDE } from './optimLayout';
+import type { BindingName, BindingResource, ConstantName, Kernel, KernelDesc } from './kernel';
 
-export interface FlatKernelSpec {
-  /** Shader name (cache key) and its WGSL body; the optimizer prelude (Status, Hyper) is prepended. */
-  shader: string;
-  body: string;
-  constants: Record<string, number>;
-  /** Buffers in binding order 0..n-1, whole-buffer bindings (storage, then the Hyper uniform last). */
-  buffers: GPUBuffer[];
+export interface FlatKernelSpec<D extends KernelDesc> {
+  kernel: Kernel<D>;
+  constants: Partial<Record<ConstantName<D>, number>>;
+  /** Every binding by name, the uniform (a buffer the caller owns, such as the optimizers' Hyper) included. */
+  buffers: Readonly<Record<BindingName<D>, BindingResource>>;
   workgroups: number;
   label: string;
 }
 
 /**
- * One optimizer-family dispatch with a fixed bind group: built once, `record` only encodes. It owns no
- * buffers (the caller does), so there is nothing to dispose.
+ * One dispatch with a fixed bind group over caller-owned buffers (the optimizer family): built once,
+ * `record` only encodes. It owns no buffers, so there is nothing to dispose.
  */
-export class FlatKernel {
+export class FlatKernel<D extends KernelDesc = KernelDesc> {
   private readonly pipeline: GPUComputePipeline;
   private readonly bindGroup: GPUBindGroup;
 
-  constructor(gpu: Gpu, private readonly spec: FlatKernelSpec) {
-    this.pipeline = gpu.pipelines.get(spec.shader, OPTIM_WGSL_PRELUDE + spec.body, spec.constants);
-    this.bindGroup = gpu.device.createBindGroup({
-      label: spec.label,
-      layout: this.pipeline.getBindGroupLayout(0),
-      entries: spec.buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
-    });
+  constructor(gpu: Gpu, private readonly spec: FlatKernelSpec<D>) {
+    this.pipeline = gpu.pipelines.get(spec.kernel, spec.constants as Record<string, number>);
+    this.bindGroup = gpu.pipelines.bindGroup(spec.kernel, spec.label, spec.buffers as never);
   }
 
   record(rec: Recorder): void {

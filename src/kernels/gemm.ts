@@ -1,53 +1,99 @@
 import gemmCommonWgsl from '../../shaders/gemm_common.wgsl?raw';
 import gemmTilesWgsl from '../../shaders/gemm.wgsl?raw';
 import gemmRowsWgsl from '../../shaders/gemm_rows.wgsl?raw';
+import gemmTiledWgsl from '../../shaders/gemm_tiled.wgsl?raw';
 import gemmAScalarWgsl from '../../shaders/gemm_a_scalar.wgsl?raw';
 import gemmAVec4Wgsl from '../../shaders/gemm_a_vec4.wgsl?raw';
 import gemmBScalarWgsl from '../../shaders/gemm_b_scalar.wgsl?raw';
 import gemmBVec4Wgsl from '../../shaders/gemm_b_vec4.wgsl?raw';
 import type { Gpu } from '../gpu/runtime';
 import type { Recorder } from '../gpu/recorder';
-import { cpuMaxRows, withRowSharing, workSplit, type WorkSplit } from './rowSharing';
-import { withRows } from './rowsConstant';
+import { cpuMaxRows, rowSharing, sharesRows, workSplit, type WorkSplit } from './rowSharing';
+import { kernelVariant, type WgslStruct } from './kernel';
 
-const WG = 8; // must match the `WG` override: an 8×8 workgroup of 4×4 blocks covers a 32×32 tile
-const TILE = WG * 4;
 /**
- * How the work is split. 'tiles' (gemm.wgsl): 8×8 invocations, each a 4×4 block of C, for GPUs.
- * 'rows' (gemm_rows.wgsl): each workgroup up to 32 whole rows of C, each invocation 4 adjacent
- * columns, for CPU adapters, where loads and accumulator updates are what costs, so the most
- * multiply-adds per load and per update wins (bench/NOTES.md, v7 and v8).
+ * The GEMM variants, one registry (llm.c's dev/cuda style: version 1 the plain one). The parity tests
+ * (test/gpu/gemm.test.ts) and `gateflow bench --kernels` loop over it: validate against the CPU, then time.
  */
-export type GemmVariant = 'tiles' | 'rows';
+export const GEMM_VARIANTS = {
+  /** v1: each invocation a 4×4 block of C straight from global memory, an 8×8 workgroup a 32×32 tile. The plain one. */
+  tiles: { version: 1, wins: 'none: the plain reference version' },
+  /** v2: a workgroup owns up to 32 whole rows of C, each invocation 4 columns, rows shared through subgroups. */
+  rows: { version: 2, wins: 'CPU adapters (lavapipe): 46.5 GFLOP/s at 1024³ against 14.1 for v1 (bench/NOTES.md v7, v8)' },
+  /** v3: 64×64 tiles staged in workgroup memory, coalesced 4-float loads, a 4×4 register tile per invocation. */
+  tiled: { version: 3, wins: 'GPUs: the design for them (coalesced loads, 16 FLOP pairs per 2 workgroup-memory loads); not yet timed on one (bench/NOTES.md v9)' },
+} as const;
+export type GemmVariant = keyof typeof GEMM_VARIANTS;
 
-export const defaultGemmVariant = (gpu: Gpu): GemmVariant => (workSplit(gpu) === 'gpu' ? 'tiles' : 'rows');
+export const defaultGemmVariant = (gpu: Gpu): GemmVariant => (workSplit(gpu) === 'gpu' ? 'tiled' : 'rows');
 
-const tilesGrid = (M: number, N: number): [number, number] => [Math.ceil(N / TILE), Math.ceil(M / TILE)];
+/** v1: an 8×8 workgroup of 4×4 blocks covers a 32×32 tile. */
+const TILES_WG = 8;
+/** v3: a 16×16 workgroup of 4×4 register tiles covers TILED_TILE², in slices of TILED_K along K. */
+const TILED_TILE = 64;
+const TILED_K = 16;
+
+const DIMS: WgslStruct = {
+  name: 'Dims',
+  fields: [
+    ['M', 'u32', ''], ['N', 'u32', ''], ['K', 'u32', ''],
+    ['offA', 'u32', 'A inside its buffer'], ['offB', 'u32', 'B inside its buffer'], ['offC', 'u32', 'C inside its buffer'], ['offBias', 'u32', 'bias inside its buffer'],
+  ],
+};
+
+/**
+ * The module of a GEMM variant: the shared layouts (gemm_common.wgsl), an operand piece for A and
+ * for B (one or four floats per load) and the variant's kernel. `rows` and `share` only for v2.
+ */
+export function gemmKernel(variant: GemmVariant, o: { a4: boolean; b4: boolean; rows?: number; share?: boolean }) {
+  const sharing = rowSharing(variant === 'rows' && !!o.share);
+  const rows = variant === 'rows' ? (o.rows ?? 1) : 0;
+  if (variant === 'rows' && (!Number.isInteger(rows) || rows < 1 || rows > 32)) throw new RangeError(`rows must be an integer in 1..32, got ${rows}`);
+  const body = { tiles: gemmTilesWgsl, rows: gemmRowsWgsl, tiled: gemmTiledWgsl }[variant];
+  return kernelVariant({
+    name: `gemm_${variant}${variant === 'rows' ? `.r${rows}` : ''}${o.a4 ? '.a4' : ''}${o.b4 ? '.b4' : ''}${sharing.suffix}`,
+    enables: sharing.enables,
+    code: [...(variant === 'rows' ? [sharing.code] : []), gemmCommonWgsl, o.a4 ? gemmAVec4Wgsl : gemmAScalarWgsl, o.b4 ? gemmBVec4Wgsl : gemmBScalarWgsl, body],
+    consts: variant === 'rows' ? { ROWS: rows } : variant === 'tiled' ? { TILE: TILED_TILE, TILE_K: TILED_K } : {},
+    storage: {
+      C: { access: 'read_write', doc: '[M,N] from offC' },
+      A: { access: 'read', type: o.a4 ? 'array<vec4f>' : 'array<f32>', doc: '[M,K] (A_KM = 0) or [K,M] from offA' },
+      B: { access: 'read', type: o.b4 ? 'array<vec4f>' : 'array<f32>', doc: '[N,K] (B_KN = 0) or [K,N] from offB' },
+      bias: { access: 'read', doc: '[N] from offBias (read only with HAS_BIAS)' },
+    },
+    uniform: { name: 'dims', struct: DIMS },
+    // WG: v1's workgroup is WG×WG; LANES: v2's workgroup size (it covers 4·LANES columns).
+    constants: { A_KM: 0, B_KN: 0, HAS_BIAS: 0, ...(variant === 'tiles' ? { WG: TILES_WG } : variant === 'rows' ? { LANES: 64 } : {}) },
+  });
+}
+
+const tilesGrid = (M: number, N: number): [number, number] => [Math.ceil(N / (TILES_WG * 4)), Math.ceil(M / (TILES_WG * 4))];
+const tiledGrid = (M: number, N: number): [number, number] => [Math.ceil(N / TILED_TILE), Math.ceil(M / TILED_TILE)];
 
 /**
  * Workgroup size, rows per workgroup and grid of the 'rows' variant for an M×N product: 4 columns
  * per invocation and up to `maxRows` rows per workgroup (32 × 4 measured best, bench/NOTES.md v8;
- * cpuMaxRows).
+ * cpuMaxRows), rounded up to a power of two so that few modules serve all shapes.
  */
 export function rowsGemmShape(M: number, N: number, maxRows: number): { lanes: number; rows: number; grid: [number, number] } {
   // Lanes: a power of two from 8 (the SIMD width) to 64, enough for N in 4 columns each.
   const lanes = Math.min(64, Math.max(8, 2 ** Math.ceil(Math.log2(Math.ceil(N / 4)))));
-  const rows = Math.min(maxRows, M);
+  const rows = Math.min(maxRows, 2 ** Math.ceil(Math.log2(M)));
   return { lanes, rows, grid: [Math.ceil(N / (4 * lanes)), Math.ceil(M / rows)] };
 }
 
 /** The grid of an M×N product under a device's work split, in the variant it picks by default (defaultGemmVariant). */
 export function gemmGrid(split: WorkSplit, M: number, N: number): [number, number] {
-  return split === 'gpu' ? tilesGrid(M, N) : rowsGemmShape(M, N, cpuMaxRows(split)).grid;
+  return split === 'gpu' ? tiledGrid(M, N) : rowsGemmShape(M, N, cpuMaxRows(split)).grid;
 }
 
 /**
- * Which operands the 'rows' variant reads four floats per load (the vec4 operand preludes): those
- * stored contiguously along the dimension it reads in fours (A along K where it is [M,K], along M
- * where it is [K,M]; B along N where it is [K,N], along K where it is [N,K]) with that dimension and
- * the offset multiples of 4.
+ * Which operands a GEMM reads four floats per load (the vec4 operand pieces): those stored
+ * contiguously along the dimension it reads in fours (A along K where it is [M,K], along M where it
+ * is [K,M]; B along N where it is [K,N], along K where it is [N,K]) with that dimension and the offset
+ * multiples of 4.
  */
-export function rowsGemmVec4Operands(spec: Pick<GemmSpec, 'M' | 'N' | 'K' | 'aLayout' | 'bLayout' | 'a' | 'b'>): { a4: boolean; b4: boolean } {
+export function gemmVec4Operands(spec: Pick<GemmSpec, 'M' | 'N' | 'K' | 'aLayout' | 'bLayout' | 'a' | 'b'>): { a4: boolean; b4: boolean } {
   const aligned = (slice: BufferSlice, length: number) => length % 4 === 0 && (slice.offset ?? 0) % 4 === 0;
   return {
     a4: aligned(spec.a, spec.aLayout === 'MK' ? spec.K : spec.M),
@@ -73,7 +119,7 @@ export interface GemmSpec {
   a: BufferSlice;
   b: BufferSlice;
   bias?: BufferSlice;
-  /** Default: 'rows' on CPU adapters, 'tiles' elsewhere (see GemmVariant). */
+  /** Default: 'rows' on CPU adapters, 'tiled' elsewhere (GEMM_VARIANTS). */
   variant?: GemmVariant;
 }
 
@@ -95,32 +141,28 @@ export class GemmKernel {
     }
     const layout = { A_KM: spec.aLayout === 'KM' ? 1 : 0, B_KN: spec.bLayout === 'KN' ? 1 : 0, HAS_BIAS: spec.bias ? 1 : 0 };
     this.variant = spec.variant ?? defaultGemmVariant(gpu);
+    // v1 reads one float per load; v2 and v3 four where the operand allows.
+    const vec4 = this.variant === 'tiles' ? { a4: false, b4: false } : gemmVec4Operands(spec);
+    let kernel;
     if (this.variant === 'rows') {
       const shape = rowsGemmShape(M, N, cpuMaxRows(workSplit(gpu)));
-      const { a4, b4 } = rowsGemmVec4Operands(spec);
-      const operands = `${a4 ? gemmAVec4Wgsl : gemmAScalarWgsl}\n${b4 ? gemmBVec4Wgsl : gemmBScalarWgsl}`;
-      const kernel = withRows({ name: `gemm_rows${a4 ? '+a4' : ''}${b4 ? '+b4' : ''}`, code: `${gemmCommonWgsl}\n${operands}\n${gemmRowsWgsl}` }, shape.rows);
-      const shader = withRowSharing(gpu, kernel.code);
-      this.pipeline = gpu.pipelines.get(kernel.name + shader.suffix, shader.code, { LANES: shape.lanes, ...layout });
+      kernel = gemmKernel('rows', { ...vec4, rows: shape.rows, share: sharesRows(gpu) });
+      this.pipeline = gpu.pipelines.get(kernel, { LANES: shape.lanes, ...layout });
       this.grid = shape.grid;
     } else {
-      this.pipeline = gpu.pipelines.get('gemm', `${gemmCommonWgsl}\n${gemmAScalarWgsl}\n${gemmBScalarWgsl}\n${gemmTilesWgsl}`, { WG, ...layout });
-      this.grid = tilesGrid(M, N);
+      kernel = gemmKernel(this.variant, vec4);
+      this.pipeline = gpu.pipelines.get(kernel, layout);
+      this.grid = this.variant === 'tiles' ? tilesGrid(M, N) : tiledGrid(M, N);
     }
     const off = (s?: BufferSlice) => s?.offset ?? 0;
-    this.uniforms = gpu.uniform(new Uint32Array([M, N, K, off(spec.a), off(spec.b), off(spec.c), off(spec.bias), 0]), 'gemm dims');
+    this.uniforms = gpu.uniform(kernel.packUniform({ M, N, K, offA: off(spec.a), offB: off(spec.b), offC: off(spec.c), offBias: off(spec.bias) }), 'gemm dims');
     // Without a bias the binding still needs a buffer; A is never written, so it serves.
-    const bias = spec.bias?.buffer ?? spec.a.buffer;
-    this.bindGroup = gpu.device.createBindGroup({
-      label: `gemm ${M}x${N}x${K}`,
-      layout: this.pipeline.getBindGroupLayout(0),
-      entries: [
-        { binding: 0, resource: { buffer: spec.c.buffer } },
-        { binding: 1, resource: { buffer: spec.a.buffer } },
-        { binding: 2, resource: { buffer: spec.b.buffer } },
-        { binding: 3, resource: { buffer: bias } },
-        { binding: 4, resource: { buffer: this.uniforms } },
-      ],
+    this.bindGroup = gpu.pipelines.bindGroup(kernel, `gemm ${M}x${N}x${K}`, {
+      C: spec.c.buffer,
+      A: spec.a.buffer,
+      B: spec.b.buffer,
+      bias: spec.bias?.buffer ?? spec.a.buffer,
+      dims: this.uniforms,
     });
   }
 

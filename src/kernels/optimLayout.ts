@@ -1,9 +1,8 @@
-// The two small structs every optimizer kernel shares, declared once here: the WGSL struct text is
-// generated from these tables and prepended to each optim_*.wgsl body, so TS packing/decoding and the
-// shaders cannot drift apart. All fields are 4-byte scalars (f32 or u32), so word i is field i.
-
-type Scalar = 'f32' | 'u32';
-type Field = readonly [name: string, type: Scalar, doc: string];
+// The two small structs every optimizer kernel shares, declared once here: the kernel descriptions
+// (src/kernels/optimizers.ts, gradNorm.ts) declare them in WGSL from these tables, so TS packing and
+// decoding and the shaders cannot drift apart. All fields are 4-byte scalars (f32 or u32), so word i
+// is field i.
+import type { Field, WgslStruct } from './kernel';
 
 /**
  * The step status: a 32-byte storage buffer written by the norm pass's final workgroup each step and
@@ -90,18 +89,8 @@ export function unpackStatus(words: Float32Array): Record<StatusField, number> {
   return out;
 }
 
-function wgslStruct(name: string, fields: readonly Field[]): string {
-  const lines = fields.map(([f, type, doc], i) => `  ${f}: ${type},${doc ? ` // [${i}] ${doc}` : ''}`);
-  return `struct ${name} {\n${lines.join('\n')}\n}\n`;
-}
+export const STATUS_STRUCT: WgslStruct = { name: 'Status', fields: STATUS_FIELDS };
+export const HYPER_STRUCT: WgslStruct = { name: 'Hyper', fields: HYPER_FIELDS };
 
-/** WGSL declarations every optim_*.wgsl body relies on (Status, Hyper, the skip bits). */
-export const OPTIM_WGSL_PRELUDE = [
-  '// Generated from src/kernels/optimLayout.ts: edit the tables there, not here.',
-  wgslStruct('Status', STATUS_FIELDS),
-  wgslStruct('Hyper', HYPER_FIELDS),
-  `const SKIP_GRAD_NONFINITE: u32 = ${SKIP_GRAD_NONFINITE}u;`,
-  `const SKIP_LOSS_NONFINITE: u32 = ${SKIP_LOSS_NONFINITE}u;`,
-  `const SKIP_OVER_MAX_NORM: u32 = ${SKIP_OVER_MAX_NORM}u;`,
-  '',
-].join('\n');
+/** The skip bits as WGSL consts, for the kernels that set or test them. */
+export const SKIP_CONSTS = { SKIP_GRAD_NONFINITE, SKIP_LOSS_NONFINITE, SKIP_OVER_MAX_NORM } as const;

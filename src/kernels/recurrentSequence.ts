@@ -5,10 +5,86 @@ import lstmBackwardSeqWgsl from '../../shaders/lstm_backward_seq.wgsl?raw';
 import rnnForwardSeqWgsl from '../../shaders/rnn_forward_seq.wgsl?raw';
 import rnnBackwardSeqWgsl from '../../shaders/rnn_backward_seq.wgsl?raw';
 import type { Gpu } from '../gpu/runtime';
-import type { CellKind } from '../cpu/types';
+import type { CellKind } from '../config';
 import { SteppedKernel } from './stepped';
-import { activationConstant, withActivations } from './activations';
+import { ACTIVATION_CONSTANTS, ACTIVATIONS_WGSL, activationConstant } from './activations';
+import { defineKernel, type WgslStruct } from './kernel';
 import type { BackwardStepBuffers, ForwardStepBuffers, StepDims } from './recurrentSteps';
+
+const FORWARD_DIMS: WgslStruct = {
+  name: 'Dims',
+  fields: [['T', 'u32', ''], ['B', 'u32', ''], ['H', 'u32', ''], ['offWhh', 'u32', 'W_hh inside params'], ['offBhh', 'u32', 'b_hh inside params']],
+};
+const BACKWARD_DIMS: WgslStruct = {
+  name: 'Dims',
+  fields: [
+    ['T', 'u32', ''], ['B', 'u32', ''], ['H', 'u32', ''], ['offWhh', 'u32', 'W_hh inside params'],
+    ['offStateGrad', 'u32', "this layer's [B,H] slice in each state-gradient section"],
+    ['section', 'u32', 'L·B·H: the stride between the sections of stateGrads (LSTM)'],
+  ],
+};
+const params = { access: 'read', doc: 'the flat parameters' } as const;
+
+export const LSTM_FORWARD_SEQ = defineKernel({
+  name: 'lstm_forward_seq',
+  code: [ACTIVATIONS_WGSL, lstmForwardSeqWgsl],
+  storage: {
+    gates: { access: 'read_write', doc: '[T,B,4H] activated i, f, g, o' },
+    c: { access: 'read_write', doc: '[T+1,B,H], slot 0 = s_{-1}' },
+    h: { access: 'read_write', doc: '[T+1,B,H], slot 0 = h_{-1}' },
+    xproj: { access: 'read', doc: '[T,B,4H] = x·W_ihᵀ + b_ih' },
+    params,
+  },
+  uniform: { name: 'dims', struct: FORWARD_DIMS },
+  // MAX_H: workgroup memory holds h for up to MAX_H units.
+  constants: { WG: 64, MAX_H: 1024, ...ACTIVATION_CONSTANTS },
+});
+
+export const LSTM_BACKWARD_SEQ = defineKernel({
+  name: 'lstm_backward_seq',
+  code: [ACTIVATIONS_WGSL, lstmBackwardSeqWgsl],
+  storage: {
+    da: { access: 'read_write', doc: '[T,B,4H]' },
+    ds: { access: 'read_write', doc: '[T,B,H]' },
+    dhTotal: { access: 'read_write', doc: '[T,B,H]' },
+    stateGrads: { access: 'read_write', doc: '[4,L,B,H] sections dh0, dc0 (written), dhN, dcN (read)' },
+    dH: { access: 'read', doc: '[T,B,H]' },
+    gates: { access: 'read', doc: '[T,B,4H]' },
+    c: { access: 'read', doc: '[T+1,B,H]' },
+    params,
+  },
+  uniform: { name: 'dims', struct: BACKWARD_DIMS },
+  // MAX_G: workgroup memory holds da for up to MAX_G = 4·MAX_H gate rows.
+  constants: { WG: 64, MAX_G: 4096, ...ACTIVATION_CONSTANTS },
+});
+
+export const RNN_FORWARD_SEQ = defineKernel({
+  name: 'rnn_forward_seq',
+  code: [ACTIVATIONS_WGSL, rnnForwardSeqWgsl],
+  storage: {
+    h: { access: 'read_write', doc: '[T+1,B,H]' },
+    xproj: { access: 'read', doc: '[T,B,H]' },
+    params,
+  },
+  uniform: { name: 'dims', struct: FORWARD_DIMS },
+  constants: { WG: 64, MAX_H: 1024, ...ACTIVATION_CONSTANTS },
+});
+
+export const RNN_BACKWARD_SEQ = defineKernel({
+  name: 'rnn_backward_seq',
+  code: [ACTIVATIONS_WGSL, rnnBackwardSeqWgsl],
+  storage: {
+    da: { access: 'read_write', doc: '[T,B,H]' },
+    dhTotal: { access: 'read_write', doc: '[T,B,H]' },
+    dh0: { access: 'read_write', doc: '[L,B,H]' },
+    dH: { access: 'read', doc: '[T,B,H]' },
+    dhN: { access: 'read', doc: '[L,B,H]' },
+    h: { access: 'read', doc: '[T+1,B,H]' },
+    params,
+  },
+  uniform: { name: 'dims', struct: BACKWARD_DIMS },
+  constants: { WG: 64, MAX_H: 1024, ...ACTIVATION_CONSTANTS },
+});
 
 const nextPow2 = (n: number): number => 2 ** Math.ceil(Math.log2(Math.max(1, n)));
 
@@ -30,34 +106,38 @@ function workgroupSize(limits: GPUSupportedLimits, H: number): number {
 }
 
 export function forwardSequenceKernel(gpu: Gpu, d: StepDims, buf: ForwardStepBuffers): SteppedKernel {
-  const lstm = d.cell === 'lstm';
-  const wg = workgroupSize(gpu.limits, d.H);
-  return new SteppedKernel(gpu, {
-    shader: lstm ? 'lstm_forward_seq' : 'rnn_forward_seq',
-    code: withActivations(lstm ? lstmForwardSeqWgsl : rnnForwardSeqWgsl),
-    constants: { MAX_H: workgroupFloats(d.cell, d.H).forward, ...activationConstant(d.activation) },
-    buffers: lstm ? [buf.gates!, buf.c!, buf.h, buf.xproj, buf.params] : [buf.h, buf.xproj, buf.params],
-    variants: [new Uint32Array([d.T, d.B, d.H, d.offWhh, d.offBhh, 0, 0, 0])],
-    grid: [d.B, 1],
-    workgroupSize: wg,
+  const common = {
+    variants: [{ T: d.T, B: d.B, H: d.H, offWhh: d.offWhh, offBhh: d.offBhh }],
+    grid: [d.B, 1] as [number, number],
     label: `${d.cell} forward sequence`,
-  });
+  };
+  const constants = { WG: workgroupSize(gpu.limits, d.H), MAX_H: workgroupFloats(d.cell, d.H).forward, ...activationConstant(d.activation) };
+  if (d.cell === 'lstm') {
+    return new SteppedKernel(gpu, { ...common, kernel: LSTM_FORWARD_SEQ, constants, buffers: { gates: buf.gates!, c: buf.c!, h: buf.h, xproj: buf.xproj, params: buf.params } });
+  }
+  return new SteppedKernel(gpu, { ...common, kernel: RNN_FORWARD_SEQ, constants, buffers: { h: buf.h, xproj: buf.xproj, params: buf.params } });
 }
 
 export function backwardSequenceKernel(gpu: Gpu, d: StepDims, buf: BackwardStepBuffers): SteppedKernel {
-  const lstm = d.cell === 'lstm';
-  const wg = workgroupSize(gpu.limits, d.H);
   const floats = workgroupFloats(d.cell, d.H).backward;
-  return new SteppedKernel(gpu, {
-    shader: lstm ? 'lstm_backward_seq' : 'rnn_backward_seq',
-    code: withActivations(lstm ? lstmBackwardSeqWgsl : rnnBackwardSeqWgsl),
-    constants: { ...(lstm ? { MAX_G: floats } : { MAX_H: floats }), ...activationConstant(d.activation) },
-    buffers: lstm
-      ? [buf.da, buf.ds!, buf.dhTotal, buf.stateGrads!, buf.dH, buf.gates!, buf.c!, buf.params]
-      : [buf.da, buf.dhTotal, buf.dh0!, buf.dH, buf.dhN!, buf.h!, buf.params],
-    variants: [new Uint32Array([d.T, d.B, d.H, d.offWhh, d.offState, d.stateSection, 0, 0])],
-    grid: [d.B, 1],
-    workgroupSize: wg,
+  const common = {
+    variants: [{ T: d.T, B: d.B, H: d.H, offWhh: d.offWhh, offStateGrad: d.offState, section: d.stateSection }],
+    grid: [d.B, 1] as [number, number],
     label: `${d.cell} backward sequence`,
+  };
+  const constants = { WG: workgroupSize(gpu.limits, d.H), ...activationConstant(d.activation) };
+  if (d.cell === 'lstm') {
+    return new SteppedKernel(gpu, {
+      ...common,
+      kernel: LSTM_BACKWARD_SEQ,
+      constants: { ...constants, MAX_G: floats },
+      buffers: { da: buf.da, ds: buf.ds!, dhTotal: buf.dhTotal, stateGrads: buf.stateGrads!, dH: buf.dH, gates: buf.gates!, c: buf.c!, params: buf.params },
+    });
+  }
+  return new SteppedKernel(gpu, {
+    ...common,
+    kernel: RNN_BACKWARD_SEQ,
+    constants: { ...constants, MAX_H: floats },
+    buffers: { da: buf.da, dhTotal: buf.dhTotal, dh0: buf.dh0!, dH: buf.dH, dhN: buf.dhN!, h: buf.h!, params: buf.params },
   });
 }

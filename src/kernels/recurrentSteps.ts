@@ -1,17 +1,19 @@
-// Wrappers of the per-step recurrent kernels: they bind buffers and encode, nothing else.
+// Wrappers of the per-step recurrent kernels: their descriptions (bindings, uniforms, constants),
+// the work split per adapter, and the encode-only kernels built from them.
 import lstmForwardWgsl from '../../shaders/lstm_forward_step.wgsl?raw';
 import lstmBackwardWgsl from '../../shaders/lstm_backward_step.wgsl?raw';
 import rnnForwardWgsl from '../../shaders/rnn_forward_step.wgsl?raw';
 import rnnBackwardWgsl from '../../shaders/rnn_backward_step.wgsl?raw';
 import lstmDaScalarWgsl from '../../shaders/lstm_da_scalar.wgsl?raw';
 import lstmDaVec4Wgsl from '../../shaders/lstm_da_vec4.wgsl?raw';
+import weightsScalarWgsl from '../../shaders/weights_scalar.wgsl?raw';
+import weightsVec4Wgsl from '../../shaders/weights_vec4.wgsl?raw';
 import type { Gpu } from '../gpu/runtime';
-import type { CellActivation, CellKind } from '../cpu/types';
+import type { CellActivation, CellKind } from '../config';
 import { SteppedKernel } from './stepped';
-import { activationConstant, withActivations } from './activations';
-import { cpuMaxRows, sharesRows, withRowSharing, workSplit, type WorkSplit } from './rowSharing';
-import { weightRowsAligned, weightsPrelude, type Prelude } from './weights';
-import { withRows } from './rowsConstant';
+import { ACTIVATION_CONSTANTS, ACTIVATIONS_WGSL, activationConstant } from './activations';
+import { cpuMaxRows, rowSharing, sharesRows, workSplit, type WorkSplit } from './rowSharing';
+import { kernelVariant, type WgslStruct } from './kernel';
 
 /** The most batch rows one per-step RNN workgroup takes (its accumulator arrays). */
 const RNN_MAX_ROWS = 8;
@@ -39,7 +41,9 @@ interface StepShape {
 
 function stepShape(B: number, H: number, cpuAdapter: boolean, units: number, maxRows: number): StepShape {
   let lanes = Math.min(64, Math.max(8, 2 ** Math.ceil(Math.log2(Math.ceil(H / units)))));
-  let rows = cpuAdapter ? Math.min(maxRows, B) : 1;
+  // Rows rounded up to a power of two: one module serves several batch sizes (the rows past B are
+  // clamped loads, never written), so a newcomer's lavapipe compiles few of them.
+  let rows = cpuAdapter ? Math.min(maxRows, 2 ** Math.ceil(Math.log2(B))) : 1;
   const groups = () => Math.ceil(H / (lanes * units)) * Math.ceil(B / rows);
   // Narrower workgroups, then fewer rows, where there would be too few workgroups to keep the CPU's
   // threads busy.
@@ -63,16 +67,128 @@ export function stepShapes(cell: CellKind, B: number, H: number, split: WorkSpli
   };
 }
 
-/**
- * A per-step kernel's name and WGSL: the activations and `preludes` in front, ROWS as a const
- * (withRows), and the row-sharing prelude first of all (it may hold an `enable` directive).
- */
-function stepShader(gpu: Gpu, name: string, wgsl: string, rows: number, preludes: Prelude[] = []): { shader: string; code: string } {
-  const code = [...preludes.map((p) => p.code), withActivations(wgsl)].join('\n');
-  const kernel = withRows({ name: name + preludes.map((p) => p.suffix).join(''), code }, rows);
-  const sharing = withRowSharing(gpu, kernel.code);
-  return { shader: kernel.name + sharing.suffix, code: sharing.code };
+const STEP_FIELDS = {
+  t: ['t', 'u32', 'time step'],
+  T: ['T', 'u32', 'steps'],
+  B: ['B', 'u32', 'batch rows'],
+  H: ['H', 'u32', 'hidden units'],
+  offWhh: ['offWhh', 'u32', 'W_hh [G·H,H] inside params'],
+  offBhh: ['offBhh', 'u32', 'b_hh [G·H] inside params'],
+  offStateGrad: ['offStateGrad', 'u32', "this layer's [B,H] slice in each state-gradient section"],
+  isFinal: ['isFinal', 'u32', '1: write dh0 (and dc0) instead of a time step'],
+  section: ['section', 'u32', 'L·B·H: the stride between the sections of stateGrads'],
+} as const;
+const F = STEP_FIELDS;
+const FORWARD_STEP: WgslStruct = { name: 'Step', fields: [F.t, F.B, F.H, F.offWhh, F.offBhh] };
+const LSTM_BACKWARD_STEP: WgslStruct = { name: 'Step', fields: [F.t, F.T, F.B, F.H, F.offWhh, F.offStateGrad, F.isFinal, F.section] };
+const RNN_BACKWARD_STEP: WgslStruct = { name: 'Step', fields: [F.t, F.T, F.B, F.H, F.offWhh, F.offStateGrad, F.isFinal] };
+
+/** Choices that make a per-step kernel's module: rows per workgroup, 4-float loads, row sharing. */
+export interface StepVariant {
+  /** Batch rows per workgroup (a module const, so its loops unroll). */
+  rows: number;
+  /** LSTM: W_hh read four floats per load (its rows 16-byte aligned). */
+  weights4?: boolean;
+  /** LSTM backward: da read and written four floats per access. */
+  da4?: boolean;
+  /** Rows shared through 8-lane subgroup shuffles (CPU adapters). */
+  share?: boolean;
 }
+
+const checkRows = (rows: number): void => {
+  if (!Number.isInteger(rows) || rows < 1 || rows > 32) throw new RangeError(`rows must be an integer in 1..32, got ${rows}`);
+};
+
+/** The LSTM forward step kernel of a variant. */
+export function lstmForwardStep(v: StepVariant) {
+  checkRows(v.rows);
+  const sharing = rowSharing(!!v.share);
+  return kernelVariant({
+    name: `lstm_forward_step.r${v.rows}${v.weights4 ? '.w4' : ''}${sharing.suffix}`,
+    enables: sharing.enables,
+    code: [ACTIVATIONS_WGSL, sharing.code, v.weights4 ? weightsVec4Wgsl : weightsScalarWgsl, lstmForwardWgsl],
+    consts: { ROWS: v.rows },
+    storage: {
+      params: { access: 'read', type: v.weights4 ? 'array<vec4f>' : 'array<f32>', doc: 'the flat parameters (W_hh, b_hh at offWhh, offBhh)' },
+      gates: { access: 'read_write', doc: '[T,B,4H] activated i, f, g, o' },
+      c: { access: 'read_write', doc: '[T+1,B,H], slot 0 = s_{-1}' },
+      h: { access: 'read_write', doc: '[T+1,B,H], slot 0 = h_{-1}' },
+      xproj: { access: 'read', doc: '[T,B,4H] = x·W_ihᵀ + b_ih' },
+    },
+    uniform: { name: 'step', struct: FORWARD_STEP },
+    constants: { WG: 64, ...ACTIVATION_CONSTANTS },
+  });
+}
+
+/** The LSTM backward step kernel of a variant. */
+export function lstmBackwardStep(v: StepVariant) {
+  checkRows(v.rows);
+  const sharing = rowSharing(!!v.share);
+  return kernelVariant({
+    name: `lstm_backward_step.r${v.rows}${v.weights4 ? '.w4' : ''}${v.da4 ? '.da4' : ''}${sharing.suffix}`,
+    enables: sharing.enables,
+    code: [ACTIVATIONS_WGSL, sharing.code, v.weights4 ? weightsVec4Wgsl : weightsScalarWgsl, v.da4 ? lstmDaVec4Wgsl : lstmDaScalarWgsl, lstmBackwardWgsl],
+    consts: { ROWS: v.rows },
+    storage: {
+      params: { access: 'read', type: v.weights4 ? 'array<vec4f>' : 'array<f32>', doc: 'the flat parameters (W_hh at offWhh)' },
+      da: { access: 'read_write', type: v.da4 ? 'array<vec4f>' : 'array<f32>', doc: '[T,B,4H] dL/d(pre-activations)' },
+      ds: { access: 'read_write', doc: '[T,B,H] total dL/ds_t' },
+      dhTotal: { access: 'read_write', doc: '[T,B,H] total dL/dh_t' },
+      // The four [L,B,H] state gradients share one buffer (WebGPU promises only 8 storage buffers per stage).
+      stateGrads: { access: 'read_write', doc: '[4,L,B,H] sections dh0 (written), dc0 (written), dhN, dcN (read)' },
+      dH: { access: 'read', doc: '[T,B,H] from the loss or the layer above' },
+      gates: { access: 'read', doc: '[T,B,4H] activated i, f, g, o' },
+      c: { access: 'read', doc: '[T+1,B,H], slot 0 = s_{-1}' },
+    },
+    uniform: { name: 'step', struct: LSTM_BACKWARD_STEP },
+    // UNITS: hidden units per invocation, 1 (GPUs) or 4 (CPU adapters).
+    constants: { WG: 64, UNITS: 1, ...ACTIVATION_CONSTANTS },
+  });
+}
+
+/** The RNN forward step kernel for `rows` rows per workgroup. */
+export function rnnForwardStep(rows: number) {
+  checkRows(rows);
+  return kernelVariant({
+    name: `rnn_forward_step.r${rows}`,
+    code: [ACTIVATIONS_WGSL, rnnForwardWgsl],
+    consts: { ROWS: rows },
+    storage: {
+      h: { access: 'read_write', doc: '[T+1,B,H], slot 0 = h_{-1}' },
+      xproj: { access: 'read', doc: '[T,B,H] = x·W_ihᵀ + b_ih' },
+      params: { access: 'read', doc: 'the flat parameters (W_hh, b_hh at offWhh, offBhh)' },
+    },
+    uniform: { name: 'step', struct: FORWARD_STEP },
+    constants: { WG: 64, ...ACTIVATION_CONSTANTS },
+  });
+}
+
+/** The RNN backward step kernel for `rows` rows per workgroup. */
+export function rnnBackwardStep(rows: number) {
+  checkRows(rows);
+  return kernelVariant({
+    name: `rnn_backward_step.r${rows}`,
+    code: [ACTIVATIONS_WGSL, rnnBackwardWgsl],
+    consts: { ROWS: rows },
+    storage: {
+      da: { access: 'read_write', doc: '[T,B,H] dL/d(pre-activations)' },
+      dhTotal: { access: 'read_write', doc: '[T,B,H] total dL/dh_t' },
+      dh0: { access: 'read_write', doc: '[L,B,H]' },
+      dH: { access: 'read', doc: '[T,B,H] from the loss or the layer above' },
+      dhN: { access: 'read', doc: '[L,B,H]' },
+      h: { access: 'read', doc: '[T+1,B,H]' },
+      params: { access: 'read', doc: 'the flat parameters (W_hh at offWhh)' },
+    },
+    uniform: { name: 'step', struct: RNN_BACKWARD_STEP },
+    constants: { WG: 64, ...ACTIVATION_CONSTANTS },
+  });
+}
+
+/**
+ * Whether every row of a layer's W_hh [4H,H] starts on a 16-byte boundary inside the parameter
+ * buffer, so the kernels may read it four floats per load.
+ */
+export const weightRowsAligned = (H: number, offWhh: number): boolean => H % 4 === 0 && offWhh % 4 === 0;
 
 export interface StepDims {
   cell: CellKind;
@@ -100,20 +216,14 @@ export interface ForwardStepBuffers {
 
 /** Forward step kernel: variant t computes step t. */
 export function forwardStepKernel(gpu: Gpu, d: StepDims, buf: ForwardStepBuffers): SteppedKernel {
-  const lstm = d.cell === 'lstm';
   const shape = stepShapes(d.cell, d.B, d.H, workSplit(gpu)).forward;
-  const variants = Array.from({ length: d.T }, (_, t) => new Uint32Array([t, d.B, d.H, d.offWhh, d.offBhh, 0, 0, 0]));
-  return new SteppedKernel(gpu, {
-    ...(lstm
-      ? stepShader(gpu, 'lstm_forward_step', lstmForwardWgsl, shape.rows, [weightsPrelude(weightRowsAligned(d.H, d.offWhh))])
-      : stepShader(gpu, 'rnn_forward_step', rnnForwardWgsl, shape.rows)),
-    constants: activationConstant(d.activation),
-    buffers: lstm ? [buf.params, buf.gates!, buf.c!, buf.h, buf.xproj] : [buf.h, buf.xproj, buf.params],
-    variants,
-    grid: shape.grid,
-    workgroupSize: shape.lanes,
-    label: `${d.cell} forward step`,
-  });
+  const variants = Array.from({ length: d.T }, (_, t) => ({ t, B: d.B, H: d.H, offWhh: d.offWhh, offBhh: d.offBhh }));
+  const common = { constants: { WG: shape.lanes, ...activationConstant(d.activation) }, variants, grid: shape.grid, label: `${d.cell} forward step` };
+  if (d.cell === 'lstm') {
+    const kernel = lstmForwardStep({ rows: shape.rows, weights4: weightRowsAligned(d.H, d.offWhh), share: sharesRows(gpu) });
+    return new SteppedKernel(gpu, { ...common, kernel, buffers: { params: buf.params, gates: buf.gates!, c: buf.c!, h: buf.h, xproj: buf.xproj } });
+  }
+  return new SteppedKernel(gpu, { ...common, kernel: rnnForwardStep(shape.rows), buffers: { h: buf.h, xproj: buf.xproj, params: buf.params } });
 }
 
 export interface BackwardStepBuffers {
@@ -133,34 +243,31 @@ export interface BackwardStepBuffers {
   params: GPUBuffer;
 }
 
-/**
- * The LSTM backward kernel's da prelude: da read and written four floats per access where row sharing
- * is on, each invocation owns whole 4-unit groups and H % 4 = 0 (lstm_da_vec4.wgsl), else one float
- * per access.
- */
-function lstmDaPrelude(gpu: Gpu, H: number, units: number): Prelude {
-  const vec4 = sharesRows(gpu) && units % 4 === 0 && H % 4 === 0;
-  return vec4 ? { code: lstmDaVec4Wgsl, suffix: '+da4' } : { code: lstmDaScalarWgsl, suffix: '' };
-}
-
 /** Backward step kernel: variant t (0..T-1) is step t; variant T is the final pass writing dh0 (and dc0). */
 export function backwardStepKernel(gpu: Gpu, d: StepDims, buf: BackwardStepBuffers): SteppedKernel {
-  const lstm = d.cell === 'lstm';
   const shape = stepShapes(d.cell, d.B, d.H, workSplit(gpu)).backward;
-  const variants = Array.from({ length: d.T + 1 }, (_, t) =>
-    new Uint32Array([Math.min(t, d.T - 1), d.T, d.B, d.H, d.offWhh, d.offState, t === d.T ? 1 : 0, d.stateSection]),
-  );
+  const step = (t: number) => ({ t: Math.min(t, d.T - 1), T: d.T, B: d.B, H: d.H, offWhh: d.offWhh, offStateGrad: d.offState, isFinal: t === d.T ? 1 : 0 });
+  const steps = Array.from({ length: d.T + 1 }, (_, t) => step(t));
+  const label = `${d.cell} backward step`;
+  if (d.cell === 'lstm') {
+    // da four floats per access where rows are shared, each invocation owns whole 4-unit groups and H % 4 = 0.
+    const share = sharesRows(gpu);
+    const kernel = lstmBackwardStep({ rows: shape.rows, weights4: weightRowsAligned(d.H, d.offWhh), da4: share && shape.units % 4 === 0 && d.H % 4 === 0, share });
+    return new SteppedKernel(gpu, {
+      kernel,
+      constants: { WG: shape.lanes, UNITS: shape.units, ...activationConstant(d.activation) },
+      buffers: { params: buf.params, da: buf.da, ds: buf.ds!, dhTotal: buf.dhTotal, stateGrads: buf.stateGrads!, dH: buf.dH, gates: buf.gates!, c: buf.c! },
+      variants: steps.map((v) => ({ ...v, section: d.stateSection })),
+      grid: shape.grid,
+      label,
+    });
+  }
   return new SteppedKernel(gpu, {
-    ...(lstm
-      ? stepShader(gpu, 'lstm_backward_step', lstmBackwardWgsl, shape.rows, [lstmDaPrelude(gpu, d.H, shape.units), weightsPrelude(weightRowsAligned(d.H, d.offWhh))])
-      : stepShader(gpu, 'rnn_backward_step', rnnBackwardWgsl, shape.rows)),
-    constants: { ...(lstm ? { UNITS: shape.units } : {}), ...activationConstant(d.activation) },
-    buffers: lstm
-      ? [buf.params, buf.da, buf.ds!, buf.dhTotal, buf.stateGrads!, buf.dH, buf.gates!, buf.c!]
-      : [buf.da, buf.dhTotal, buf.dh0!, buf.dH, buf.dhN!, buf.h!, buf.params],
-    variants,
+    kernel: rnnBackwardStep(shape.rows),
+    constants: { WG: shape.lanes, ...activationConstant(d.activation) },
+    buffers: { da: buf.da, dhTotal: buf.dhTotal, dh0: buf.dh0!, dH: buf.dH, dhN: buf.dhN!, h: buf.h!, params: buf.params },
+    variants: steps,
     grid: shape.grid,
-    workgroupSize: shape.lanes,
-    label: `${d.cell} backward step`,
+    label,
   });
 }

@@ -1,4 +1,4 @@
-// Which row-sharing prelude the CPU-adapter kernels get (shaders/row_sharing_*.wgsl).
+// Which row-sharing code piece the CPU-adapter kernels get (shaders/row_sharing_*.wgsl).
 import subgroupWgsl from '../../shaders/row_sharing_subgroup.wgsl?raw';
 import plainWgsl from '../../shaders/row_sharing_plain.wgsl?raw';
 import type { Gpu } from '../gpu/runtime';
@@ -25,7 +25,10 @@ export const workSplit = (gpu: Gpu): WorkSplit => (!gpu.cpuAdapter ? 'gpu' : sha
  */
 export const cpuMaxRows = (split: WorkSplit): number => (split === 'cpu' ? 32 : 8);
 
-/** A kernel's WGSL with the row-sharing prelude in front, and the name suffix that keeps the two apart in the pipeline cache. */
-export function withRowSharing(gpu: Gpu, code: string): { code: string; suffix: string } {
-  return sharesRows(gpu) ? { code: `${subgroupWgsl}\n${code}`, suffix: '+subgroups' } : { code: `${plainWgsl}\n${code}`, suffix: '' };
+/**
+ * The row-sharing code piece of a kernel, the `enable` it needs and the name suffix of the variant:
+ * subgroup shuffles where the device shares rows (sharesRows), per-lane loads elsewhere.
+ */
+export function rowSharing(share: boolean): { code: string; enables: string[]; suffix: string } {
+  return share ? { code: subgroupWgsl, enables: ['subgroups'], suffix: '.sg' } : { code: plainWgsl, enables: [], suffix: '' };
 }

@@ -1,4 +1,4 @@
-import { gatesPerCell, layerInputSize, type LayerParams, type RecurrentConfig } from '../cpu/types';
+import { gatesPerCell, layerInputSize, type LayerParams, type RecurrentConfig } from '../config';
 
 /** Number of parameters of a stacked LSTM/RNN (both biases counted, as in PyTorch). */
 export function paramCount(cfg: RecurrentConfig): number {

@@ -1,5 +1,5 @@
 import type { Gpu } from '../gpu/runtime';
-import { gatesPerCell, type CellActivation, type CellKind, type LayerParams, type RecurrentConfig } from '../cpu/types';
+import { gatesPerCell, type CellActivation, type CellKind, type LayerParams, type RecurrentConfig } from '../config';
 import { ParamLayout } from './paramLayout';
 import { RecurrentPlan, type StrategyChoice } from '../scheduler/recurrentPlan';
 import { checkPositiveInt, checkTensor } from '../validate';

@@ -1,9 +1,9 @@
 import type { Gpu } from '../gpu/runtime';
 import type { Recorder } from '../gpu/recorder';
-import { gatesPerCell, layerInputSize, type RecurrentConfig } from '../cpu/types';
+import { gatesPerCell, layerInputSize, type RecurrentConfig } from '../config';
 import { paramCount, type ParamLayout } from '../model/paramLayout';
 import { GemmKernel, gemmFlops, gemmGrid } from '../kernels/gemm';
-import { ColumnSumKernel } from '../kernels/columnSum';
+import { columnSumKernel } from '../kernels/columnSum';
 import { backwardStepKernel, forwardStepKernel, stepShapes } from '../kernels/recurrentSteps';
 import { workSplit, type WorkSplit } from '../kernels/rowSharing';
 import { backwardSequenceKernel, forwardSequenceKernel, persistentFits } from '../kernels/recurrentSequence';
@@ -92,7 +92,7 @@ interface LayerKernels {
   backwardStep?: SteppedKernel;
   dWeightIh?: GemmKernel;
   dWeightHh?: GemmKernel;
-  dBias?: ColumnSumKernel;
+  dBias?: SteppedKernel;
   dInput?: GemmKernel;
 }
 
@@ -206,7 +206,7 @@ export class RecurrentPlan {
     // dW_ih = Σ_rows daᵀ·input, dW_hh = Σ_rows daᵀ·h_{t-1}, db = Σ_rows da, over all T·B rows at once.
     k.dWeightIh = new GemmKernel(this.gpu, { M: GH, N: In, K: TB, aLayout: 'KM', bLayout: 'KN', a: { buffer: buf.da! }, b: input, c: { buffer: grads, offset: p.weightIh.offset } });
     k.dWeightHh = new GemmKernel(this.gpu, { M: GH, N: H, K: TB, aLayout: 'KM', bLayout: 'KN', a: { buffer: buf.da! }, b: { buffer: buf.h, offset: 0 }, c: { buffer: grads, offset: p.weightHh.offset } });
-    k.dBias = new ColumnSumKernel(this.gpu, { R: TB, N: GH, A: buf.da!, out: grads, offOut1: p.biasIh.offset, offOut2: p.biasHh.offset });
+    k.dBias = columnSumKernel(this.gpu, { R: TB, N: GH, A: buf.da!, out: grads, offOut1: p.biasIh.offset, offOut2: p.biasHh.offset });
     // dInput = da·W_ih: the layer below's dH, or dx for layer 0.
     const dInput = l === 0 ? this.dx! : this.layers[l - 1].dH!;
     k.dInput = new GemmKernel(this.gpu, { M: TB, N: In, K: GH, aLayout: 'MK', bLayout: 'KN', a: { buffer: buf.da! }, b: { buffer: params, offset: p.weightIh.offset }, c: { buffer: dInput } });

@@ -3,8 +3,8 @@ import type { Recorder } from '../gpu/recorder';
 import type { RecurrentNetwork } from '../model/recurrentNetwork';
 import { RecurrentPlan } from './recurrentPlan';
 import { GemmKernel } from '../kernels/gemm';
-import { ColumnSumKernel } from '../kernels/columnSum';
-import { MseLossKernel, SoftmaxCrossEntropyKernel } from '../kernels/losses';
+import { columnSumKernel } from '../kernels/columnSum';
+import { mseLossKernel, softmaxCrossEntropyKernel } from '../kernels/losses';
 
 export type LossKind = 'mse' | 'crossentropy';
 export type HeadAt = 'all' | 'last';
@@ -83,12 +83,12 @@ export class TrainPlan {
           a: { buffer: h, offset: hOffset }, b: { buffer: params, offset: head.weight.offset }, c: { buffer: this.logits }, bias: { buffer: params, offset: head.bias.offset },
         }));
         const lossBuffers = { pred: { buffer: this.logits }, dpred: this.dlogits, target: this.target, mask: this.mask ?? undefined, loss: { buffer: this.loss } };
-        const loss = add(lossKind === 'mse' ? new MseLossKernel(gpu, N * O, lossBuffers) : new SoftmaxCrossEntropyKernel(gpu, N, O, lossBuffers));
+        const loss = add(lossKind === 'mse' ? mseLossKernel(gpu, N * O, lossBuffers) : softmaxCrossEntropyKernel(gpu, N, O, lossBuffers));
         const dWeight = add(new GemmKernel(gpu, {
           M: O, N: H, K: N, aLayout: 'KM', bLayout: 'KN',
           a: { buffer: this.dlogits }, b: { buffer: h, offset: hOffset }, c: { buffer: grads, offset: head.weight.offset },
         }));
-        const dBias = add(new ColumnSumKernel(gpu, { R: N, N: O, A: this.dlogits, out: grads, offOut1: head.bias.offset, offOut2: head.bias.offset }));
+        const dBias = add(columnSumKernel(gpu, { R: N, N: O, A: this.dlogits, out: grads, offOut1: head.bias.offset, offOut2: head.bias.offset }));
         // dL/dh of the top layer: every step, or only the last (the rest of dOutput stays zero).
         const dHidden = add(new GemmKernel(gpu, {
           M: N, N: H, K: O, aLayout: 'MK', bLayout: 'KN',
@@ -107,7 +107,7 @@ export class TrainPlan {
         if (lossKind !== 'mse') throw new Error('cross-entropy needs a head (outputSize > 0) to produce logits');
         const lossBuffers = { pred: { buffer: h, offset: hOffset }, dpred: recurrent.dOutput!, target: this.target, mask: this.mask ?? undefined, loss: { buffer: this.loss } };
         if (headAt === 'last') throw new Error("a network without a head trains on every step (headAt 'all')");
-        const loss = add(new MseLossKernel(gpu, N * O, lossBuffers));
+        const loss = add(mseLossKernel(gpu, N * O, lossBuffers));
         this.encodeInferenceHead = () => {};
         this.encodeHeadAndLoss = (rec) => loss.record(rec);
       }

@@ -1,5 +1,5 @@
 import type { Gpu } from '../gpu/runtime';
-import type { CellActivation, CellKind } from '../cpu/types';
+import type { CellActivation, CellKind } from '../config';
 import { RecurrentNetwork } from '../model/recurrentNetwork';
 import { initialWeights } from '../model/init';
 import type { HeadAt, LossKind } from '../scheduler/trainPlan';

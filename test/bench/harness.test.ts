@@ -12,7 +12,7 @@ import { runBenchCommand } from '../../bench/cli';
 import { parseConfigs, suiteConfigs } from '../../bench/configs';
 import { inferFlops, trainFlops } from '../../bench/flops';
 import type { Contender } from '../../bench/contender';
-import type { LayerParams } from '../../src/cpu/types';
+import type { LayerParams } from '../../src/config';
 
 const gpu = await gpuForTests();
 const tiny = { B: 2, T: 5, I: 3, H: 8 };

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { CheckpointError, expectArchitecture, loadCheckpoint, saveCheckpoint, type Checkpoint } from '../../src/checkpoint/checkpoint';
 import { flatFromTensors, tensorsFromFlat, type TensorLayout } from '../../src/checkpoint/params';
 import { decodeSafetensors, encodeSafetensors } from '../../src/checkpoint/safetensors';
-import type { RecurrentConfig } from '../../src/cpu/types';
+import type { RecurrentConfig } from '../../src/config';
 import { getTensor, parseFixture, tensorData, type RecurrentFixture } from '../../src/fixtures/schema';
 import { ParamLayout } from '../../src/model/paramLayout';
 import { Rng } from '../../src/random';

@@ -5,8 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { matmulABt } from '../../src/cpu/matmul';
 import { recurrentBackward, recurrentForward, type ForwardResult } from '../../src/cpu/recurrent';
-import type { CellActivation, CellKind, LayerParams, RecurrentConfig } from '../../src/cpu/types';
-import { gatesPerCell, layerInputSize } from '../../src/cpu/types';
+import type { CellActivation, CellKind, LayerParams, RecurrentConfig } from '../../src/config';
+import { gatesPerCell, layerInputSize } from '../../src/config';
 import { freshSeed, Rng } from '../../src/random';
 import { expectClose } from '../helpers/expectClose';
 

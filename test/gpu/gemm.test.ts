@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GemmKernel, rowsGemmVec4Operands, type GemmSpec, type GemmVariant } from '../../src/kernels/gemm';
+import { GemmKernel, gemmVec4Operands, type GemmSpec, type GemmVariant } from '../../src/kernels/gemm';
 import { matmulABt } from '../../src/cpu/matmul';
 import { transpose } from '../helpers/layout';
 import { Rng, freshSeed } from '../../src/random';
@@ -29,7 +29,7 @@ const cases: Case[] = [
   [45, 600, 9, 'MK', 'NK', true],
   [19, 513, 40, 'MK', 'KN', true],
   [50, 260, 23, 'KM', 'KN', false],
-  // Operands read four floats per load by 'rows' (rowsGemmVec4Operands): A [M,K] and B [N,K] along K,
+  // Operands read four floats per load by 'rows' (gemmVec4Operands): A [M,K] and B [N,K] along K,
   // A [K,M] along M, B [K,N] along N, with the remainder loop (K % 4), a last column group past N and
   // a last row block of 12 rows; then shapes with an offset or a length that is not a multiple of 4
   // (one float per load).
@@ -44,11 +44,11 @@ const variants: GemmVariant[] = ['tiles', 'rows'];
 // 'rows' runs twice: as the device is (row sharing through subgroups where it has 8-lane subgroups) and without subgroups.
 const runs = [...variants.map((v) => [v, v] as const), ['rows (no subgroups)', 'rows'] as const];
 
-describe('rowsGemmVec4Operands', () => {
+describe('gemmVec4Operands', () => {
   it('reads an operand four floats per load only where its contiguous dimension and offset are multiples of 4', () => {
     const pick = ([M, N, K, aLayout, bLayout, , offsets]: Case) => {
       const slice = (offset: number) => ({ buffer: {} as GPUBuffer, offset });
-      return rowsGemmVec4Operands({ M, N, K, aLayout, bLayout, a: slice(offsets?.offA ?? 3), b: slice(offsets?.offB ?? 0) });
+      return gemmVec4Operands({ M, N, K, aLayout, bLayout, a: slice(offsets?.offA ?? 3), b: slice(offsets?.offB ?? 0) });
     };
     // The six cases above that say so, in order.
     expect(cases.slice(-6).map(pick)).toEqual([

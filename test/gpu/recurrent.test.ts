@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RecurrentNetwork } from '../../src/model/recurrentNetwork';
 import { recurrentBackward, recurrentForward } from '../../src/cpu/recurrent';
-import { gatesPerCell, type CellActivation, type CellKind, type RecurrentConfig } from '../../src/cpu/types';
+import { gatesPerCell, type CellActivation, type CellKind, type RecurrentConfig } from '../../src/config';
 import { matmulABt } from '../../src/cpu/matmul';
 import { Rng, freshSeed } from '../../src/random';
 import { expectClose } from '../helpers/expectClose';

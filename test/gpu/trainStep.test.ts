@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RecurrentNetwork } from '../../src/model/recurrentNetwork';
 import { TrainPlan, type HeadAt, type LossKind } from '../../src/scheduler/trainPlan';
 import { modelLossAndGradients } from '../../src/cpu/model';
-import type { CellKind } from '../../src/cpu/types';
+import type { CellKind } from '../../src/config';
 import { writeBatch } from '../../src/train/batch';
 import { flatWeights, randomCpuModel, randomTargets } from '../helpers/models';
 import { Rng, freshSeed } from '../../src/random';

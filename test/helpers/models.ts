@@ -1,5 +1,5 @@
 import type { CpuModel } from '../../src/cpu/model';
-import { gatesPerCell, layerInputSize, type CellActivation, type CellKind, type LayerParams, type RecurrentConfig } from '../../src/cpu/types';
+import { gatesPerCell, layerInputSize, type CellActivation, type CellKind, type LayerParams, type RecurrentConfig } from '../../src/config';
 import type { RecurrentNetwork } from '../../src/model/recurrentNetwork';
 import type { Rng } from '../../src/random';
 

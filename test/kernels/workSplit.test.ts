@@ -20,7 +20,12 @@ describe('work split', () => {
     // The RNN kernels keep at most 8 rows whatever the split.
     expect(stepShapes('rnn', 64, 256, 'cpu').forward.rows).toBe(8);
     expect(rowsGemmShape(2048, 1024, 32)).toEqual({ lanes: 64, rows: 32, grid: [4, 64] });
-    expect(rowsGemmShape(5, 20, 32)).toEqual({ lanes: 8, rows: 5, grid: [1, 1] });
+    // Rows round up to a power of two, so that one module serves several shapes.
+    expect(rowsGemmShape(5, 20, 32)).toEqual({ lanes: 8, rows: 8, grid: [1, 1] });
+    expect(rowsGemmShape(12, 20, 32).rows).toBe(16);
+    expect(stepShapes('lstm', 19, 12, 'cpu').forward.rows).toBe(32);
+    expect(stepShapes('lstm', 3, 12, 'cpu').forward.rows).toBe(4);
+    expect(stepShapes('rnn', 5, 12, 'cpu').forward.rows).toBe(8);
   });
 
   it('the limit check counts the workgroups of the split the device uses', () => {

@@ -3,7 +3,7 @@
 import { describe, it } from 'vitest';
 import { RecurrentNetwork } from '../../src/model/recurrentNetwork';
 import { recurrentBackward, recurrentForward } from '../../src/cpu/recurrent';
-import type { CellActivation, CellKind, RecurrentConfig } from '../../src/cpu/types';
+import type { CellActivation, CellKind, RecurrentConfig } from '../../src/config';
 import { Rng } from '../../src/random';
 import { expectClose } from '../helpers/expectClose';
 import { gpuForTests } from '../helpers/gpu';

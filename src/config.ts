@@ -1,3 +1,4 @@
+// The configuration types the CPU reference, kernels, model and scheduler share.
 // Legend (the same in TS and WGSL): B batch, T time, I input size, H hidden size, L layers,
 // G gates per cell (4 for the LSTM, 1 for the vanilla RNN). LSTM gate order i, f, g, o:
 // rows [0,H) input gate, [H,2H) forget gate, [2H,3H) candidate, [3H,4H) output gate (PyTorch's).
