@@ -16,7 +16,8 @@ import type { Contender, ContenderContext } from './contender';
 import { cpuReference } from './contenders/cpu';
 import { gateflowWebgpu, gateflowWebgpuAdamClip, gateflowWebgpuPerStep, gateflowWebgpuPersistent } from './contenders/gateflow';
 import { tfjsWasm, tfjsWebgpu } from './contenders/tfjs';
-import { GEMM_SIZES_FULL, GEMM_SIZES_QUICK } from './gemmBench';
+import { GEMM_SIZES_FULL, GEMM_SIZES_QUICK, formatGemmVariants, runGemmBench, type GemmResult } from './gemmBench';
+import { GEMM_VARIANTS, RECURRENT_VARIANTS, type GemmVariant } from '../src/kernels/registry';
 import { REPORT_SCHEMA, runBenchmark, type BenchReport } from './harness';
 import { loadTfjsNode, shutdownTfjsNode } from './node/tfjsNode';
 import { formatMarkdown, formatTable, type HostInfo } from './report';
@@ -44,7 +45,7 @@ export const BENCH_OPTIONS: readonly { flags: string; description: string }[] = 
   { flags: '--no-save', description: 'write no files' },
   { flags: '--markdown <file>', description: 'also write the table as Markdown (e.g. bench/RESULTS.md)' },
   { flags: '--from <report.json>', description: 'run nothing: re-render a saved report (table, --json, --markdown)' },
-  { flags: '--kernels', description: "instead of the contenders: time each kernel group of gateflow's training pass alone (projection, forward steps, backward steps, dW_ih, dW_hh, db, dx) for the chosen shapes; --warmup, --repeats, --budget, --seed and --json apply" },
+  { flags: '--kernels', description: "instead of the contenders: every registered kernel variant (src/kernels/registry.ts), validated against the CPU reference, then timed: the GEMM variants at the GEMM sizes (not with --no-gemm), and each kernel group of gateflow's training pass alone (projection, forward steps, backward steps, dW_ih, dW_hh, db, dx) under each recurrent variant for the chosen shapes; --quick, --warmup, --repeats, --budget, --seed and --json apply" },
 ];
 
 export interface BenchCommandOptions {
@@ -187,13 +188,22 @@ async function kernelsCommand(gpu: Gpu | null, r: ResolvedBench, opts: BenchComm
     stderr('gateflow bench --kernels: needs a WebGPU device');
     return 1;
   }
+  // Every registered variant (src/kernels/registry.ts), each validated against the CPU, then timed.
+  const timing = { warmup: r.warmup, repeats: r.repeats, budgetMs: r.budgetMs, seed: r.seed };
+  const gemm: GemmResult[] = [];
+  for (const variant of Object.keys(GEMM_VARIANTS) as GemmVariant[]) {
+    gemm.push(...(await runGemmBench(gpu, r.gemmSizes, { ...timing, variant }, stderr)));
+  }
   const rows: KernelProfileRow[] = [];
   for (const config of r.configs) {
-    stderr(`profiling B=${config.B} T=${config.T} I=${config.I} H=${config.H} ...`);
-    rows.push(...(await profileKernels(gpu, config, { warmup: r.warmup, repeats: r.repeats, budgetMs: r.budgetMs, seed: r.seed })));
+    for (const variant of RECURRENT_VARIANTS) {
+      stderr(`profiling B=${config.B} T=${config.T} I=${config.I} H=${config.H}, v${variant.version} ${variant.name} ...`);
+      rows.push(...(await profileKernels(gpu, config, { ...timing, variant }, stderr)));
+    }
   }
-  stdout(opts.json ? JSON.stringify({ adapter: gpu.info, kernels: rows }) : formatKernelProfile(rows));
-  return 0;
+  const valid = gemm.every((g) => g.validated);
+  stdout(opts.json ? JSON.stringify({ adapter: gpu.info, gemm, kernels: rows }) : [formatGemmVariants(gemm), formatKernelProfile(rows)].filter((t) => t).join('\n\n'));
+  return valid ? 0 : 1;
 }
 
 /** Runs the benchmark as `gateflow bench` does; returns the exit code (0 all valid, 1 a contender failed, 2 bad options). */

@@ -2,11 +2,13 @@
 // compute-bound target can be stated relative to what the same device does on a plain GEMM.
 // Validated first, like everything else: a sample of C's entries against float64 dot products.
 import type { Gpu } from '../src/gpu/runtime';
-import { GemmKernel, gemmFlops } from '../src/kernels/gemm';
+import { GemmKernel, gemmFlops, type GemmVariant } from '../src/kernels/gemm';
 import { relErr } from '../src/fixtures/compare';
 import { Rng } from '../src/random';
 
 export interface GemmResult {
+  /** The GEMM variant (GEMM_VARIANTS); the device's default unless a variant was asked for. */
+  variant: GemmVariant;
   M: number;
   N: number;
   K: number;
@@ -28,7 +30,7 @@ const SAMPLES = 256;
 export async function runGemmBench(
   gpu: Gpu,
   sizes: readonly (readonly [number, number, number])[],
-  opts: { warmup: number; repeats: number; budgetMs: number; seed: number },
+  opts: { warmup: number; repeats: number; budgetMs: number; seed: number; variant?: GemmVariant },
   log: (line: string) => void,
 ): Promise<GemmResult[]> {
   const out: GemmResult[] = [];
@@ -42,7 +44,7 @@ export async function runGemmBench(
       gpu.write(bufs.a, A);
       gpu.write(bufs.b, B);
       gpu.write(bufs.c, new Float32Array(M * N).fill(Number.NaN));
-      kernel = new GemmKernel(gpu, { M, N, K, aLayout: 'MK', bLayout: 'NK', a: { buffer: bufs.a }, b: { buffer: bufs.b }, c: { buffer: bufs.c } });
+      kernel = new GemmKernel(gpu, { M, N, K, aLayout: 'MK', bLayout: 'NK', a: { buffer: bufs.a }, b: { buffer: bufs.b }, c: { buffer: bufs.c }, variant: opts.variant });
       const run = async () => {
         const rec = gpu.recorder('gemm bench');
         kernel!.record(rec);
@@ -63,7 +65,7 @@ export async function runGemmBench(
       }
       const err = relErr(got, want);
       const validated = err <= 1e-5;
-      const result: GemmResult = { M, N, K, relErr: err, validated, medianMs: null, bestMs: null, gflops: null, samples: 0 };
+      const result: GemmResult = { variant: kernel.variant, M, N, K, relErr: err, validated, medianMs: null, bestMs: null, gflops: null, samples: 0 };
       if (validated) {
         for (let i = 0; i < opts.warmup; i++) await run();
         const times: number[] = [];
@@ -79,7 +81,7 @@ export async function runGemmBench(
         result.medianMs = times[times.length >> 1];
         result.gflops = gemmFlops(M, N, K) / (times[0] * 1e6);
       }
-      log(`gemm ${M}x${N}x${K}: relErr ${err.toExponential(2)}${validated ? `, best ${result.bestMs!.toFixed(2)} ms = ${result.gflops!.toFixed(2)} GFLOP/s` : ' VALIDATION FAILED (not timed)'}`);
+      log(`gemm ${kernel.variant} ${M}x${N}x${K}: relErr ${err.toExponential(2)}${validated ? `, best ${result.bestMs!.toFixed(2)} ms = ${result.gflops!.toFixed(2)} GFLOP/s` : ' VALIDATION FAILED (not timed)'}`);
       out.push(result);
     } finally {
       kernel?.dispose();
@@ -87,4 +89,16 @@ export async function runGemmBench(
     }
   }
   return out;
+}
+
+/** A plain-text table of GEMM results, one line per variant and size. */
+export function formatGemmVariants(results: readonly GemmResult[]): string {
+  if (!results.length) return '';
+  const lines = ['GEMM variant    size             median ms   best ms  GFLOP/s  relErr'];
+  for (const r of results) {
+    const size = `${r.M}x${r.N}x${r.K}`;
+    const time = (v: number | null) => (v === null ? '–' : v.toFixed(2));
+    lines.push(`${r.variant.padEnd(15)} ${size.padEnd(16)} ${time(r.medianMs).padStart(9)} ${time(r.bestMs).padStart(9)} ${(r.gflops === null ? 'FAILED' : r.gflops.toFixed(2)).padStart(8)}  ${r.relErr.toExponential(1)}`);
+  }
+  return lines.join('\n');
 }

@@ -3,7 +3,7 @@ import { runDoctor } from './doctor';
 import { runCheckCommand } from './check';
 import { trainCommand } from './train';
 import { flowCommand } from './flow';
-import { BENCH_DESCRIPTION, BENCH_OPTIONS, runBenchCommand, type BenchCommandOptions } from '../../bench/cli';
+import { shadersCommand } from './shaders';
 
 const program = new Command();
 program.name('gateflow').description('Train and inspect LSTMs on the GPU with WebGPU.').showHelpAfterError();
@@ -31,12 +31,17 @@ program
 
 program.addCommand(trainCommand());
 program.addCommand(flowCommand());
+program.addCommand(shadersCommand());
 
-const bench = program.command('bench').description(BENCH_DESCRIPTION);
-for (const o of BENCH_OPTIONS) bench.option(o.flags, o.description);
-bench.action(async (opts: BenchCommandOptions) => {
-  process.exitCode = await runBenchCommand(opts);
-});
+// `gateflow bench` lives in bench/ (a layer above the library, which never imports it): the CLI
+// build writes it beside this file as bench.js, and it adds its command here when present.
+const BENCH_MODULE = './bench.js';
+try {
+  const bench = (await import(/* @vite-ignore */ new URL(BENCH_MODULE, import.meta.url).href)) as { benchCommand(): Command };
+  program.addCommand(bench.benchCommand());
+} catch (err) {
+  if ((err as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+}
 
 program.parseAsync().catch((err: Error) => {
   console.error(`gateflow: ${err.message}`);

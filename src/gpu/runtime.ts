@@ -4,6 +4,9 @@ import { PipelineCache } from './pipelineCache';
 import { Recorder } from './recorder';
 import type { GpuTimer } from './gpuTimer';
 
+/** The two classes of adapter the kernels are chosen for (Gpu.as). */
+export type AdapterClass = 'gpu' | 'cpu';
+
 const STORAGE = 0x80; // GPUBufferUsage.STORAGE; numeric so this module loads before Dawn's globals
 const COPY_SRC = 0x04;
 const COPY_DST = 0x08;
@@ -31,6 +34,8 @@ export class Gpu {
   /** Set once the device is lost, for any reason (our own destroy() included); null while it works. */
   lostInfo: { reason: string; message: string } | null = null;
   private destroyed = false;
+  /** The views made by `as`, one per class. */
+  private readonly views = new Map<AdapterClass, Gpu>();
 
   constructor(ctx: GpuContext, opts: GpuOptions = {}) {
     this.device = ctx.device;
@@ -52,6 +57,27 @@ export class Gpu {
   /** Whether the adapter is a CPU emulation (lavapipe, SwiftShader), where kernels split their work differently. */
   get cpuAdapter(): boolean {
     return isCpuAdapter(this.info);
+  }
+
+  /**
+   * This device described as another adapter class: 'gpu' (a discrete GPU) or 'cpu' (a CPU emulation
+   * such as lavapipe). Kernels then choose the work split and variants that class gets, so the
+   * modules it would compile can be built, tested and written out here (`gateflow shaders`). The view
+   * shares the device and buffer pool, and has a pipeline cache of its own (what it compiled); a
+   * device already of that class is returned as it is.
+   */
+  as(adapterClass: AdapterClass): Gpu {
+    if (this.cpuAdapter === (adapterClass === 'cpu')) return this;
+    let view = this.views.get(adapterClass);
+    if (!view) {
+      const info: AdapterDescription =
+        adapterClass === 'gpu'
+          ? { ...this.info, vendor: 'described-as', architecture: 'gpu', device: '', description: 'a GPU' }
+          : { ...this.info, vendor: 'described-as', architecture: 'llvmpipe', device: '', description: 'a CPU adapter' };
+      view = Object.create(this, { info: { value: info }, pipelines: { value: new PipelineCache(this.device) } }) as Gpu;
+      this.views.set(adapterClass, view);
+    }
+    return view;
   }
 
   /** True once the device is lost (see lostInfo); nothing submitted after that runs. */

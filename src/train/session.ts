@@ -3,6 +3,7 @@ import type { CellActivation, CellKind } from '../config';
 import { RecurrentNetwork } from '../model/recurrentNetwork';
 import { initialWeights } from '../model/init';
 import type { HeadAt, LossKind } from '../scheduler/trainPlan';
+import type { StrategyChoice } from '../scheduler/recurrentPlan';
 import type { GpuOptimizerOptions } from '../optim/options';
 import { Trainer, checkTrainerOptions, type StepReport } from './trainer';
 import type { Batch } from './batch';
@@ -25,6 +26,8 @@ export interface ModelConfig {
   outputSize: number;
   headAt: HeadAt;
   loss: LossKind;
+  /** How the recurrence is scheduled (RecurrentNetwork's option); default 'auto'. */
+  strategy?: StrategyChoice;
 }
 
 /** The checksum of a checkpoint's config (without the checksum), optimizer metadata and every tensor. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GemmKernel, gemmVec4Operands, type GemmSpec, type GemmVariant } from '../../src/kernels/gemm';
+import { GEMM_VARIANTS, GemmKernel, gemmVec4Operands, type GemmSpec, type GemmVariant } from '../../src/kernels/gemm';
 import { matmulABt } from '../../src/cpu/matmul';
 import { transpose } from '../helpers/layout';
 import { Rng, freshSeed } from '../../src/random';
@@ -39,8 +39,14 @@ const cases: Case[] = [
   [44, 9, 24, 'KM', 'NK', false, { offA: 8, offB: 0 }],
   [9, 12, 40, 'KM', 'KN', true, { offA: 4, offB: 4 }],
   [21, 44, 20, 'MK', 'KN', false, { offA: 4, offB: 5 }],
+  // 'tiled': several 64×64 tiles with partial last ones and K over several 16-wide slices, four floats
+  // per load (offsets 4) and one (offset 3), K % 4 ≠ 0 (a partial last group).
+  [130, 70, 37, 'MK', 'NK', true],
+  [65, 132, 48, 'KM', 'KN', true, { offA: 4, offB: 4 }],
+  [129, 68, 52, 'MK', 'NK', false, { offA: 4, offB: 4 }],
 ];
-const variants: GemmVariant[] = ['tiles', 'rows'];
+// Every registered variant (GEMM_VARIANTS), validated against the CPU.
+const variants = Object.keys(GEMM_VARIANTS) as GemmVariant[];
 // 'rows' runs twice: as the device is (row sharing through subgroups where it has 8-lane subgroups) and without subgroups.
 const runs = [...variants.map((v) => [v, v] as const), ['rows (no subgroups)', 'rows'] as const];
 
@@ -51,7 +57,7 @@ describe('gemmVec4Operands', () => {
       return gemmVec4Operands({ M, N, K, aLayout, bLayout, a: slice(offsets?.offA ?? 3), b: slice(offsets?.offB ?? 0) });
     };
     // The six cases above that say so, in order.
-    expect(cases.slice(-6).map(pick)).toEqual([
+    expect(cases.slice(-9, -3).map(pick)).toEqual([
       { a4: true, b4: true }, { a4: false, b4: true }, { a4: true, b4: true }, { a4: true, b4: true }, { a4: false, b4: true }, { a4: true, b4: false },
     ]);
     expect(pick([64, 128, 32, 'MK', 'NK', false])).toEqual({ a4: false, b4: true });
@@ -110,7 +116,7 @@ describe.skipIf(!gpu)('gemm kernel vs CPU matmul', () => {
 
   it.each(variants)('%s: rejects a grid over maxComputeWorkgroupsPerDimension before any GPU work', (variant) => {
     const g = gpu!;
-    const rows = (g.limits.maxComputeWorkgroupsPerDimension + 1) * 32;
+    const rows = (g.limits.maxComputeWorkgroupsPerDimension + 1) * 64; // over the limit in 64-row tiles too
     const small = g.storage(4, 'tiny');
     const kernel = new GemmKernel(g, { M: rows, N: 1, K: 1, aLayout: 'MK', bLayout: 'NK', a: { buffer: small }, b: { buffer: small }, c: { buffer: small }, variant });
     const rec = g.recorder();

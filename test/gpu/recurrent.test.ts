@@ -5,8 +5,8 @@ import { gatesPerCell, type CellActivation, type CellKind, type RecurrentConfig 
 import { matmulABt } from '../../src/cpu/matmul';
 import { Rng, freshSeed } from '../../src/random';
 import { expectClose } from '../helpers/expectClose';
-import { gpuForTests, nanFilled, withGpuSplit, withoutSubgroups } from '../helpers/gpu';
-import type { Gpu } from '../../src/gpu/runtime';
+import { gpuForTests, nanFilled } from '../helpers/gpu';
+import { RECURRENT_VARIANTS, type RecurrentVariant } from '../../src/kernels/registry';
 import { randomLayerParams } from '../helpers/models';
 
 const gpu = await gpuForTests();
@@ -52,14 +52,14 @@ const grid: Case[] = [
 
 const name = (c: Case) => `${c.cell}/${c.act} I=${c.I} H=${c.H} L=${c.L} T=${c.T} B=${c.B}${c.initialState ? ' h0,c0' : ''}${c.saturate ? ' saturated' : ''}`;
 
-// 'per-step (gpu split)': the per-step kernels and GEMMs with the work split they use on real GPUs;
-// 'per-step (no subgroups)': the CPU-adapter split without subgroup row sharing.
-const runs = [['per-step', 'per-step'], ['per-step (gpu split)', 'per-step'], ['per-step (no subgroups)', 'per-step'], ['persistent', 'persistent']] as const;
-const views: Record<string, (g: Gpu) => Gpu> = { 'per-step (gpu split)': withGpuSplit, 'per-step (no subgroups)': withoutSubgroups };
+// Every registered variant (RECURRENT_VARIANTS), each on the device as its adapter class sees it,
+// over the whole grid.
+const runs = RECURRENT_VARIANTS.flatMap((v) => grid.map((c) => [`v${v.version} ${v.name} ${name(c)}`, c, v] as const));
 
 describe.skipIf(!gpu)('GPU recurrent network vs CPU reference', () => {
-  it.each(runs.flatMap(([run, strategy]) => grid.map((c) => [`${run} ${name(c)}`, c, strategy, run] as const)))('%s', async (_n, c, strategy, run) => {
-    const g = views[run]?.(gpu!) ?? gpu!;
+  it.each(runs)('%s', async (_n, c, variant: RecurrentVariant) => {
+    const g = variant.view(gpu!);
+    const strategy = variant.strategy;
     const seed = freshSeed();
     const rng = new Rng(seed);
     const cfg: RecurrentConfig = { cell: c.cell, inputSize: c.I, hiddenSize: c.H, numLayers: c.L, cellActivation: c.act };

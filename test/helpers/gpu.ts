@@ -37,14 +37,6 @@ export async function releaseTestGpu(): Promise<void> {
   gpu.destroy();
 }
 
-/**
- * The same device, described as a discrete GPU: kernels choose the work split they use on real GPUs
- * ('tiles' GEMM, one batch row per per-step workgroup), so those paths are tested on a CPU adapter too.
- */
-export function withGpuSplit(gpu: Gpu): Gpu {
-  return Object.create(gpu, { info: { value: { ...gpu.info, vendor: 'test', architecture: 'gpu split', device: '', description: 'gpu split' } } }) as Gpu;
-}
-
 /** The same device without subgroups: CPU-adapter kernels load every row's value themselves instead of sharing loads. */
 export function withoutSubgroups(gpu: Gpu): Gpu {
   return Object.create(gpu, { subgroupSize: { value: null } }) as Gpu;
