@@ -36,8 +36,11 @@ export default defineConfig({
     setupFiles: ['test/setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
-    // Dawn devices are heavy: one test file at a time keeps a 2-core machine responsive.
+    // Dawn devices are heavy: one test file at a time keeps a 2-core machine responsive. The files
+    // share one module graph and so one test device (test/helpers/gpu.ts) and its pipeline cache:
+    // on lavapipe a pipeline's first dispatch compiles it (0.1–2 s), once per run instead of per file.
     fileParallelism: false,
+    isolate: false,
     reporters: ['default'],
   },
 });

@@ -13,7 +13,7 @@ import { RECURRENT_VARIANTS, type RecurrentVariant } from '../src/kernels/regist
 import type { BenchConfig } from './configs';
 import { measure, median } from './harness';
 
-/** Forward values and gradients must agree with the CPU reference this closely (DESIGN §4). */
+/** Forward values and gradients must agree with the CPU reference this closely (docs/DESIGN.md §4). */
 const FORWARD_TOLERANCE = 1e-5;
 const BACKWARD_TOLERANCE = 1e-4;
 

@@ -1,6 +1,6 @@
-// The cell activations, shared by the recurrent kernels (a code piece of their descriptions, with the
-// override ACT_SIGMOID: src/kernels/activations.ts). ACT_SIGMOID selects φ = ψ = σ (the reference article's LSTM variant; for the RNN, its nonlinearity)
-// instead of tanh.
+// The cell activations, shared by the recurrent kernels (a code piece of their descriptions, which
+// declare the override ACT_SIGMOID: src/kernels/activations.ts). ACT_SIGMOID selects φ = ψ = σ (the
+// reference article's LSTM variant; for the RNN, its nonlinearity) instead of tanh.
 
 fn sigmoid(x: f32) -> f32 { return 1.0 / (1.0 + exp(-x)); }
 

@@ -1,4 +1,4 @@
-// The LSTM's direct cell path, as a backward product of diagonal Jacobians (DESIGN §1):
+// The LSTM's direct cell path, as a backward product of diagonal Jacobians (docs/DESIGN.md §1):
 //   ∂s_{T-1}/∂s_k (direct path) = D(f_{T-1} ⊙ … ⊙ f_{k+1})
 // For each (b, j), walking k from T-1 down to 0 with a running product P:
 //   prod[k]   = Π_{t=k+1}^{T-1} f_t          (1 at k = T-1)

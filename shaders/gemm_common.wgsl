@@ -1,5 +1,5 @@
-// What both GEMM kernels share (put with gemm.wgsl or gemm_rows.wgsl by src/kernels/gemm.ts, together
-// with a prelude for each operand, gemm_{a,b}_{scalar,vec4}.wgsl, which binds it and loads from it):
+// What the GEMM variants share (gemm.wgsl, gemm_rows.wgsl, gemm_tiled.wgsl; put together with an
+// operand piece for A and for B, gemm_{a,b}_{scalar,vec4}.wgsl, by src/kernels/gemm.ts):
 // C = A·B (+ bias), with either operand stored transposed:
 //   A is [M,K] row-major (A_KM = 0) or [K,M] (A_KM = 1);
 //   B is [N,K] row-major (B_KN = 0, i.e. C = A·Bᵀ) or [K,N] (B_KN = 1).

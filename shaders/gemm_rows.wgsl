@@ -1,9 +1,9 @@
 // C = A·B (+ bias) for CPU adapters (lavapipe, SwiftShader; layouts and bindings: gemm_common.wgsl,
-// loads: the operand preludes). They run 8 invocations side by side in SIMD registers, and in
+// loads: the operand pieces). They run 8 invocations side by side in SIMD registers, and in
 // lavapipe's compiler every load inside a loop is emitted lane by lane, uniform address or not, and
 // every store to a loop variable is masked: the cost is per load and per update (bench/NOTES.md, v7,
 // v8). So a workgroup owns ROWS whole rows of C and each invocation 4 adjacent columns; per four k,
-// 4 loads of B (one where the B prelude reads four floats per load) and 4·ROWS loads of A feed
+// 4 loads of B (one where the B piece reads four floats per load) and 4·ROWS loads of A feed
 // 16·ROWS multiply-adds and ROWS accumulator updates. With row sharing (row_sharing_subgroup.wgsl)
 // the loads of A drop to ROWS / 2, or with 4-float loads to ROWS / 8 (A [M,K]) or 4 (A [K,M]).
 // 32 rows × 4 columns measured best (bench/NOTES.md, v8).
@@ -12,7 +12,7 @@
 // ROWS, the rows of C per workgroup (1..32), is a module const (fixed per module, so its loops unroll).
 
 // A[m, k] of this lane's share of the rows, as row sharing hands them out: rows m0 + 4·share_lane() + q
-// where A is [K,M] (adjacent rows, one 4-float load where its prelude reads four at a time), else
+// where A is [K,M] (adjacent rows, one 4-float load where its piece reads four at a time), else
 // rows m0 + 8q + share_lane(), q = 0..3. Zero where rows are not shared (a_row then loads each row itself).
 fn a_mine(m0: u32, subLane: u32, k: u32) -> vec4f {
   var mine = vec4f(0.0);
@@ -31,7 +31,7 @@ fn a_mine(m0: u32, subLane: u32, k: u32) -> vec4f {
 }
 
 // a_mine for k..k+3 at once: [q] holds a_mine(m0, subLane, k + q), from one 4-float load per row
-// where A is [M,K] and its prelude reads four at a time.
+// where A is [M,K] and its piece reads four at a time.
 fn a_mine4(m0: u32, subLane: u32, k: u32) -> array<vec4f, 4> {
   if (SHARE_ROWS && A_KM == 0u) {
     let lastM = dims.M - 1u;

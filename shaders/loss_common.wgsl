@@ -1,4 +1,4 @@
-// Shared by the loss kernels (prepended by src/kernels/losses.ts): one workgroup of WG invocations,
+// Shared by the loss kernels (the first code piece of their descriptions in src/kernels/losses.ts): one workgroup of WG invocations,
 // the optional 0/1 mask, and a tree reduction of two running sums (loss and counted weight) whose
 // fixed order makes the loss bit-identical run to run.
 

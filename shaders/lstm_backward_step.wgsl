@@ -8,9 +8,10 @@
 // diagnostics). The FINAL pass (after t = 0) writes dh_{-1} = W_hhᵀ·da_0 and ds_{-1} = ds_0 ⊙ f_0.
 // Invocation j of workgroup (x, y) handles the UNITS hidden units from (x·WG + j)·UNITS for the ROWS
 // batch rows y·ROWS...: each W_hh value it loads serves ROWS rows, and da_{t+1}[b, r] is the same for
-// the whole workgroup (shared through subgroups on CPU adapters, a broadcast on GPUs). Prepended:
-// activations.wgsl, a row-sharing prelude, a weights prelude (binding 0, the parameters) and a da
-// prelude (binding 1, da: lstm_da_scalar.wgsl or lstm_da_vec4.wgsl).
+// the whole workgroup (shared through subgroups on CPU adapters, a broadcast on GPUs). The code pieces
+// before this one (src/kernels/recurrentSteps.ts, lstmBackwardStep): activations.wgsl, row sharing
+// (row_sharing_*.wgsl), the weights (weight, weight4: weights_*.wgsl) and da (da_load, da_load4,
+// da_store_unit: lstm_da_*.wgsl). `gateflow shaders --out DIR` writes the whole module.
 
 // Bindings, uniform struct and override constants: declared by its kernel description in src/kernels/recurrentSteps.ts.
 // ROWS, the batch rows per workgroup (1..32), is a module const (fixed per module, so its loops unroll).

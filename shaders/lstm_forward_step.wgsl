@@ -6,13 +6,13 @@
 //   s_t = f ⊙ s_{t-1} + i ⊙ g;  h_t = o ⊙ ψ(s_t)        (φ = ψ = tanh, or σ when ACT_SIGMOID)
 // Invocation j of workgroup (x, y) computes hidden unit x·WG + j for the ROWS batch rows y·ROWS...:
 // each W_hh value it loads serves ROWS rows, and h_{t-1}[b, k] is the same for the whole workgroup
-// (shared through subgroups on CPU adapters, a broadcast on GPUs). Prepended: activations.wgsl, a
-// row-sharing prelude and a weights prelude (binding 0, the parameters).
+// (shared through subgroups on CPU adapters, a broadcast on GPUs). The code pieces before this one
+// (src/kernels/recurrentSteps.ts, lstmForwardStep): activations.wgsl, row sharing (row_sharing_*.wgsl)
+// and the weights (weight, weight4: weights_*.wgsl). `gateflow shaders --out DIR` writes the whole module.
 
 // Bindings, uniform struct and override constants: declared by its kernel description in src/kernels/recurrentSteps.ts.
 // ROWS, the batch rows per workgroup (1..32), is a module const (fixed per module, so its loops unroll).
 
-// Binding 0, the parameters, comes with the weights prelude (weights_vec4.wgsl or weights_scalar.wgsl).
 
 // Pre-activations of the 4 gates of unit j for rows b0..b0+ROWS-1 start from xproj + b_hh.
 fn start(a: ptr<function, array<vec4f, ROWS>>, b0: u32, j: u32) {

@@ -1,6 +1,6 @@
-// Row sharing through subgroups, for CPU adapters whose subgroup is their 8-lane SIMD register
-// (a code piece of the CPU-adapter kernels, which then enable subgroups: src/kernels/rowSharing.ts). A workgroup that needs one value of each of its ROWS
-// (≤ 32) rows at every step of a loop lets subgroup lane i load rows i, i + 8, i + 16, i + 24 (as
+// Row sharing through subgroups, for CPU adapters whose subgroup is their 8-lane SIMD register (a
+// code piece of the CPU-adapter kernels, which then enable subgroups: src/kernels/rowSharing.ts). A
+// workgroup that needs one value of each of its ROWS (≤ 32) rows at every step of a loop lets subgroup lane i load rows i, i + 8, i + 16, i + 24 (as
 // many as exist: ROWS / 8 loads, not ROWS), then hands every lane every row's value with shuffles,
 // which are register moves there.
 

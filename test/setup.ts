@@ -1,5 +1,5 @@
-import { afterAll, afterEach, expect } from 'vitest';
-import { releaseTestGpu, takeUncapturedErrors } from './helpers/gpu';
+import { afterEach, expect } from 'vitest';
+import { takeUncapturedErrors } from './helpers/gpu';
 
 // A WebGPU validation error is a bug even when the numbers happen to come out right.
 afterEach(async () => {
@@ -7,5 +7,5 @@ afterEach(async () => {
   expect(errors, `uncaptured WebGPU errors:\n${errors.join('\n')}`).toEqual([]);
 });
 
-// Dawn aborts if the worker exits with a live device; free it at the end of every file.
-afterAll(releaseTestGpu);
+// The test files share one device for the whole run (`isolate: false` in vite.config.ts), so its
+// pipeline cache serves them all and each pipeline compiles once per run; it is freed at exit.

@@ -26,21 +26,22 @@ export interface ShaderManifestEntry {
 }
 
 /**
- * Builds what a training step and a gradient-flow measurement of this model compile on `gpu`
- * (a training step runs once, on the task's data), and returns the pipelines the cache then holds.
+ * The pipelines a training step and a gradient-flow measurement of this model use on `gpu` (a
+ * training step runs once, on the task's data).
  */
-export async function modulesForModel(gpu: Gpu, o: ShadersCliOptions): Promise<PipelineEntry[]> {
+export function modulesForModel(gpu: Gpu, o: ShadersCliOptions): Promise<PipelineEntry[]> {
   const task = resolveTask(o.task);
   const T = o.seqLen ?? task.defaultSteps;
-  const session = new TrainingSession(gpu, { ...modelConfig(task, o), strategy: o.strategy }, optimizerOptions(o), { seed: o.seed, forgetBias: o.forgetBias });
-  try {
-    const batch = trainBatch(task.batch(new Rng(o.seed), T, o.batch));
-    await session.step(batch, { report: true });
-    await gradientFlow(gpu, session.net, batch, { loss: task.loss, lossAt: task.lossAt });
-  } finally {
-    session.dispose();
-  }
-  return gpu.pipelines.entries();
+  return gpu.pipelines.collect(async () => {
+    const session = new TrainingSession(gpu, { ...modelConfig(task, o), strategy: o.strategy }, optimizerOptions(o), { seed: o.seed, forgetBias: o.forgetBias });
+    try {
+      const batch = trainBatch(task.batch(new Rng(o.seed), T, o.batch));
+      await session.step(batch, { report: true });
+      await gradientFlow(gpu, session.net, batch, { loss: task.loss, lossAt: task.lossAt });
+    } finally {
+      session.dispose();
+    }
+  });
 }
 
 /** Writes one file per module (named after its kernel; a hash is added where two modules share a name) and pipelines.json. */

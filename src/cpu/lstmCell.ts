@@ -3,9 +3,9 @@
 // rows [0,H) input gate, [H,2H) forget gate, [2H,3H) candidate, [3H,4H) output gate (PyTorch's).
 // All sequences are time-major and flat, row-major: x[t][b][i] = x[(t*B + b)*I + i].
 //
-// One LSTM time step for all B batch rows, forward and backward: DESIGN §1 written out.
+// One LSTM time step for all B batch rows, forward and backward: docs/DESIGN.md §1 written out.
 // In is the layer's input size (I for layer 0, H above it); weight_ih [4H,In], weight_hh [4H,H].
-// c is the cell state (s in DESIGN §1); φ = ψ = `act` (tanh, or σ for the article's variant).
+// c is the cell state (s in docs/DESIGN.md §1); φ = ψ = `act` (tanh, or σ for the article's variant).
 // Accumulation rule: parameter gradients use +=, activation gradients use =.
 import { activate, activateGrad, sigmoid } from './activation';
 import { preactivationBackward, preactivationForward } from './preactivation';

@@ -21,6 +21,7 @@ const constantsKey = (constants: Readonly<Record<string, number>>): string =>
 export class PipelineCache {
   private readonly modules = new Map<string, { source: string; module: GPUShaderModule; layout: GPUBindGroupLayout; pipelineLayout: GPUPipelineLayout }>();
   private readonly pipelines = new Map<string, PipelineEntry>();
+  private collector: Set<PipelineEntry> | null = null;
 
   constructor(private readonly device: GPUDevice) {}
 
@@ -31,6 +32,19 @@ export class PipelineCache {
   /** Every pipeline made so far, in the order they were first asked for. */
   entries(): PipelineEntry[] {
     return [...this.pipelines.values()];
+  }
+
+  /** The pipelines `work` asks for (made or found in the cache), in the order it first asks. */
+  async collect(work: () => Promise<void>): Promise<PipelineEntry[]> {
+    if (this.collector) throw new Error('pipeline cache: collect() calls cannot nest');
+    const seen = new Set<PipelineEntry>();
+    this.collector = seen;
+    try {
+      await work();
+    } finally {
+      this.collector = null;
+    }
+    return [...seen];
   }
 
   private module(kernel: Kernel) {
@@ -64,12 +78,15 @@ export class PipelineCache {
     const cached = this.pipelines.get(key);
     if (cached) {
       if (cached.kernel.source !== kernel.source) throw new Error(`pipeline cache: kernels ${kernel.name} and ${cached.kernel.name} share the hash ${kernel.hash}`);
+      this.collector?.add(cached);
       return cached.pipeline;
     }
     const m = this.module(kernel);
     const label = `${kernel.name}${Object.keys(constants).length ? `|${constantsKey(constants)}` : ''}`;
     const pipeline = this.device.createComputePipeline({ label, layout: m.pipelineLayout, compute: { module: m.module, entryPoint: 'main', constants: { ...constants } } });
-    this.pipelines.set(key, { kernel, constants: { ...constants }, pipeline });
+    const entry = { kernel, constants: { ...constants }, pipeline };
+    this.pipelines.set(key, entry);
+    this.collector?.add(entry);
     return pipeline;
   }
 

@@ -73,12 +73,13 @@ const tiledGrid = (M: number, N: number): [number, number] => [Math.ceil(N / TIL
 /**
  * Workgroup size, rows per workgroup and grid of the 'rows' variant for an M×N product: 4 columns
  * per invocation and up to `maxRows` rows per workgroup (32 × 4 measured best, bench/NOTES.md v8;
- * cpuMaxRows), rounded up to a power of two so that few modules serve all shapes.
+ * cpuMaxRows), a power of two so that few modules serve all shapes.
  */
 export function rowsGemmShape(M: number, N: number, maxRows: number): { lanes: number; rows: number; grid: [number, number] } {
   // Lanes: a power of two from 8 (the SIMD width) to 64, enough for N in 4 columns each.
   const lanes = Math.min(64, Math.max(8, 2 ** Math.ceil(Math.log2(Math.ceil(N / 4)))));
-  const rows = Math.min(maxRows, 2 ** Math.ceil(Math.log2(M)));
+  // Half of M at most, so that even a small product has two row blocks for a CPU's two threads.
+  const rows = Math.min(maxRows, 2 ** Math.ceil(Math.log2(Math.ceil(M / 2))));
   return { lanes, rows, grid: [Math.ceil(N / (4 * lanes)), Math.ceil(M / rows)] };
 }
 

@@ -1,7 +1,9 @@
 // Wrappers of the per-step recurrent kernels: their descriptions (bindings, uniforms, constants),
 // the work split per adapter, and the encode-only kernels built from them.
 import lstmForwardWgsl from '../../shaders/lstm_forward_step.wgsl?raw';
+import lstmForwardCoalescedWgsl from '../../shaders/lstm_forward_step_coalesced.wgsl?raw';
 import lstmBackwardWgsl from '../../shaders/lstm_backward_step.wgsl?raw';
+import lstmBackwardCoalescedWgsl from '../../shaders/lstm_backward_step_coalesced.wgsl?raw';
 import rnnForwardWgsl from '../../shaders/rnn_forward_step.wgsl?raw';
 import rnnBackwardWgsl from '../../shaders/rnn_backward_step.wgsl?raw';
 import lstmDaScalarWgsl from '../../shaders/lstm_da_scalar.wgsl?raw';
@@ -28,9 +30,11 @@ const CPU_BACKWARD_UNITS = 4;
 /**
  * Work split of the per-step kernels: `lanes` invocations per workgroup (a power of two from 8, the
  * CPU adapters' SIMD width, to 64), `units` hidden units per invocation and `rows` batch rows per
- * workgroup. GPUs take one unit and one row (the most parallelism for a latency-bound step). CPU
- * adapters take several: each weight loaded then serves all the rows, and a row's h or da value is
- * the same for the whole workgroup.
+ * workgroup. GPUs take one unit and one row (the most parallelism for a latency-bound step); their
+ * LSTM forward kernel (lstm_forward_step_coalesced.wgsl) has its lanes split the inner dimension
+ * instead, and `units` are then the workgroup's (see gpuForwardShape). CPU adapters take several:
+ * each weight loaded then serves all the rows, and a row's h or da value is the same for the whole
+ * workgroup.
  */
 interface StepShape {
   lanes: number;
@@ -54,6 +58,25 @@ function stepShape(B: number, H: number, cpuAdapter: boolean, units: number, max
   return { lanes, rows, units, grid: [Math.ceil(H / (lanes * units)), Math.ceil(B / rows)] };
 }
 
+/** Lanes of the GPU LSTM forward kernel: they split k, WG columns (four floats each) at a time. */
+const GPU_FORWARD_LANES = 64;
+/** GPUs want this many workgroups per step at least, to fill their compute units (an H100 has 132). */
+const GPU_MIN_STEP_WORKGROUPS = 128;
+
+/**
+ * GPUs, LSTM forward: one batch row and `units` hidden units (4, or fewer where that leaves under
+ * GPU_MIN_STEP_WORKGROUPS workgroups) per workgroup of GPU_FORWARD_LANES lanes.
+ */
+function gpuForwardShape(B: number, H: number): StepShape {
+  let units = 4;
+  while (units > 1 && Math.ceil(H / units) * B < GPU_MIN_STEP_WORKGROUPS) units /= 2;
+  return { lanes: GPU_FORWARD_LANES, rows: 1, units, grid: [Math.ceil(H / units), B] };
+}
+
+/** GPUs, LSTM backward (lstm_backward_step_coalesced.wgsl): 16 units × 4 slices of the gate rows per workgroup of 64 lanes, one batch row. */
+const GPU_BACKWARD_UNITS = 16;
+const gpuBackwardShape = (B: number, H: number): StepShape => ({ lanes: 64, rows: 1, units: GPU_BACKWARD_UNITS, grid: [Math.ceil(H / GPU_BACKWARD_UNITS), B] });
+
 /** The work split of a layer's forward and backward step kernels for this shape and adapter. */
 export function stepShapes(cell: CellKind, B: number, H: number, split: WorkSplit): { forward: StepShape; backward: StepShape } {
   const lstm = cell === 'lstm';
@@ -62,8 +85,8 @@ export function stepShapes(cell: CellKind, B: number, H: number, split: WorkSpli
   // without row sharing (cpuMaxRows); the RNN kernels up to 8.
   const maxRows = lstm && cpuAdapter ? cpuMaxRows(split) : RNN_MAX_ROWS;
   return {
-    forward: stepShape(B, H, cpuAdapter, 1, maxRows),
-    backward: stepShape(B, H, cpuAdapter, cpuAdapter && lstm ? CPU_BACKWARD_UNITS : 1, maxRows),
+    forward: lstm && !cpuAdapter ? gpuForwardShape(B, H) : stepShape(B, H, cpuAdapter, 1, maxRows),
+    backward: lstm && !cpuAdapter ? gpuBackwardShape(B, H) : stepShape(B, H, cpuAdapter, lstm ? CPU_BACKWARD_UNITS : 1, maxRows),
   };
 }
 
@@ -120,6 +143,28 @@ export function lstmForwardStep(v: StepVariant) {
   });
 }
 
+/**
+ * The LSTM forward step kernel for GPUs (lstm_forward_step_coalesced.wgsl): lanes split the inner
+ * dimension so that a warp's loads of W_hh and h_{t-1} are consecutive; `weights4` as above.
+ */
+export function lstmForwardStepCoalesced(v: { weights4: boolean }) {
+  return kernelVariant({
+    name: `lstm_forward_step_coalesced${v.weights4 ? '.w4' : ''}`,
+    code: [ACTIVATIONS_WGSL, v.weights4 ? weightsVec4Wgsl : weightsScalarWgsl, lstmForwardCoalescedWgsl],
+    consts: { WG: GPU_FORWARD_LANES },
+    storage: {
+      params: { access: 'read', type: v.weights4 ? 'array<vec4f>' : 'array<f32>', doc: 'the flat parameters (W_hh, b_hh at offWhh, offBhh)' },
+      gates: { access: 'read_write', doc: '[T,B,4H] activated i, f, g, o' },
+      c: { access: 'read_write', doc: '[T+1,B,H], slot 0 = s_{-1}' },
+      h: { access: 'read_write', doc: '[T+1,B,H], slot 0 = h_{-1}' },
+      xproj: { access: 'read', doc: '[T,B,4H] = x·W_ihᵀ + b_ih' },
+    },
+    uniform: { name: 'step', struct: FORWARD_STEP },
+    // UNITS: hidden units per workgroup, 1..4 (its partial sums are arrays of 16 = 4 gates × 4 units).
+    constants: { UNITS: 4, ...ACTIVATION_CONSTANTS },
+  });
+}
+
 /** The LSTM backward step kernel of a variant. */
 export function lstmBackwardStep(v: StepVariant) {
   checkRows(v.rows);
@@ -145,6 +190,28 @@ export function lstmBackwardStep(v: StepVariant) {
     constants: { WG: 64, UNITS: 1, ...ACTIVATION_CONSTANTS },
   });
 }
+
+/**
+ * The LSTM backward step kernel for GPUs (lstm_backward_step_coalesced.wgsl): 16 units and 4 slices
+ * of the gate rows per workgroup, so a warp's W_hh loads are consecutive and a step has ⌈H/16⌉·B
+ * workgroups.
+ */
+export const LSTM_BACKWARD_STEP_COALESCED = kernelVariant({
+  name: 'lstm_backward_step_coalesced',
+  code: [ACTIVATIONS_WGSL, weightsScalarWgsl, lstmBackwardCoalescedWgsl],
+  storage: {
+    params: { access: 'read', doc: 'the flat parameters (W_hh at offWhh)' },
+    da: { access: 'read_write', doc: '[T,B,4H] dL/d(pre-activations)' },
+    ds: { access: 'read_write', doc: '[T,B,H] total dL/ds_t' },
+    dhTotal: { access: 'read_write', doc: '[T,B,H] total dL/dh_t' },
+    stateGrads: { access: 'read_write', doc: '[4,L,B,H] sections dh0 (written), dc0 (written), dhN, dcN (read)' },
+    dH: { access: 'read', doc: '[T,B,H] from the loss or the layer above' },
+    gates: { access: 'read', doc: '[T,B,4H] activated i, f, g, o' },
+    c: { access: 'read', doc: '[T+1,B,H], slot 0 = s_{-1}' },
+  },
+  uniform: { name: 'step', struct: LSTM_BACKWARD_STEP },
+  constants: { ...ACTIVATION_CONSTANTS },
+});
 
 /** The RNN forward step kernel for `rows` rows per workgroup. */
 export function rnnForwardStep(rows: number) {
@@ -220,8 +287,13 @@ export function forwardStepKernel(gpu: Gpu, d: StepDims, buf: ForwardStepBuffers
   const variants = Array.from({ length: d.T }, (_, t) => ({ t, B: d.B, H: d.H, offWhh: d.offWhh, offBhh: d.offBhh }));
   const common = { constants: { WG: shape.lanes, ...activationConstant(d.activation) }, variants, grid: shape.grid, label: `${d.cell} forward step` };
   if (d.cell === 'lstm') {
-    const kernel = lstmForwardStep({ rows: shape.rows, weights4: weightRowsAligned(d.H, d.offWhh), share: sharesRows(gpu) });
-    return new SteppedKernel(gpu, { ...common, kernel, buffers: { params: buf.params, gates: buf.gates!, c: buf.c!, h: buf.h, xproj: buf.xproj } });
+    const weights4 = weightRowsAligned(d.H, d.offWhh);
+    const buffers = { params: buf.params, gates: buf.gates!, c: buf.c!, h: buf.h, xproj: buf.xproj };
+    if (workSplit(gpu) === 'gpu') {
+      const constants = { UNITS: shape.units, ...activationConstant(d.activation) };
+      return new SteppedKernel(gpu, { ...common, constants, kernel: lstmForwardStepCoalesced({ weights4 }), buffers });
+    }
+    return new SteppedKernel(gpu, { ...common, kernel: lstmForwardStep({ rows: shape.rows, weights4, share: sharesRows(gpu) }), buffers });
   }
   return new SteppedKernel(gpu, { ...common, kernel: rnnForwardStep(shape.rows), buffers: { h: buf.h, xproj: buf.xproj, params: buf.params } });
 }
@@ -251,13 +323,18 @@ export function backwardStepKernel(gpu: Gpu, d: StepDims, buf: BackwardStepBuffe
   const label = `${d.cell} backward step`;
   if (d.cell === 'lstm') {
     // da four floats per access where rows are shared, each invocation owns whole 4-unit groups and H % 4 = 0.
+    const buffers = { params: buf.params, da: buf.da, ds: buf.ds!, dhTotal: buf.dhTotal, stateGrads: buf.stateGrads!, dH: buf.dH, gates: buf.gates!, c: buf.c! };
+    const variants = steps.map((v) => ({ ...v, section: d.stateSection }));
+    if (workSplit(gpu) === 'gpu') {
+      return new SteppedKernel(gpu, { kernel: LSTM_BACKWARD_STEP_COALESCED, constants: activationConstant(d.activation), buffers, variants, grid: shape.grid, label });
+    }
     const share = sharesRows(gpu);
     const kernel = lstmBackwardStep({ rows: shape.rows, weights4: weightRowsAligned(d.H, d.offWhh), da4: share && shape.units % 4 === 0 && d.H % 4 === 0, share });
     return new SteppedKernel(gpu, {
       kernel,
       constants: { WG: shape.lanes, UNITS: shape.units, ...activationConstant(d.activation) },
-      buffers: { params: buf.params, da: buf.da, ds: buf.ds!, dhTotal: buf.dhTotal, stateGrads: buf.stateGrads!, dH: buf.dH, gates: buf.gates!, c: buf.c! },
-      variants: steps.map((v) => ({ ...v, section: d.stateSection })),
+      buffers,
+      variants,
       grid: shape.grid,
       label,
     });

@@ -25,13 +25,15 @@ describe.skipIf(!gpu)('gateflow shaders: the WGSL that runs, as files', () => {
     expect(JSON.parse(readFileSync(join(dir, 'pipelines.json'), 'utf8'))).toEqual(JSON.parse(JSON.stringify(manifest)));
     const kernels = manifest.map((m) => m.kernel.split('.')[0]);
     // The whole training step and the diagnostics: projection and weight-gradient GEMMs, both step kernels, the loss, the optimizer, the flow kernels.
-    for (const k of ['gemm_' + (adapter === 'gpu' ? 'tiled' : 'rows'), 'lstm_forward_step', 'lstm_backward_step', 'column_sum', 'mse_loss', 'optim_norm_partial', 'optim_norm_final', 'optim_adam', 'forget_product', 'flow_stats']) {
+    const steps = adapter === 'gpu' ? ['gemm_tiled', 'lstm_forward_step_coalesced', 'lstm_backward_step_coalesced'] : ['gemm_rows', 'lstm_forward_step', 'lstm_backward_step'];
+    for (const k of [...steps, 'column_sum', 'mse_loss', 'optim_norm_partial', 'optim_norm_final', 'optim_adam', 'forget_product', 'flow_stats']) {
       expect(kernels, `${adapter}: ${k}`).toContain(k);
     }
     // Each file is exactly the source the library compiled, and compiles again with each pipeline's constants.
     for (const m of manifest as ShaderManifestEntry[]) {
       const code = readFileSync(join(dir, m.file), 'utf8');
       const entry = view.pipelines.entries().find((e) => e.kernel.hash === m.hash);
+      expect(entry, m.file).toBeDefined();
       expect(code).toBe(entry?.kernel.source);
       gpu!.device.pushErrorScope('validation');
       const module = gpu!.device.createShaderModule({ code, label: m.file });

@@ -8,6 +8,7 @@ import { expectClose } from '../helpers/expectClose';
 import { gpuForTests, nanFilled } from '../helpers/gpu';
 import { RECURRENT_VARIANTS, type RecurrentVariant } from '../../src/kernels/registry';
 import { randomLayerParams } from '../helpers/models';
+import { LONG } from '../helpers/long';
 
 const gpu = await gpuForTests();
 
@@ -24,31 +25,36 @@ interface Case {
   saturate?: boolean;
 }
 
-const grid: Case[] = [
-  { cell: 'lstm', act: 'tanh', I: 1, H: 7, L: 1, T: 1, B: 1, initialState: false },
-  { cell: 'lstm', act: 'tanh', I: 7, H: 33, L: 2, T: 17, B: 3, initialState: true },
-  { cell: 'lstm', act: 'sigmoid', I: 33, H: 65, L: 1, T: 17, B: 1, initialState: true },
+// The full grid runs with GATEFLOW_LONG=1; by default the cases marked `always`, which still cover
+// T = 1, batch 1, odd sizes, several layers, both activations, saturated gates, several unit and
+// row blocks, the 4-float paths and the RNN, for every variant (each new shape costs lavapipe
+// shader compiles, about 0.3–2 s per pipeline with an empty cache).
+const all: (Case & { always?: boolean })[] = [
+  { cell: 'lstm', act: 'tanh', I: 1, H: 7, L: 1, T: 1, B: 1, initialState: false, always: true },
+  { cell: 'lstm', act: 'tanh', I: 7, H: 33, L: 2, T: 17, B: 3, initialState: true, always: true },
+  { cell: 'lstm', act: 'sigmoid', I: 33, H: 65, L: 1, T: 17, B: 1, initialState: true, always: true },
   { cell: 'lstm', act: 'tanh', I: 7, H: 33, L: 3, T: 100, B: 3, initialState: true },
   { cell: 'lstm', act: 'sigmoid', I: 1, H: 7, L: 2, T: 100, B: 1, initialState: false },
   { cell: 'lstm', act: 'tanh', I: 65, H: 7, L: 1, T: 1, B: 3, initialState: true },
-  { cell: 'lstm', act: 'tanh', I: 7, H: 33, L: 2, T: 17, B: 3, initialState: true, saturate: true },
+  { cell: 'lstm', act: 'tanh', I: 7, H: 33, L: 2, T: 17, B: 3, initialState: true, saturate: true, always: true },
   { cell: 'lstm', act: 'sigmoid', I: 7, H: 33, L: 1, T: 17, B: 1, initialState: false, saturate: true },
   // Several hidden-unit blocks, and a row count that is not a power of two.
   { cell: 'lstm', act: 'tanh', I: 5, H: 65, L: 2, T: 9, B: 11, initialState: true },
   // Several batch-row blocks (at most 32 rows per workgroup on CPU adapters), the last one partial.
-  { cell: 'lstm', act: 'sigmoid', I: 3, H: 9, L: 1, T: 5, B: 37, initialState: true },
+  { cell: 'lstm', act: 'sigmoid', I: 3, H: 9, L: 1, T: 5, B: 37, initialState: true, always: true },
   // H a multiple of 4: W_hh and the backward's da read four floats per load (weights_vec4.wgsl,
   // lstm_da_vec4.wgsl), with the lanes of the last workgroup partly past H (H = 12, 36); B = 33
   // leaves a last row block of 1 row, B = 19 one block of 19.
-  { cell: 'lstm', act: 'tanh', I: 5, H: 12, L: 2, T: 9, B: 19, initialState: true },
+  { cell: 'lstm', act: 'tanh', I: 5, H: 12, L: 2, T: 9, B: 19, initialState: true, always: true },
   { cell: 'lstm', act: 'sigmoid', I: 4, H: 36, L: 1, T: 6, B: 2, initialState: false },
   { cell: 'lstm', act: 'tanh', I: 3, H: 32, L: 1, T: 4, B: 33, initialState: true },
-  { cell: 'rnn', act: 'tanh', I: 1, H: 7, L: 1, T: 1, B: 1, initialState: false },
-  { cell: 'rnn', act: 'tanh', I: 7, H: 33, L: 2, T: 100, B: 3, initialState: true },
+  { cell: 'rnn', act: 'tanh', I: 1, H: 7, L: 1, T: 1, B: 1, initialState: false, always: true },
+  { cell: 'rnn', act: 'tanh', I: 7, H: 33, L: 2, T: 100, B: 3, initialState: true, always: true },
   { cell: 'rnn', act: 'sigmoid', I: 33, H: 65, L: 3, T: 17, B: 1, initialState: true },
-  { cell: 'rnn', act: 'tanh', I: 7, H: 33, L: 1, T: 17, B: 3, initialState: false, saturate: true },
+  { cell: 'rnn', act: 'tanh', I: 7, H: 33, L: 1, T: 17, B: 3, initialState: false, saturate: true, always: true },
   { cell: 'rnn', act: 'tanh', I: 5, H: 65, L: 2, T: 9, B: 11, initialState: true },
 ];
+const grid: Case[] = LONG ? all : all.filter((c) => c.always);
 
 const name = (c: Case) => `${c.cell}/${c.act} I=${c.I} H=${c.H} L=${c.L} T=${c.T} B=${c.B}${c.initialState ? ' h0,c0' : ''}${c.saturate ? ' saturated' : ''}`;
 

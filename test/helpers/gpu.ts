@@ -28,15 +28,6 @@ export function nanFilled(n: number): Float32Array<ArrayBuffer> {
   return new Float32Array(n).fill(Number.NaN);
 }
 
-/** Destroys the shared test device; called once per test file from the setup file. */
-export async function releaseTestGpu(): Promise<void> {
-  const gpu = await shared?.catch(() => null);
-  shared = null;
-  if (!gpu) return;
-  await gpu.device.queue.onSubmittedWorkDone();
-  gpu.destroy();
-}
-
 /** The same device without subgroups: CPU-adapter kernels load every row's value themselves instead of sharing loads. */
 export function withoutSubgroups(gpu: Gpu): Gpu {
   return Object.create(gpu, { subgroupSize: { value: null } }) as Gpu;

@@ -15,14 +15,18 @@ describe('work split', () => {
     expect(unshared.forward).toMatchObject({ rows: 8, grid: [4, 8] });
     expect(unshared.backward).toMatchObject({ rows: 8, units: 4, grid: [1, 8] });
     const gpu = stepShapes('lstm', 64, 256, 'gpu');
-    expect(gpu.forward).toMatchObject({ rows: 1, units: 1, grid: [4, 64] });
-    expect(gpu.backward).toMatchObject({ rows: 1, units: 1, grid: [4, 64] });
+    // The GPU LSTM forward kernel: 64 lanes split k for 4 units of one row; fewer units where that leaves under 128 workgroups.
+    expect(gpu.forward).toMatchObject({ lanes: 64, rows: 1, units: 4, grid: [64, 64] });
+    expect(stepShapes('lstm', 1, 64, 'gpu').forward).toMatchObject({ units: 1, grid: [64, 1] });
+    expect(stepShapes('lstm', 1, 300, 'gpu').forward).toMatchObject({ units: 2, grid: [150, 1] });
+    expect(gpu.backward).toMatchObject({ lanes: 64, rows: 1, units: 16, grid: [16, 64] });
     // The RNN kernels keep at most 8 rows whatever the split.
     expect(stepShapes('rnn', 64, 256, 'cpu').forward.rows).toBe(8);
     expect(rowsGemmShape(2048, 1024, 32)).toEqual({ lanes: 64, rows: 32, grid: [4, 64] });
-    // Rows round up to a power of two, so that one module serves several shapes.
-    expect(rowsGemmShape(5, 20, 32)).toEqual({ lanes: 8, rows: 8, grid: [1, 1] });
-    expect(rowsGemmShape(12, 20, 32).rows).toBe(16);
+    // Rows are a power of two, so that one module serves several shapes, and at most half of M.
+    expect(rowsGemmShape(5, 20, 32)).toEqual({ lanes: 8, rows: 4, grid: [1, 2] });
+    expect(rowsGemmShape(12, 20, 32).rows).toBe(8);
+    expect(rowsGemmShape(1, 20, 32).rows).toBe(1);
     expect(stepShapes('lstm', 19, 12, 'cpu').forward.rows).toBe(32);
     expect(stepShapes('lstm', 3, 12, 'cpu').forward.rows).toBe(4);
     expect(stepShapes('rnn', 5, 12, 'cpu').forward.rows).toBe(8);

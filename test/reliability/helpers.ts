@@ -6,7 +6,8 @@ import type { Batch } from '../../src/train/batch';
 import { stepRng } from '../../src/train/resilient';
 import { addingTask } from '../../src/tasks/adding';
 
-export const LONG = !!process.env.GATEFLOW_LONG && process.env.GATEFLOW_LONG !== '0';
+export { LONG } from '../helpers/long';
+import { LONG } from '../helpers/long';
 
 /** `short` in CI, `long` with GATEFLOW_LONG=1. */
 export const sized = (short: number, long: number): number => (LONG ? long : short);

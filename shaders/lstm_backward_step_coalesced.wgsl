@@ -1,0 +1,74 @@
+// One LSTM step of backpropagation through time for all batch rows, for GPUs: the same math and
+// outputs as lstm_backward_step.wgsl (see it for the equations, the stored tensors and the FINAL
+// pass after t = 0, which writes dh_{-1} = W_hhᵀ·da_0 and ds_{-1} = ds_0 ⊙ f_0).
+// Legend: B batch, T time, H hidden; gate order i, f, g, o.
+// Work split: workgroup (x, y) handles the UNITS = 16 hidden units from x·16 for batch row y, so a
+// step has ⌈H/16⌉·B workgroups. Its 64 lanes are 16 units × 4 slices of the 4H gate rows r: lane
+// (u, s) sums W_hh[r, j0 + u]·da_{t+1}[y, r] over r ≡ s (mod 4), so the 16 lanes of a slice read 16
+// consecutive floats of each W_hh row (coalesced) and every lane reads the same da value (a
+// broadcast). The four slices' sums are added in workgroup memory in a fixed order; then the 16
+// lanes of slice 0 finish their unit. The code pieces before this one: activations.wgsl and the
+// weights (weight: weights_*.wgsl).
+
+const UNITS = 16u;
+const SLICES = 4u;
+
+var<workgroup> partial: array<f32, 64>;  // [slice·16 + u]
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
+  let B = step.B;
+  let H = step.H;
+  let G = 4u * H;
+  let t = step.t;
+  let b = wid.y;
+  let u = lane % UNITS;
+  let slice = lane / UNITS;
+  let j = wid.x * UNITS + u;
+  let jj = min(j, H - 1u);  // lanes past H sum for the last unit and write nothing
+  let finalPass = step.isFinal == 1u;
+  let last = t == step.T - 1u;
+  // (W_hhᵀ · da)[b, j] for da of step t + 1, or of step 0 in the final pass; none at t = T-1.
+  var sum = 0.0;
+  if (finalPass || !last) {
+    let daRow = (select(t + 1u, 0u, finalPass) * B + b) * G;
+    for (var r = slice; r < G; r += SLICES) {
+      sum = fma(weight(step.offWhh + r * H + jj), da[daRow + r], sum);
+    }
+  }
+  partial[lane] = sum;
+  workgroupBarrier();
+  if (slice != 0u || j >= H) { return; }
+  let carried = ((partial[u] + partial[UNITS + u]) + (partial[2u * UNITS + u] + partial[3u * UNITS + u]));
+  let state = step.offStateGrad + b * H + j;
+  if (finalPass) {
+    stateGrads[state] = carried;
+    stateGrads[step.section + state] = ds[b * H + j] * gates[b * G + H + j];
+    return;
+  }
+  let bh = (t * B + b) * H + j;
+  var dh = dH[bh];
+  var carry: f32;
+  if (last) {
+    dh += stateGrads[2u * step.section + state];
+    carry = stateGrads[3u * step.section + state];
+  } else {
+    dh += carried;
+    carry = ds[((t + 1u) * B + b) * H + j] * gates[((t + 1u) * B + b) * G + H + j];
+  }
+  let row = (t * B + b) * G;
+  let ig = gates[row + j];
+  let fg = gates[row + H + j];
+  let gg = gates[row + 2u * H + j];
+  let og = gates[row + 3u * H + j];
+  let s = c[((t + 1u) * B + b) * H + j];
+  let sPrev = c[bh];
+  let psi = cell_act(s);
+  let dsTotal = dh * og * cell_act_grad(psi) + carry;
+  ds[bh] = dsTotal;
+  dhTotal[bh] = dh;
+  da[row + j] = dsTotal * gg * ig * (1.0 - ig);
+  da[row + H + j] = dsTotal * sPrev * fg * (1.0 - fg);
+  da[row + 2u * H + j] = dsTotal * ig * cell_act_grad(gg);
+  da[row + 3u * H + j] = dh * psi * og * (1.0 - og);
+}

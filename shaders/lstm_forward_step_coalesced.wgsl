@@ -1,0 +1,71 @@
+// One LSTM time step for all batch rows, for GPUs: the same math as lstm_forward_step.wgsl
+//   a = xproj_t + b_hh + W_hh·h_{t-1};  i,f,o = σ(a_i,a_f,a_o);  g = φ(a_g)
+//   s_t = f ⊙ s_{t-1} + i ⊙ g;  h_t = o ⊙ ψ(s_t)
+// Legend: B batch, T time, H hidden; gate order i, f, g, o (rows [0,H) i, [H,2H) f, [2H,3H) g, [3H,4H) o).
+// Work split: workgroup (x, y) computes the UNITS hidden units from x·UNITS for batch row y, so a
+// step has ⌈H/UNITS⌉·B workgroups (a GPU fills up even at B = 1). Its WG lanes split the inner
+// dimension k: lane l reads W_hh[r, 4l .. 4l+3], then the next 4·WG columns, so a warp reads whole
+// consecutive stretches of each W_hh row and of h_{t-1} (coalesced), where one lane per unit would
+// read rows H floats apart. The 4·UNITS partial sums per lane are then added in workgroup memory
+// in a fixed order (deterministic), and the first UNITS lanes finish their unit's cell update.
+// The code pieces before this one: activations.wgsl and the weights (weight, weight4: weights_*.wgsl).
+
+// partials[l][q]: lane l's partial sum of gate row q = gate·UNITS + u (lanes q read consecutive
+// words when they add them up); totals[q]: their sum.
+var<workgroup> partials: array<array<f32, 16>, WG>;
+var<workgroup> totals: array<f32, 16>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
+  let B = step.B;
+  let H = step.H;
+  let t = step.t;
+  let b = wid.y;
+  let j0 = wid.x * UNITS;
+  let hPrev = (t * B + b) * H;  // h_{t-1} of row b: slot t of h
+  // The W_hh row of gate g, unit j0 + u (units past H read row j0's: never written).
+  var rows: array<u32, 16>;
+  for (var q = 0u; q < 4u * UNITS; q++) {
+    let u = q % UNITS;
+    let j = select(j0, j0 + u, j0 + u < H);
+    rows[q] = step.offWhh + ((q / UNITS) * H + j) * H;
+  }
+  var acc: array<f32, 16>;
+  let H4 = H - H % 4u;
+  for (var k = 4u * lane; k < H4; k += 4u * WG) {
+    let hv = vec4f(h[hPrev + k], h[hPrev + k + 1u], h[hPrev + k + 2u], h[hPrev + k + 3u]);
+    for (var q = 0u; q < 4u * UNITS; q++) { acc[q] += dot(weight4(rows[q] + k), hv); }
+  }
+  for (var k = H4 + lane; k < H; k += WG) {  // the last H % 4 columns
+    let hk = h[hPrev + k];
+    for (var q = 0u; q < 4u * UNITS; q++) { acc[q] = fma(weight(rows[q] + k), hk, acc[q]); }
+  }
+  for (var q = 0u; q < 4u * UNITS; q++) { partials[lane][q] = acc[q]; }
+  // Two barriers, not a tree of six: each costs a coroutine split on CPU adapters (lavapipe), whose
+  // shader compile time grows with them, and a GPU adds WG numbers in a few hundred cycles.
+  workgroupBarrier();
+  if (lane < 4u * UNITS) {
+    var total = 0.0;
+    for (var l = 0u; l < WG; l++) { total += partials[l][lane]; }
+    totals[lane] = total;
+  }
+  workgroupBarrier();
+  let j = j0 + lane;
+  if (lane >= UNITS || j >= H) { return; }
+  let G = 4u * H;
+  let xrow = (t * B + b) * G;
+  let bh = step.offBhh;
+  let ig = sigmoid(xproj[xrow + j] + weight(bh + j) + totals[lane]);
+  let fg = sigmoid(xproj[xrow + H + j] + weight(bh + H + j) + totals[UNITS + lane]);
+  let gg = cell_act(xproj[xrow + 2u * H + j] + weight(bh + 2u * H + j) + totals[2u * UNITS + lane]);
+  let og = sigmoid(xproj[xrow + 3u * H + j] + weight(bh + 3u * H + j) + totals[3u * UNITS + lane]);
+  let prev = (t * B + b) * H + j;
+  let s = fg * c[prev] + ig * gg;
+  let next = ((t + 1u) * B + b) * H + j;
+  c[next] = s;
+  h[next] = og * cell_act(s);
+  gates[xrow + j] = ig;
+  gates[xrow + H + j] = fg;
+  gates[xrow + 2u * H + j] = gg;
+  gates[xrow + 3u * H + j] = og;
+}
