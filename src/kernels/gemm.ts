@@ -78,8 +78,10 @@ const tiledGrid = (M: number, N: number): [number, number] => [Math.ceil(N / TIL
 export function rowsGemmShape(M: number, N: number, maxRows: number): { lanes: number; rows: number; grid: [number, number] } {
   // Lanes: a power of two from 8 (the SIMD width) to 64, enough for N in 4 columns each.
   const lanes = Math.min(64, Math.max(8, 2 ** Math.ceil(Math.log2(Math.ceil(N / 4)))));
-  // Half of M at most, so that even a small product has two row blocks for a CPU's two threads.
-  const rows = Math.min(maxRows, 2 ** Math.ceil(Math.log2(Math.ceil(M / 2))));
+  // Half of M at most, so that even a small product has two row blocks for a CPU's two threads, but
+  // 4 at least: where A is [K,M] and shared four rows per 4-float load, blocks must start on a
+  // multiple of 4 (gemm_rows.wgsl, a_mine).
+  const rows = Math.min(maxRows, Math.max(4, 2 ** Math.ceil(Math.log2(Math.ceil(M / 2)))));
   return { lanes, rows, grid: [Math.ceil(N / (4 * lanes)), Math.ceil(M / rows)] };
 }
 

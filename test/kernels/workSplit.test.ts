@@ -23,10 +23,10 @@ describe('work split', () => {
     // The RNN kernels keep at most 8 rows whatever the split.
     expect(stepShapes('rnn', 64, 256, 'cpu').forward.rows).toBe(8);
     expect(rowsGemmShape(2048, 1024, 32)).toEqual({ lanes: 64, rows: 32, grid: [4, 64] });
-    // Rows are a power of two, so that one module serves several shapes, and at most half of M.
+    // Rows are a power of two, so that one module serves several shapes, at most half of M and at least 4.
     expect(rowsGemmShape(5, 20, 32)).toEqual({ lanes: 8, rows: 4, grid: [1, 2] });
     expect(rowsGemmShape(12, 20, 32).rows).toBe(8);
-    expect(rowsGemmShape(1, 20, 32).rows).toBe(1);
+    expect(rowsGemmShape(1, 20, 32).rows).toBe(4);
     expect(stepShapes('lstm', 19, 12, 'cpu').forward.rows).toBe(32);
     expect(stepShapes('lstm', 3, 12, 'cpu').forward.rows).toBe(4);
     expect(stepShapes('rnn', 5, 12, 'cpu').forward.rows).toBe(8);
