@@ -17,7 +17,7 @@ import { kernelVariant, type WgslStruct } from './kernel';
  */
 export const GEMM_VARIANTS = {
   /** v1: each invocation a 4×4 block of C straight from global memory, an 8×8 workgroup a 32×32 tile. The plain one. */
-  tiles: { version: 1, wins: 'none: the plain reference version' },
+  tiles: { version: 1, wins: 'CPU adapters for small products (under SMALL_GEMM multiply-adds): as fast as v2 there, and one module per layout instead of one per row count and load width, each compiled in a fraction of the time (bench/NOTES.md v9)' },
   /** v2: a workgroup owns up to 32 whole rows of C, each invocation 4 columns, rows shared through subgroups. */
   rows: { version: 2, wins: 'CPU adapters (lavapipe): 46.5 GFLOP/s at 1024³ against 14.1 for v1 (bench/NOTES.md v7, v8)' },
   /** v3: 64×64 tiles staged in workgroup memory, coalesced 4-float loads, a 4×4 register tile per invocation. */
@@ -25,7 +25,17 @@ export const GEMM_VARIANTS = {
 } as const;
 export type GemmVariant = keyof typeof GEMM_VARIANTS;
 
-export const defaultGemmVariant = (gpu: Gpu): GemmVariant => (workSplit(gpu) === 'gpu' ? 'tiled' : 'rows');
+/**
+ * Multiply-adds under which a product on a CPU adapter takes v1: it is latency-bound there (a
+ * dispatch costs 20–40 µs on lavapipe), and v1's few modules compile fast (bench/NOTES.md v9).
+ */
+export const SMALL_GEMM = 2 ** 18;
+
+/** The variant a device takes for an M×N×K product (GEMM_VARIANTS says why). */
+export function defaultGemmVariant(split: WorkSplit, M: number, N: number, K: number): GemmVariant {
+  if (split === 'gpu') return 'tiled';
+  return M * N * K < SMALL_GEMM ? 'tiles' : 'rows';
+}
 
 /** v1: an 8×8 workgroup of 4×4 blocks covers a 32×32 tile. */
 const TILES_WG = 8;
@@ -85,9 +95,10 @@ export function rowsGemmShape(M: number, N: number, maxRows: number): { lanes: n
   return { lanes, rows, grid: [Math.ceil(N / (4 * lanes)), Math.ceil(M / rows)] };
 }
 
-/** The grid of an M×N product under a device's work split, in the variant it picks by default (defaultGemmVariant). */
-export function gemmGrid(split: WorkSplit, M: number, N: number): [number, number] {
-  return split === 'gpu' ? tiledGrid(M, N) : rowsGemmShape(M, N, cpuMaxRows(split)).grid;
+/** The grid of an M×N×K product under a device's work split, in the variant it picks by default (defaultGemmVariant). */
+export function gemmGrid(split: WorkSplit, M: number, N: number, K: number): [number, number] {
+  const variant = defaultGemmVariant(split, M, N, K);
+  return variant === 'tiled' ? tiledGrid(M, N) : variant === 'tiles' ? tilesGrid(M, N) : rowsGemmShape(M, N, cpuMaxRows(split)).grid;
 }
 
 /**
@@ -122,7 +133,7 @@ export interface GemmSpec {
   a: BufferSlice;
   b: BufferSlice;
   bias?: BufferSlice;
-  /** Default: 'rows' on CPU adapters, 'tiled' elsewhere (GEMM_VARIANTS). */
+  /** Default: defaultGemmVariant ('tiled' on GPUs; on CPU adapters 'rows', or 'tiles' for small products). */
   variant?: GemmVariant;
 }
 
@@ -143,7 +154,7 @@ export class GemmKernel {
       if (!Number.isInteger(v) || v < 1) throw new RangeError(`gemm: ${name} must be a positive integer, got ${v}`);
     }
     const layout = { A_KM: spec.aLayout === 'KM' ? 1 : 0, B_KN: spec.bLayout === 'KN' ? 1 : 0, HAS_BIAS: spec.bias ? 1 : 0 };
-    this.variant = spec.variant ?? defaultGemmVariant(gpu);
+    this.variant = spec.variant ?? defaultGemmVariant(workSplit(gpu), M, N, K);
     // v1 reads one float per load; v2 and v3 four where the operand allows.
     const vec4 = this.variant === 'tiles' ? { a4: false, b4: false } : gemmVec4Operands(spec);
     let kernel;

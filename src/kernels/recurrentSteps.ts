@@ -5,6 +5,7 @@ import lstmForwardCoalescedWgsl from '../../shaders/lstm_forward_step_coalesced.
 import lstmBackwardWgsl from '../../shaders/lstm_backward_step.wgsl?raw';
 import lstmBackwardCoalescedWgsl from '../../shaders/lstm_backward_step_coalesced.wgsl?raw';
 import rnnForwardWgsl from '../../shaders/rnn_forward_step.wgsl?raw';
+import rnnForwardCoalescedWgsl from '../../shaders/rnn_forward_step_coalesced.wgsl?raw';
 import rnnBackwardWgsl from '../../shaders/rnn_backward_step.wgsl?raw';
 import lstmDaScalarWgsl from '../../shaders/lstm_da_scalar.wgsl?raw';
 import lstmDaVec4Wgsl from '../../shaders/lstm_da_vec4.wgsl?raw';
@@ -30,9 +31,9 @@ const CPU_BACKWARD_UNITS = 4;
 /**
  * Work split of the per-step kernels: `lanes` invocations per workgroup (a power of two from 8, the
  * CPU adapters' SIMD width, to 64), `units` hidden units per invocation and `rows` batch rows per
- * workgroup. GPUs take one unit and one row (the most parallelism for a latency-bound step); their
- * LSTM forward kernel (lstm_forward_step_coalesced.wgsl) has its lanes split the inner dimension
- * instead, and `units` are then the workgroup's (see gpuForwardShape). CPU adapters take several:
+ * workgroup. GPUs take one row per workgroup: their forward kernels (*_forward_step_coalesced.wgsl)
+ * have the lanes split the inner dimension, `units` being the workgroup's (gpuForwardShape), and the
+ * LSTM backward kernel splits 16 units × 4 slices of the gate rows (gpuBackwardShape). CPU adapters take several:
  * each weight loaded then serves all the rows, and a row's h or da value is the same for the whole
  * workgroup.
  */
@@ -64,11 +65,11 @@ const GPU_FORWARD_LANES = 64;
 const GPU_MIN_STEP_WORKGROUPS = 128;
 
 /**
- * GPUs, LSTM forward: one batch row and `units` hidden units (4, or fewer where that leaves under
- * GPU_MIN_STEP_WORKGROUPS workgroups) per workgroup of GPU_FORWARD_LANES lanes.
+ * GPUs, forward: one batch row and `units` hidden units (4 for the LSTM, 16 for the RNN, fewer where
+ * that leaves under GPU_MIN_STEP_WORKGROUPS workgroups) per workgroup of GPU_FORWARD_LANES lanes.
  */
-function gpuForwardShape(B: number, H: number): StepShape {
-  let units = 4;
+function gpuForwardShape(B: number, H: number, maxUnits: number): StepShape {
+  let units = maxUnits;
   while (units > 1 && Math.ceil(H / units) * B < GPU_MIN_STEP_WORKGROUPS) units /= 2;
   return { lanes: GPU_FORWARD_LANES, rows: 1, units, grid: [Math.ceil(H / units), B] };
 }
@@ -85,7 +86,7 @@ export function stepShapes(cell: CellKind, B: number, H: number, split: WorkSpli
   // without row sharing (cpuMaxRows); the RNN kernels up to 8.
   const maxRows = lstm && cpuAdapter ? cpuMaxRows(split) : RNN_MAX_ROWS;
   return {
-    forward: lstm && !cpuAdapter ? gpuForwardShape(B, H) : stepShape(B, H, cpuAdapter, 1, maxRows),
+    forward: cpuAdapter ? stepShape(B, H, cpuAdapter, 1, maxRows) : gpuForwardShape(B, H, lstm ? 4 : 16),
     backward: lstm && !cpuAdapter ? gpuBackwardShape(B, H) : stepShape(B, H, cpuAdapter, lstm ? CPU_BACKWARD_UNITS : 1, maxRows),
   };
 }
@@ -230,6 +231,21 @@ export function rnnForwardStep(rows: number) {
   });
 }
 
+/** The RNN forward step kernel for GPUs (rnn_forward_step_coalesced.wgsl): lanes split k, as in the LSTM's. */
+export const RNN_FORWARD_STEP_COALESCED = kernelVariant({
+  name: 'rnn_forward_step_coalesced',
+  code: [ACTIVATIONS_WGSL, rnnForwardCoalescedWgsl],
+  consts: { WG: GPU_FORWARD_LANES },
+  storage: {
+    h: { access: 'read_write', doc: '[T+1,B,H], slot 0 = h_{-1}' },
+    xproj: { access: 'read', doc: '[T,B,H] = x·W_ihᵀ + b_ih' },
+    params: { access: 'read', doc: 'the flat parameters (W_hh, b_hh at offWhh, offBhh)' },
+  },
+  uniform: { name: 'step', struct: FORWARD_STEP },
+  // UNITS: hidden units per workgroup, 1..16.
+  constants: { UNITS: 16, ...ACTIVATION_CONSTANTS },
+});
+
 /** The RNN backward step kernel for `rows` rows per workgroup. */
 export function rnnBackwardStep(rows: number) {
   checkRows(rows);
@@ -295,7 +311,11 @@ export function forwardStepKernel(gpu: Gpu, d: StepDims, buf: ForwardStepBuffers
     }
     return new SteppedKernel(gpu, { ...common, kernel: lstmForwardStep({ rows: shape.rows, weights4, share: sharesRows(gpu) }), buffers });
   }
-  return new SteppedKernel(gpu, { ...common, kernel: rnnForwardStep(shape.rows), buffers: { h: buf.h, xproj: buf.xproj, params: buf.params } });
+  const buffers = { h: buf.h, xproj: buf.xproj, params: buf.params };
+  if (workSplit(gpu) === 'gpu') {
+    return new SteppedKernel(gpu, { ...common, constants: { UNITS: shape.units, ...activationConstant(d.activation) }, kernel: RNN_FORWARD_STEP_COALESCED, buffers });
+  }
+  return new SteppedKernel(gpu, { ...common, kernel: rnnForwardStep(shape.rows), buffers });
 }
 
 export interface BackwardStepBuffers {

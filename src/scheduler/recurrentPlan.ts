@@ -31,7 +31,7 @@ export function checkPlanLimits(limits: GPUSupportedLimits, cfg: RecurrentConfig
   }
   const grids: [string, number][] = [
     ['per-step kernels (batch rows)', Math.max(...Object.values(stepShapes(cfg.cell, B, H, split)).map((shape) => shape.grid[1]))],
-    ['projection GEMM (T·B rows)', gemmGrid(split, T * B, GH)[1]],
+    ['projection GEMM (T·B rows)', gemmGrid(split, T * B, GH, cfg.inputSize)[1]],
   ];
   for (const [what, groups] of grids) {
     if (groups > limits.maxComputeWorkgroupsPerDimension) {

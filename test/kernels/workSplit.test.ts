@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cpuMaxRows } from '../../src/kernels/rowSharing';
 import { stepShapes } from '../../src/kernels/recurrentSteps';
-import { rowsGemmShape } from '../../src/kernels/gemm';
+import { defaultGemmVariant, rowsGemmShape, SMALL_GEMM } from '../../src/kernels/gemm';
 import { checkPlanLimits } from '../../src/scheduler/recurrentPlan';
 
 describe('work split', () => {
@@ -19,6 +19,7 @@ describe('work split', () => {
     expect(gpu.forward).toMatchObject({ lanes: 64, rows: 1, units: 4, grid: [64, 64] });
     expect(stepShapes('lstm', 1, 64, 'gpu').forward).toMatchObject({ units: 1, grid: [64, 1] });
     expect(stepShapes('lstm', 1, 300, 'gpu').forward).toMatchObject({ units: 2, grid: [150, 1] });
+    expect(stepShapes('rnn', 64, 256, 'gpu').forward).toMatchObject({ lanes: 64, rows: 1, units: 16, grid: [16, 64] });
     expect(gpu.backward).toMatchObject({ lanes: 64, rows: 1, units: 16, grid: [16, 64] });
     // The RNN kernels keep at most 8 rows whatever the split.
     expect(stepShapes('rnn', 64, 256, 'cpu').forward.rows).toBe(8);
@@ -30,6 +31,15 @@ describe('work split', () => {
     expect(stepShapes('lstm', 19, 12, 'cpu').forward.rows).toBe(32);
     expect(stepShapes('lstm', 3, 12, 'cpu').forward.rows).toBe(4);
     expect(stepShapes('rnn', 5, 12, 'cpu').forward.rows).toBe(8);
+  });
+
+  it('GPUs take the tiled GEMM; CPU adapters the rows GEMM, or the plain one for products under SMALL_GEMM multiply-adds', () => {
+    expect(defaultGemmVariant('gpu', 1, 1, 1)).toBe('tiled');
+    expect(defaultGemmVariant('gpu', 4096, 4096, 4096)).toBe('tiled');
+    expect(SMALL_GEMM).toBe(64 * 64 * 64);
+    expect(defaultGemmVariant('cpu', 64, 64, 63)).toBe('tiles');
+    expect(defaultGemmVariant('cpu', 64, 64, 64)).toBe('rows');
+    expect(defaultGemmVariant('cpu-unshared', 1024, 512, 160)).toBe('rows');
   });
 
   it('the limit check counts the workgroups of the split the device uses', () => {
