@@ -49,8 +49,8 @@ const all: (Case & { always?: boolean })[] = [
   { cell: 'lstm', act: 'sigmoid', I: 4, H: 36, L: 1, T: 6, B: 2, initialState: false },
   { cell: 'lstm', act: 'tanh', I: 3, H: 32, L: 1, T: 4, B: 33, initialState: true },
   { cell: 'rnn', act: 'tanh', I: 1, H: 7, L: 1, T: 1, B: 1, initialState: false, always: true },
-  { cell: 'rnn', act: 'tanh', I: 7, H: 33, L: 2, T: 100, B: 3, initialState: true, always: true },
-  { cell: 'rnn', act: 'sigmoid', I: 33, H: 65, L: 3, T: 17, B: 1, initialState: true },
+  { cell: 'rnn', act: 'tanh', I: 7, H: 33, L: 2, T: 100, B: 3, initialState: true },
+  { cell: 'rnn', act: 'sigmoid', I: 33, H: 65, L: 3, T: 17, B: 1, initialState: true, always: true },
   { cell: 'rnn', act: 'tanh', I: 7, H: 33, L: 1, T: 17, B: 3, initialState: false, saturate: true, always: true },
   { cell: 'rnn', act: 'tanh', I: 5, H: 65, L: 2, T: 9, B: 11, initialState: true },
 ];
