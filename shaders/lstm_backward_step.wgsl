@@ -10,8 +10,8 @@
 // batch rows y·ROWS...: each W_hh value it loads serves ROWS rows, and da_{t+1}[b, r] is the same for
 // the whole workgroup (shared through subgroups on CPU adapters, a broadcast on GPUs). The code pieces
 // before this one (src/kernels/recurrentSteps.ts, lstmBackwardStep): activations.wgsl, row sharing
-// (row_sharing_*.wgsl), the weights (weight, weight4: weights_*.wgsl) and da (da_load, da_load4,
-// da_store_unit: lstm_da_*.wgsl). `gateflow shaders --out DIR` writes the whole module.
+// (row_sharing_*.wgsl), the weights (weight, weight4: weights_*.wgsl), da (da_load, da_load4,
+// da_store_unit: lstm_da_*.wgsl) and the per-unit tail (lstm_cell_backward.wgsl). `gateflow shaders --out DIR` writes the whole module.
 
 // Bindings, uniform struct and override constants: declared by its kernel description in src/kernels/recurrentSteps.ts.
 // ROWS, the batch rows per workgroup (1..32), is a module const (fixed per module, so its loops unroll).
@@ -111,35 +111,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
     for (var u = 0u; u < UNITS; u++) {
       let j = j0 + u;
       if (j >= H) { break; }
-      let state = step.offStateGrad + b * H + j;
       if (step.isFinal == 1u) {
-        stateGrads[state] = carried[i][u];
-        stateGrads[step.section + state] = ds[b * H + j] * gates[b * G + H + j];
+        write_initial_state_grads(b, j, carried[i][u]);
         continue;
       }
-      let bh = (t * B + b) * H + j;
-      var dh = dH[bh];
-      var carry: f32;
-      if (last) {
-        dh += stateGrads[2u * step.section + state];
-        carry = stateGrads[3u * step.section + state];
-      } else {
-        dh += carried[i][u];
-        carry = ds[((t + 1u) * B + b) * H + j] * gates[((t + 1u) * B + b) * G + H + j];
-      }
-      let row = (t * B + b) * G;
-      let ig = gates[row + j];
-      let fg = gates[row + H + j];
-      let gg = gates[row + 2u * H + j];
-      let og = gates[row + 3u * H + j];
-      let s = c[((t + 1u) * B + b) * H + j];
-      let sPrev = c[bh];
-      let psi = cell_act(s);
-      let dsTotal = dh * og * cell_act_grad(psi) + carry;
-      ds[bh] = dsTotal;
-      dhTotal[bh] = dh;
-      let dOut = dh * psi;
-      da_store_unit(row, j, u, vec4f(dsTotal * gg * ig * (1.0 - ig), dsTotal * sPrev * fg * (1.0 - fg), dsTotal * ig * cell_act_grad(gg), dOut * og * (1.0 - og)), &group);
+      da_store_unit((t * B + b) * G, j, u, cell_backward(t, b, j, carried[i][u]), &group);
     }
   }
 }

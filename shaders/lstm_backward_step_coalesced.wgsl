@@ -7,8 +7,8 @@
 // (u, s) sums W_hh[r, j0 + u]·da_{t+1}[y, r] over r ≡ s (mod 4), so the 16 lanes of a slice read 16
 // consecutive floats of each W_hh row (coalesced) and every lane reads the same da value (a
 // broadcast). The four slices' sums are added in workgroup memory in a fixed order; then the 16
-// lanes of slice 0 finish their unit. The code pieces before this one: activations.wgsl and the
-// weights (weight: weights_*.wgsl).
+// lanes of slice 0 finish their unit. The code pieces before this one: activations.wgsl, the
+// weights (weight: weights_*.wgsl) and the per-unit tail (lstm_cell_backward.wgsl).
 
 const UNITS = 16u;
 const SLICES = 4u;
@@ -40,35 +40,14 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   workgroupBarrier();
   if (slice != 0u || j >= H) { return; }
   let carried = ((partial[u] + partial[UNITS + u]) + (partial[2u * UNITS + u] + partial[3u * UNITS + u]));
-  let state = step.offStateGrad + b * H + j;
   if (finalPass) {
-    stateGrads[state] = carried;
-    stateGrads[step.section + state] = ds[b * H + j] * gates[b * G + H + j];
+    write_initial_state_grads(b, j, carried);
     return;
   }
-  let bh = (t * B + b) * H + j;
-  var dh = dH[bh];
-  var carry: f32;
-  if (last) {
-    dh += stateGrads[2u * step.section + state];
-    carry = stateGrads[3u * step.section + state];
-  } else {
-    dh += carried;
-    carry = ds[((t + 1u) * B + b) * H + j] * gates[((t + 1u) * B + b) * G + H + j];
-  }
+  let d = cell_backward(t, b, j, carried);
   let row = (t * B + b) * G;
-  let ig = gates[row + j];
-  let fg = gates[row + H + j];
-  let gg = gates[row + 2u * H + j];
-  let og = gates[row + 3u * H + j];
-  let s = c[((t + 1u) * B + b) * H + j];
-  let sPrev = c[bh];
-  let psi = cell_act(s);
-  let dsTotal = dh * og * cell_act_grad(psi) + carry;
-  ds[bh] = dsTotal;
-  dhTotal[bh] = dh;
-  da[row + j] = dsTotal * gg * ig * (1.0 - ig);
-  da[row + H + j] = dsTotal * sPrev * fg * (1.0 - fg);
-  da[row + 2u * H + j] = dsTotal * ig * cell_act_grad(gg);
-  da[row + 3u * H + j] = dh * psi * og * (1.0 - og);
+  da[row + j] = d.x;
+  da[row + H + j] = d.y;
+  da[row + 2u * H + j] = d.z;
+  da[row + 3u * H + j] = d.w;
 }

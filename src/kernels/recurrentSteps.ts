@@ -7,6 +7,7 @@ import lstmBackwardCoalescedWgsl from '../../shaders/lstm_backward_step_coalesce
 import rnnForwardWgsl from '../../shaders/rnn_forward_step.wgsl?raw';
 import rnnForwardCoalescedWgsl from '../../shaders/rnn_forward_step_coalesced.wgsl?raw';
 import rnnBackwardWgsl from '../../shaders/rnn_backward_step.wgsl?raw';
+import lstmCellBackwardWgsl from '../../shaders/lstm_cell_backward.wgsl?raw';
 import lstmDaScalarWgsl from '../../shaders/lstm_da_scalar.wgsl?raw';
 import lstmDaVec4Wgsl from '../../shaders/lstm_da_vec4.wgsl?raw';
 import weightsScalarWgsl from '../../shaders/weights_scalar.wgsl?raw';
@@ -107,6 +108,32 @@ const FORWARD_STEP: WgslStruct = { name: 'Step', fields: [F.t, F.B, F.H, F.offWh
 const LSTM_BACKWARD_STEP: WgslStruct = { name: 'Step', fields: [F.t, F.T, F.B, F.H, F.offWhh, F.offStateGrad, F.isFinal, F.section] };
 const RNN_BACKWARD_STEP: WgslStruct = { name: 'Step', fields: [F.t, F.T, F.B, F.H, F.offWhh, F.offStateGrad, F.isFinal] };
 
+const paramsBinding = (weights4: boolean, doc: string) => ({ access: 'read', type: weights4 ? 'array<vec4f>' : 'array<f32>', doc }) as const;
+
+/** The bindings of the LSTM forward step kernels (both work splits). */
+const lstmForwardStorage = (weights4: boolean) =>
+  ({
+    params: paramsBinding(weights4, 'the flat parameters (W_hh, b_hh at offWhh, offBhh)'),
+    gates: { access: 'read_write', doc: '[T,B,4H] activated i, f, g, o' },
+    c: { access: 'read_write', doc: '[T+1,B,H], slot 0 = s_{-1}' },
+    h: { access: 'read_write', doc: '[T+1,B,H], slot 0 = h_{-1}' },
+    xproj: { access: 'read', doc: '[T,B,4H] = x·W_ihᵀ + b_ih' },
+  }) as const;
+
+/** The bindings of the LSTM backward step kernels (both work splits). */
+const lstmBackwardStorage = (weights4: boolean, da4: boolean) =>
+  ({
+    params: paramsBinding(weights4, 'the flat parameters (W_hh at offWhh)'),
+    da: { access: 'read_write', type: da4 ? 'array<vec4f>' : 'array<f32>', doc: '[T,B,4H] dL/d(pre-activations)' },
+    ds: { access: 'read_write', doc: '[T,B,H] total dL/ds_t' },
+    dhTotal: { access: 'read_write', doc: '[T,B,H] total dL/dh_t' },
+    // The four [L,B,H] state gradients share one buffer (WebGPU promises only 8 storage buffers per stage).
+    stateGrads: { access: 'read_write', doc: '[4,L,B,H] sections dh0 (written), dc0 (written), dhN, dcN (read)' },
+    dH: { access: 'read', doc: '[T,B,H] from the loss or the layer above' },
+    gates: { access: 'read', doc: '[T,B,4H] activated i, f, g, o' },
+    c: { access: 'read', doc: '[T+1,B,H], slot 0 = s_{-1}' },
+  }) as const;
+
 /** Choices that make a per-step kernel's module: rows per workgroup, 4-float loads, row sharing. */
 export interface StepVariant {
   /** Batch rows per workgroup (a module const, so its loops unroll). */
@@ -132,13 +159,7 @@ export function lstmForwardStep(v: StepVariant) {
     enables: sharing.enables,
     code: [ACTIVATIONS_WGSL, sharing.code, v.weights4 ? weightsVec4Wgsl : weightsScalarWgsl, lstmForwardWgsl],
     consts: { ROWS: v.rows },
-    storage: {
-      params: { access: 'read', type: v.weights4 ? 'array<vec4f>' : 'array<f32>', doc: 'the flat parameters (W_hh, b_hh at offWhh, offBhh)' },
-      gates: { access: 'read_write', doc: '[T,B,4H] activated i, f, g, o' },
-      c: { access: 'read_write', doc: '[T+1,B,H], slot 0 = s_{-1}' },
-      h: { access: 'read_write', doc: '[T+1,B,H], slot 0 = h_{-1}' },
-      xproj: { access: 'read', doc: '[T,B,4H] = x·W_ihᵀ + b_ih' },
-    },
+    storage: lstmForwardStorage(!!v.weights4),
     uniform: { name: 'step', struct: FORWARD_STEP },
     constants: { WG: 64, ...ACTIVATION_CONSTANTS },
   });
@@ -153,13 +174,7 @@ export function lstmForwardStepCoalesced(v: { weights4: boolean }) {
     name: `lstm_forward_step_coalesced${v.weights4 ? '.w4' : ''}`,
     code: [ACTIVATIONS_WGSL, v.weights4 ? weightsVec4Wgsl : weightsScalarWgsl, lstmForwardCoalescedWgsl],
     consts: { WG: GPU_FORWARD_LANES },
-    storage: {
-      params: { access: 'read', type: v.weights4 ? 'array<vec4f>' : 'array<f32>', doc: 'the flat parameters (W_hh, b_hh at offWhh, offBhh)' },
-      gates: { access: 'read_write', doc: '[T,B,4H] activated i, f, g, o' },
-      c: { access: 'read_write', doc: '[T+1,B,H], slot 0 = s_{-1}' },
-      h: { access: 'read_write', doc: '[T+1,B,H], slot 0 = h_{-1}' },
-      xproj: { access: 'read', doc: '[T,B,4H] = x·W_ihᵀ + b_ih' },
-    },
+    storage: lstmForwardStorage(v.weights4),
     uniform: { name: 'step', struct: FORWARD_STEP },
     // UNITS: hidden units per workgroup, 1..4 (its partial sums are arrays of 16 = 4 gates × 4 units).
     constants: { UNITS: 4, ...ACTIVATION_CONSTANTS },
@@ -173,19 +188,9 @@ export function lstmBackwardStep(v: StepVariant) {
   return kernelVariant({
     name: `lstm_backward_step.r${v.rows}${v.weights4 ? '.w4' : ''}${v.da4 ? '.da4' : ''}${sharing.suffix}`,
     enables: sharing.enables,
-    code: [ACTIVATIONS_WGSL, sharing.code, v.weights4 ? weightsVec4Wgsl : weightsScalarWgsl, v.da4 ? lstmDaVec4Wgsl : lstmDaScalarWgsl, lstmBackwardWgsl],
+    code: [ACTIVATIONS_WGSL, sharing.code, v.weights4 ? weightsVec4Wgsl : weightsScalarWgsl, v.da4 ? lstmDaVec4Wgsl : lstmDaScalarWgsl, lstmCellBackwardWgsl, lstmBackwardWgsl],
     consts: { ROWS: v.rows },
-    storage: {
-      params: { access: 'read', type: v.weights4 ? 'array<vec4f>' : 'array<f32>', doc: 'the flat parameters (W_hh at offWhh)' },
-      da: { access: 'read_write', type: v.da4 ? 'array<vec4f>' : 'array<f32>', doc: '[T,B,4H] dL/d(pre-activations)' },
-      ds: { access: 'read_write', doc: '[T,B,H] total dL/ds_t' },
-      dhTotal: { access: 'read_write', doc: '[T,B,H] total dL/dh_t' },
-      // The four [L,B,H] state gradients share one buffer (WebGPU promises only 8 storage buffers per stage).
-      stateGrads: { access: 'read_write', doc: '[4,L,B,H] sections dh0 (written), dc0 (written), dhN, dcN (read)' },
-      dH: { access: 'read', doc: '[T,B,H] from the loss or the layer above' },
-      gates: { access: 'read', doc: '[T,B,4H] activated i, f, g, o' },
-      c: { access: 'read', doc: '[T+1,B,H], slot 0 = s_{-1}' },
-    },
+    storage: lstmBackwardStorage(!!v.weights4, !!v.da4),
     uniform: { name: 'step', struct: LSTM_BACKWARD_STEP },
     // UNITS: hidden units per invocation, 1 (GPUs) or 4 (CPU adapters).
     constants: { WG: 64, UNITS: 1, ...ACTIVATION_CONSTANTS },
@@ -199,17 +204,8 @@ export function lstmBackwardStep(v: StepVariant) {
  */
 export const LSTM_BACKWARD_STEP_COALESCED = kernelVariant({
   name: 'lstm_backward_step_coalesced',
-  code: [ACTIVATIONS_WGSL, weightsScalarWgsl, lstmBackwardCoalescedWgsl],
-  storage: {
-    params: { access: 'read', doc: 'the flat parameters (W_hh at offWhh)' },
-    da: { access: 'read_write', doc: '[T,B,4H] dL/d(pre-activations)' },
-    ds: { access: 'read_write', doc: '[T,B,H] total dL/ds_t' },
-    dhTotal: { access: 'read_write', doc: '[T,B,H] total dL/dh_t' },
-    stateGrads: { access: 'read_write', doc: '[4,L,B,H] sections dh0 (written), dc0 (written), dhN, dcN (read)' },
-    dH: { access: 'read', doc: '[T,B,H] from the loss or the layer above' },
-    gates: { access: 'read', doc: '[T,B,4H] activated i, f, g, o' },
-    c: { access: 'read', doc: '[T+1,B,H], slot 0 = s_{-1}' },
-  },
+  code: [ACTIVATIONS_WGSL, weightsScalarWgsl, lstmCellBackwardWgsl, lstmBackwardCoalescedWgsl],
+  storage: lstmBackwardStorage(false, false),
   uniform: { name: 'step', struct: LSTM_BACKWARD_STEP },
   constants: { ...ACTIVATION_CONSTANTS },
 });

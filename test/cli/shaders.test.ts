@@ -10,7 +10,7 @@ const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 const model = {
-  task: 'adding', cell: 'lstm' as const, cellActivation: 'tanh' as const, layers: 2, hidden: 32, seqLen: 20, batch: 8,
+  task: 'adding', cell: 'lstm' as const, cellActivation: 'tanh' as const, layers: 2, hidden: 32, seqLen: 16, batch: 8,
   lr: 0.01, optimizer: 'adam' as const, momentum: 0, weightDecay: 0, clip: 1, seed: 3, out: '', strategy: 'per-step' as const,
 };
 
