@@ -4,9 +4,10 @@ import { runCheckCommand } from './check';
 import { trainCommand } from './train';
 import { flowCommand } from './flow';
 import { shadersCommand } from './shaders';
+import { version } from '../../package.json';
 
 const program = new Command();
-program.name('gateflow').description('Train and inspect LSTMs on the GPU with WebGPU.').showHelpAfterError();
+program.name('gateflow').description('Train and inspect LSTMs on the GPU with WebGPU.').version(version, '-V, --version', 'print the version').showHelpAfterError();
 
 program
   .command('doctor')

@@ -58,7 +58,7 @@ export async function runFlowExperiment(gpu: Gpu, o: FlowExperimentOptions, onSt
       onStep?.(r);
     };
     for (let s = 0; s < o.trainSteps; s++) {
-      pending.push(session.step(experimentBatch(o.task, o.task.batch(data, o.seqLen, o.batch), o.lossAt), { report: true })!);
+      pending.push(session.step(experimentBatch(o.task, o.task.batch(data, o.seqLen, o.batch), o.lossAt), { report: true }));
       if (pending.length > 2) take(await pending.shift()!);
     }
     for (const p of pending) take(await p);

@@ -2,7 +2,8 @@ import type { Gpu } from '../gpu/runtime';
 import { gatesPerCell, type CellActivation, type CellKind, type LayerParams, type RecurrentConfig } from '../config';
 import { ParamLayout } from './paramLayout';
 import { RecurrentPlan, type StrategyChoice } from '../scheduler/recurrentPlan';
-import { checkPositiveInt, checkTensor } from '../validate';
+import { checkKnownKeys, checkPositiveInt, checkTensor } from '../validate';
+import { initialWeights } from './init';
 
 export interface RecurrentOptions {
   cell?: CellKind;
@@ -15,7 +16,11 @@ export interface RecurrentOptions {
   outputSize?: number;
   /** How the recurrence is scheduled (see Strategy); 'auto' by default. */
   strategy?: StrategyChoice;
+  /** Seed of the initial weights: PyTorch's init (initialWeights), seed 0 unless given; setWeights replaces them. */
+  seed?: number;
 }
+
+const OPTION_KEYS = ['cell', 'inputSize', 'hiddenSize', 'numLayers', 'cellActivation', 'outputSize', 'strategy', 'seed'] as const;
 
 export interface SequenceInput {
   /** [T,B,I], time-major. */
@@ -66,6 +71,10 @@ export class RecurrentNetwork {
   private disposed = false;
 
   constructor(private readonly gpu: Gpu, opts: RecurrentOptions) {
+    // An option this network does not have (bidirectional, dropout, ...) is an error, never ignored.
+    checkKnownKeys('RecurrentNetwork options', opts, OPTION_KEYS);
+    const seed = opts.seed ?? 0;
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError(`seed must be an integer in [0, 2^32), got ${seed}`);
     const cell = opts.cell ?? 'lstm';
     if (cell !== 'lstm' && cell !== 'rnn') throw new RangeError(`cell must be 'lstm' or 'rnn', got ${String(cell)}`);
     const cellActivation = opts.cellActivation ?? 'tanh';
@@ -93,6 +102,7 @@ export class RecurrentNetwork {
       gpu.pool.release(this.params);
       throw err;
     }
+    this.gpu.write(this.params, initialWeights(this.layout, { seed }));
   }
 
   /** Uploads the recurrent layers' weights (PyTorch layout per layer); every length and value is checked first. */

@@ -61,7 +61,8 @@ export class TrainingSession {
     if (!Number.isInteger(init.seed) || init.seed < 0 || init.seed > 0xffffffff) throw new RangeError(`init.seed must be an integer in [0, 2^32), got ${init.seed}`);
     if (init.forgetBias !== undefined && !Number.isFinite(init.forgetBias)) throw new RangeError(`init.forgetBias must be a finite number, got ${init.forgetBias}`);
     checkTrainerOptions({ loss: config.loss, headAt: config.headAt, optimizer }, (config.outputSize ?? 0) > 0);
-    this.net = new RecurrentNetwork(gpu, config);
+    const { cell, cellActivation, inputSize, hiddenSize, numLayers, outputSize, strategy } = config;
+    this.net = new RecurrentNetwork(gpu, { cell, cellActivation, inputSize, hiddenSize, numLayers, outputSize, strategy, seed: init.seed });
     try {
       this.net.setFlatWeights(initialWeights(this.net.layout, init));
       this.trainer = new Trainer(gpu, this.net, { loss: config.loss, headAt: config.headAt, optimizer });
@@ -71,6 +72,9 @@ export class TrainingSession {
     }
   }
 
+  step(batch: Batch, opts: { report: true }): Promise<StepReport>;
+  step(batch: Batch, opts?: { report?: false }): null;
+  step(batch: Batch, opts?: { report?: boolean }): Promise<StepReport> | null;
   step(batch: Batch, opts: { report?: boolean } = {}): Promise<StepReport> | null {
     return this.trainer.step(batch, opts);
   }

@@ -113,6 +113,9 @@ export class Trainer {
    * one training step. Returns the step's report when `report` is set (a promise that resolves once
    * the GPU has finished it; it rejects with DeviceLostError if the device is lost first), else null.
    */
+  step(batch: Batch, opts: { report: true }): Promise<StepReport>;
+  step(batch: Batch, opts?: { report?: false }): null;
+  step(batch: Batch, opts?: { report?: boolean }): Promise<StepReport> | null;
   step(batch: Batch, opts: { report?: boolean } = {}): Promise<StepReport> | null {
     if (this.disposed) throw new Error('this Trainer was disposed');
     const checked = checkBatch(this.net, this.opts.loss, this.opts.headAt, batch);

@@ -23,7 +23,7 @@ interface Run {
 
 async function sessionRun(s: TrainingSession): Promise<Run> {
   const reports: Promise<StepReport>[] = [];
-  for (let i = 0; i < STEPS; i++) reports.push(s.step(addingBatch(21, i, 12, 4), { report: true })!);
+  for (let i = 0; i < STEPS; i++) reports.push(s.step(addingBatch(21, i, 12, 4), { report: true }));
   const done = await Promise.all(reports);
   return { losses: bits(done.map((r) => r.loss)), norms: bits(done.map((r) => r.gradNorm)), weights: bits(await s.net.getFlatWeights()) };
 }
