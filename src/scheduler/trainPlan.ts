@@ -36,6 +36,7 @@ export class TrainPlan {
   private readonly owned: GPUBuffer[] = [];
   private readonly encodeHeadAndLoss: (rec: Recorder) => void;
   private readonly encodeInferenceHead: (rec: Recorder) => void;
+  private readonly encodeHeadLoss: (rec: Recorder) => void;
 
   constructor(
     private readonly gpu: Gpu,
@@ -95,6 +96,10 @@ export class TrainPlan {
           a: { buffer: this.dlogits }, b: { buffer: params, offset: head.weight.offset }, c: { buffer: recurrent.dOutput!, offset: headAt === 'all' ? 0 : (T - 1) * B * H },
         }));
         this.encodeInferenceHead = (rec) => forward.record(rec);
+        this.encodeHeadLoss = (rec) => {
+          forward.record(rec);
+          loss.record(rec);
+        };
         this.encodeHeadAndLoss = (rec) => {
           forward.record(rec);
           loss.record(rec);
@@ -109,6 +114,7 @@ export class TrainPlan {
         if (headAt === 'last') throw new Error("a network without a head trains on every step (headAt 'all')");
         const loss = add(mseLossKernel(gpu, N * O, lossBuffers));
         this.encodeInferenceHead = () => {};
+        this.encodeHeadLoss = (rec) => loss.record(rec);
         this.encodeHeadAndLoss = (rec) => loss.record(rec);
       }
       gpu.write(recurrent.dOutput!, new Float32Array(T * B * H));
@@ -126,6 +132,12 @@ export class TrainPlan {
     this.encodeHeadAndLoss(rec);
     this.recurrent.encodeBackward(rec, false);
     update?.record(rec);
+  }
+
+  /** Records the forward pass, the head and the loss: no gradients, no update (evaluation). */
+  encodeEvaluation(rec: Recorder): void {
+    this.recurrent.encodeForward(rec);
+    this.encodeHeadLoss(rec);
   }
 
   /** Records the forward pass and the head only (inference: logits for every step or the last). */

@@ -83,6 +83,16 @@ export class TrainingSession {
    * Weights, optimizer state and config as safetensors bytes (waits for submitted work; do not step
    * until it resolves). The config carries a checksum of everything restore() loads.
    */
+  /** The loss of a batch under the current weights; nothing is updated (Trainer.evaluate). */
+  evaluate(batch: Batch): Promise<{ loss: number }> {
+    return this.trainer.evaluate(batch);
+  }
+
+  /** The model's outputs for inputs x [T,B,I]: [T·B, O] for headAt 'all', [B, O] for 'last' (Trainer.predict). */
+  predict(input: { x: ArrayLike<number>; T: number; B: number }): Promise<Float32Array> {
+    return this.trainer.predict(input);
+  }
+
   async checkpoint(extraConfig: object = {}): Promise<Uint8Array> {
     const flat = await this.net.getFlatWeights();
     const state = await this.trainer.optimizer.exportState();

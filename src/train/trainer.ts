@@ -6,7 +6,7 @@ import type { GpuOptimizerOptions } from '../optim/options';
 import { decodeStatus, type StepStatus } from '../optim/status';
 import { STATUS_WORDS } from '../kernels/optimLayout';
 import { checkBatch, uploadBatch, type Batch } from './batch';
-import { checkKnownKeys, checkOneOf } from '../validate';
+import { checkKnownKeys, checkOneOf, checkPositiveInt, checkTensor } from '../validate';
 
 export interface TrainerOptions {
   loss: LossKind;
@@ -148,6 +148,42 @@ export class Trainer {
   }
 
   /** Returns every buffer of the plans, the optimizer and the loss to the pool (the network stays). */
+  /**
+   * The loss of a batch under the current weights, with nothing updated (no gradients computed, the
+   * optimizer and its step count untouched). The batch is checked like a step's; one float is read back.
+   */
+  async evaluate(batch: Batch): Promise<{ loss: number }> {
+    if (this.disposed) throw new Error('this Trainer was disposed');
+    const checked = checkBatch(this.net, this.opts.loss, this.opts.headAt, batch);
+    const plan = this.plan(checked.T, checked.B, checked.mask !== null);
+    uploadBatch(this.gpu, this.net, plan, checked);
+    const rec = this.gpu.recorder('evaluate');
+    plan.encodeEvaluation(rec);
+    this.gpu.submit(rec);
+    const [loss] = await this.gpu.read(this.loss, 1);
+    return { loss };
+  }
+
+  /**
+   * The model's outputs for inputs x [T,B,I]: the head's (logits for cross-entropy), or the top
+   * layer's h without a head; [T·B, O] rows for headAt 'all', [B, O] for 'last'. Only they are read back.
+   */
+  async predict(input: { x: ArrayLike<number>; T: number; B: number }): Promise<Float32Array> {
+    if (this.disposed) throw new Error('this Trainer was disposed');
+    if (typeof input !== 'object' || input === null) throw new TypeError(`input must be an object {x, T, B}, got ${input === null ? 'null' : typeof input}`);
+    checkKnownKeys('predict input', input, ['x', 'T', 'B']);
+    const T = checkPositiveInt('T (sequence length)', input.T);
+    const B = checkPositiveInt('B (batch size)', input.B);
+    const x = checkTensor('x', input.x, [T, B, this.net.cfg.inputSize], '[T,B,I]');
+    const plan = this.plan(T, B, false);
+    this.net.writeInputs(plan.recurrent, { x, T, B });
+    const rec = this.gpu.recorder('predict');
+    plan.encodeInference(rec);
+    this.gpu.submit(rec);
+    const O = this.net.layout.head ? this.net.layout.outputSize : this.net.cfg.hiddenSize;
+    return this.gpu.read(plan.logits, plan.N * O, plan.predictionOffset);
+  }
+
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
