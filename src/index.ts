@@ -18,7 +18,6 @@ export type { GpuOptimizerOptions } from './optim/options';
 export type { StepStatus } from './optim/status';
 export { gradientFlow, type FlowResult, type FlowOptions } from './diagnostics/gradientFlow';
 export type { LayerFlow } from './diagnostics/flowStats';
-export { flowChartSvg } from './diagnostics/flowChart';
 export { saveCheckpoint, loadCheckpoint, CheckpointError } from './checkpoint/checkpoint';
 export * from './tasks/index';
 export { Rng } from './random';

@@ -7,7 +7,7 @@ import { Gpu } from '../gpu/runtime';
 import { formatAdapter } from '../gpu/device';
 import { runFlowExperiment, type FlowExperimentResult } from '../diagnostics/experiment';
 import type { FlowResult } from '../diagnostics/gradientFlow';
-import { flowChartSvg, type NormSeries } from '../diagnostics/flowChart';
+import { flowChartSvg, type NormSeries } from './flowChart';
 import { readCheckpointFile } from '../checkpoint/file';
 import { addModelOptions, modelConfig, optimizerOptions, resolveTask, type ModelCliOptions } from './modelOptions';
 import { nonNegativeInt } from './options';

@@ -1,4 +1,5 @@
-// Gradient-flow pictures as SVG, drawn by Vega-Lite (runs in Node and in the browser, no canvas).
+// Gradient-flow pictures as SVG, drawn by Vega-Lite (runs in Node and in the browser, no canvas). For
+// `gateflow flow`: kept out of the library's entry, so that a library user never loads Vega.
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 

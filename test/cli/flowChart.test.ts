@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { flowChartSvg } from '../../src/diagnostics/flowChart';
+import { flowChartSvg } from '../../src/cli/flowChart';
 
 it('draws both panels as SVG, one line per series, and says how many zeros it could not draw', async () => {
   const decay = Array.from({ length: 20 }, (_, k) => 10 ** (k - 19));
