@@ -12,40 +12,38 @@
 var<workgroup> tileA: array<vec4f, TILE_K * TILE / 4u>;
 var<workgroup> tileB: array<vec4f, TILE_K * TILE / 4u>;
 
-// A[m, k..k+3] (k a multiple of 4), zero outside [M, K].
+// 4-float groups, zero outside [M, K] or [K, N]: one 4-float load where the group lies inside
+// (loadA4 and friends), else four clamped loads, each kept only where its element exists.
 fn a_group_along_k(m: u32, k: u32) -> vec4f {
   if (m >= dims.M || k >= dims.K) { return vec4f(0.0); }
   if (k + 3u < dims.K) { return loadA4(m, k); }
-  var v = vec4f(0.0);
-  for (var q = 0u; q < 4u; q++) { if (k + q < dims.K) { v[q] = loadA(m, k + q); } }
-  return v;
+  let last = dims.K - 1u;
+  let v = vec4f(loadA(m, k), loadA(m, min(k + 1u, last)), loadA(m, min(k + 2u, last)), loadA(m, last));
+  return select(vec4f(0.0), v, k + vec4u(0u, 1u, 2u, 3u) < vec4u(dims.K));
 }
 
-// A[m..m+3, k] (m a multiple of 4), zero outside [M, K].
 fn a_group_along_m(k: u32, m: u32) -> vec4f {
   if (m >= dims.M || k >= dims.K) { return vec4f(0.0); }
   if (m + 3u < dims.M) { return loadA4m(k, m); }
-  var v = vec4f(0.0);
-  for (var q = 0u; q < 4u; q++) { if (m + q < dims.M) { v[q] = loadA(m + q, k); } }
-  return v;
+  let last = dims.M - 1u;
+  let v = vec4f(loadA(m, k), loadA(min(m + 1u, last), k), loadA(min(m + 2u, last), k), loadA(last, k));
+  return select(vec4f(0.0), v, m + vec4u(0u, 1u, 2u, 3u) < vec4u(dims.M));
 }
 
-// B[k, n..n+3] (n a multiple of 4), zero outside [K, N].
 fn b_group_along_n(k: u32, n: u32) -> vec4f {
   if (n >= dims.N || k >= dims.K) { return vec4f(0.0); }
   if (n + 3u < dims.N) { return loadB4n(k, n); }
-  var v = vec4f(0.0);
-  for (var q = 0u; q < 4u; q++) { if (n + q < dims.N) { v[q] = loadB(k, n + q); } }
-  return v;
+  let last = dims.N - 1u;
+  let v = vec4f(loadB(k, n), loadB(k, min(n + 1u, last)), loadB(k, min(n + 2u, last)), loadB(k, last));
+  return select(vec4f(0.0), v, n + vec4u(0u, 1u, 2u, 3u) < vec4u(dims.N));
 }
 
-// B[k..k+3, n] (k a multiple of 4), zero outside [K, N].
 fn b_group_along_k(k: u32, n: u32) -> vec4f {
   if (n >= dims.N || k >= dims.K) { return vec4f(0.0); }
   if (k + 3u < dims.K) { return loadB4k(k, n); }
-  var v = vec4f(0.0);
-  for (var q = 0u; q < 4u; q++) { if (k + q < dims.K) { v[q] = loadB(k + q, n); } }
-  return v;
+  let last = dims.K - 1u;
+  let v = vec4f(loadB(k, n), loadB(min(k + 1u, last), n), loadB(min(k + 2u, last), n), loadB(last, n));
+  return select(vec4f(0.0), v, k + vec4u(0u, 1u, 2u, 3u) < vec4u(dims.K));
 }
 
 // Stages the k-slice [k0, k0 + TILE_K) of this workgroup's A rows and B columns; `lid` is 0..255.
@@ -60,7 +58,11 @@ fn stage(lid: u32, m0: u32, n0: u32, k0: u32) {
     let m = lid / 4u;
     let kq = (lid % 4u) * 4u;
     let v = a_group_along_k(m0 + m, k0 + kq);
-    for (var q = 0u; q < 4u; q++) { tileA[(kq + q) * (TILE / 4u) + m / 4u][m % 4u] = v[q]; }
+    let at = kq * (TILE / 4u) + m / 4u;
+    tileA[at][m % 4u] = v.x;
+    tileA[at + TILE / 4u][m % 4u] = v.y;
+    tileA[at + 2u * (TILE / 4u)][m % 4u] = v.z;
+    tileA[at + 3u * (TILE / 4u)][m % 4u] = v.w;
   }
   if (B_KN == 1u) {
     // B [K,N]: 16 invocations read 64 consecutive n of one k.
@@ -72,7 +74,11 @@ fn stage(lid: u32, m0: u32, n0: u32, k0: u32) {
     let n = lid / 4u;
     let kq = (lid % 4u) * 4u;
     let v = b_group_along_k(k0 + kq, n0 + n);
-    for (var q = 0u; q < 4u; q++) { tileB[(kq + q) * (TILE / 4u) + n / 4u][n % 4u] = v[q]; }
+    let at = kq * (TILE / 4u) + n / 4u;
+    tileB[at][n % 4u] = v.x;
+    tileB[at + TILE / 4u][n % 4u] = v.y;
+    tileB[at + 2u * (TILE / 4u)][n % 4u] = v.z;
+    tileB[at + 3u * (TILE / 4u)][n % 4u] = v.w;
   }
 }
 
