@@ -8,6 +8,12 @@
 // multiply-adds: 2 workgroup-memory loads per 16 FLOP pairs instead of 8 global loads.
 // Elements outside [M,K] and [K,N] are staged as 0, so partial tiles need no other case.
 
+// The layout and bias switches, from the uniform (gemm_common.wgsl reads A_KM and B_KN): one
+// module serves every layout, so a GPU compiles this kernel once per load width, not per layout too.
+var<private> A_KM: u32;
+var<private> B_KN: u32;
+var<private> HAS_BIAS: u32;
+
 // The TILE rows of A for k-slice row `kk` are tileA[kk·(TILE/4) + m/4][m % 4]; likewise tileB over n.
 var<workgroup> tileA: array<vec4f, TILE_K * TILE / 4u>;
 var<workgroup> tileB: array<vec4f, TILE_K * TILE / 4u>;
@@ -84,6 +90,9 @@ fn stage(lid: u32, m0: u32, n0: u32, k0: u32) {
 
 @compute @workgroup_size(16, 16)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) local: vec3u, @builtin(local_invocation_index) lid: u32) {
+  A_KM = dims.aKM;
+  B_KN = dims.bKN;
+  HAS_BIAS = dims.hasBias;
   let m0 = wid.y * TILE;
   let n0 = wid.x * TILE;
   // acc[i] = C[m0 + 4·local.y + i, n0 + 4·local.x .. +3]

@@ -48,6 +48,8 @@ const DIMS: WgslStruct = {
   fields: [
     ['M', 'u32', ''], ['N', 'u32', ''], ['K', 'u32', ''],
     ['offA', 'u32', 'A inside its buffer'], ['offB', 'u32', 'B inside its buffer'], ['offC', 'u32', 'C inside its buffer'], ['offBias', 'u32', 'bias inside its buffer'],
+    // v3 takes its layout from here; v1 and v2 from the override constants of the same names.
+    ['aKM', 'u32', '1: A stored [K,M] (A_KM)'], ['bKN', 'u32', '1: B stored [K,N] (B_KN)'], ['hasBias', 'u32', '1: add the bias (HAS_BIAS)'],
   ],
 };
 
@@ -72,10 +74,14 @@ export function gemmKernel(variant: GemmVariant, o: { a4: boolean; b4: boolean; 
       bias: { access: 'read', doc: '[N] from offBias (read only with HAS_BIAS)' },
     },
     uniform: { name: 'dims', struct: DIMS },
-    // WG: v1's workgroup is WG×WG; LANES: v2's workgroup size (it covers 4·LANES columns).
-    constants: { A_KM: 0, B_KN: 0, HAS_BIAS: 0, ...(variant === 'tiles' ? { WG: TILES_WG } : variant === 'rows' ? { LANES: 64 } : {}) },
+    // WG: v1's workgroup is WG×WG; LANES: v2's workgroup size (it covers 4·LANES columns). v3 reads
+    // its layout from the uniform instead.
+    constants: variant === 'tiles' ? { ...LAYOUT_CONSTANTS, WG: TILES_WG } : variant === 'rows' ? { ...LAYOUT_CONSTANTS, LANES: 64 } : {},
   });
 }
+
+/** The layout and bias switches of v1 and v2, as override constants (v3: uniform fields). */
+const LAYOUT_CONSTANTS = { A_KM: 0, B_KN: 0, HAS_BIAS: 0 };
 
 const tilesGrid = (M: number, N: number): [number, number] => [Math.ceil(N / (TILES_WG * 4)), Math.ceil(M / (TILES_WG * 4))];
 const tiledGrid = (M: number, N: number): [number, number] => [Math.ceil(N / TILED_TILE), Math.ceil(M / TILED_TILE)];
@@ -165,11 +171,12 @@ export class GemmKernel {
       this.grid = shape.grid;
     } else {
       kernel = gemmKernel(this.variant, vec4);
-      this.pipeline = gpu.pipelines.get(kernel, layout);
+      this.pipeline = gpu.pipelines.get(kernel, this.variant === 'tiles' ? layout : {});
       this.grid = this.variant === 'tiles' ? tilesGrid(M, N) : tiledGrid(M, N);
     }
     const off = (s?: BufferSlice) => s?.offset ?? 0;
-    this.uniforms = gpu.uniform(kernel.packUniform({ M, N, K, offA: off(spec.a), offB: off(spec.b), offC: off(spec.c), offBias: off(spec.bias) }), 'gemm dims');
+    const dims = { M, N, K, offA: off(spec.a), offB: off(spec.b), offC: off(spec.c), offBias: off(spec.bias), aKM: layout.A_KM, bKN: layout.B_KN, hasBias: layout.HAS_BIAS };
+    this.uniforms = gpu.uniform(kernel.packUniform(dims), 'gemm dims');
     // Without a bias the binding still needs a buffer; A is never written, so it serves.
     this.bindGroup = gpu.pipelines.bindGroup(kernel, `gemm ${M}x${N}x${K}`, {
       C: spec.c.buffer,
