@@ -4,11 +4,13 @@
 // rows [0,H) input gate, [H,2H) forget gate, [2H,3H) candidate, [3H,4H) output gate (PyTorch's).
 // All sequences are time-major and flat, row-major: x[t][b][i] = x[(t*B + b)*I + i].
 
+/** The recurrent cell: 'lstm', or 'rnn' (torch.nn.RNN's tanh cell). */
 export type CellKind = 'lstm' | 'rnn';
 
 /** φ = ψ for the LSTM (tanh is standard; sigmoid is the reference article's variant); the RNN's nonlinearity. */
 export type CellActivation = 'tanh' | 'sigmoid';
 
+/** The sizes and cell of a stacked recurrent network, shared by the CPU reference and the GPU. */
 export interface RecurrentConfig {
   cell: CellKind;
   inputSize: number;

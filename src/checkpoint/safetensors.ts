@@ -10,6 +10,7 @@
 // (largest first) and then by name, compact JSON, `__metadata__` first (its keys sorted here, where the
 // reference uses a hash map's order). No Node imports: this runs in the browser too.
 
+/** A checkpoint that cannot be read or does not fit: the message names the file and the problem, and nothing was loaded. */
 export class CheckpointError extends Error {
   override name = 'CheckpointError';
 }

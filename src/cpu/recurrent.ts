@@ -87,6 +87,7 @@ function checkLength(name: string, a: ArrayLike<number> | undefined, n: number, 
   if (a !== undefined && a.length !== n) throw new Error(`${name}: expected length ${n} (${shape}), got ${a.length}`);
 }
 
+/** The float64 CPU reference forward pass of a stacked LSTM/RNN over T steps (x [T,B,I], time-major). */
 export function recurrentForward(
   cfg: RecurrentConfig, params: LayerParams[], x: Float64Array, T: number, B: number,
   h0?: Float64Array, c0?: Float64Array,

@@ -56,6 +56,7 @@ export const FLOW_STATS = defineKernel({
   constants: { WG, IS_LSTM: 1, ...ACTIVATION_CONSTANTS },
 });
 
+/** Where the loss is taken for gradientFlow, and whether to return per-sample norms. */
 export interface FlowOptions {
   /** 'last': the loss of the final step only (the article's L_t); 'all': a loss at every step. */
   lossAt?: 'last' | 'all';
@@ -64,6 +65,7 @@ export interface FlowOptions {
   perSample?: boolean;
 }
 
+/** Per layer and time step, the gradient-flow statistics of one batch (gradientFlow). */
 export interface FlowResult {
   cell: 'lstm' | 'rnn';
   seqLen: number;

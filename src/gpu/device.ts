@@ -31,6 +31,7 @@ export interface AcquireOptions {
   onUncapturedError?: (message: string) => void;
 }
 
+/** No WebGPU here: the message says what is missing and how to get it (a browser with WebGPU, or Dawn and a Vulkan driver in Node). */
 export class WebGpuUnavailableError extends Error {
   override name = 'WebGpuUnavailableError';
 }

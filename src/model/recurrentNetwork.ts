@@ -5,6 +5,7 @@ import { RecurrentPlan, type StrategyChoice } from '../scheduler/recurrentPlan';
 import { checkKnownKeys, checkPositiveInt, checkTensor } from '../validate';
 import { initialWeights } from './init';
 
+/** The options of a RecurrentNetwork; any other key is an error. */
 export interface RecurrentOptions {
   cell?: CellKind;
   inputSize: number;
@@ -22,6 +23,7 @@ export interface RecurrentOptions {
 
 const OPTION_KEYS = ['cell', 'inputSize', 'hiddenSize', 'numLayers', 'cellActivation', 'outputSize', 'strategy', 'seed'] as const;
 
+/** A batch of sequences for RecurrentNetwork.forward, time-major, with optional initial states. */
 export interface SequenceInput {
   /** [T,B,I], time-major. */
   x: ArrayLike<number>;
@@ -33,6 +35,7 @@ export interface SequenceInput {
   c0?: ArrayLike<number>;
 }
 
+/** What RecurrentNetwork.forward returns: the top layer's h at every step and the final states. */
 export interface ForwardOutput {
   output: Float32Array; // [T,B,H]
   hN: Float32Array; // [L,B,H]
@@ -45,6 +48,7 @@ export interface OutputGradients {
   dcN?: ArrayLike<number>; // [L,B,H]
 }
 
+/** What RecurrentNetwork.backward returns: gradients of the inputs, the initial states and every parameter. */
 export interface BackwardOutput {
   dx: Float32Array; // [T,B,I]
   dh0: Float32Array; // [L,B,H]

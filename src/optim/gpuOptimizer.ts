@@ -36,6 +36,7 @@ export interface OptimizerState {
 /** Dispatches one `record` encodes, for any P. */
 export const OPTIMIZER_DISPATCHES = 3;
 
+/** SGD (momentum) or Adam on the GPU over the flat parameters, with the global-norm clipping and the skip decision fused in: three dispatches per update. */
 export class GpuOptimizer {
   /** The step status (STATUS_FIELDS in kernels/optimLayout): copy it or call readStatus() after a submit. */
   readonly statusBuffer: GPUBuffer;

@@ -33,6 +33,7 @@ export interface GpuAdamOptions extends ClipOptions {
   weightDecay?: number;
 }
 
+/** The optimizer of a session or trainer: { kind: 'sgd' | 'adam', lr, ... } with clipping and guard options. */
 export type GpuOptimizerOptions = GpuSgdOptions | GpuAdamOptions;
 
 function check(name: string, v: number | undefined, ok: (v: number) => boolean, rule: string): void {

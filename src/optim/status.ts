@@ -5,6 +5,7 @@ import {
   SKIP_GRAD_NONFINITE, SKIP_LOSS_NONFINITE, SKIP_OVER_MAX_NORM, STATUS_WORDS, unpackStatus,
 } from '../kernels/optimLayout';
 
+/** The GPU's decision about one update, as read back: norms, clip factor, whether it applied and why not. */
 export interface StepStatus {
   /** ‖grads‖₂ before clipping (torch clip_grad_norm_'s return value); NaN/Inf when a grad is. */
   gradNorm: number;

@@ -58,6 +58,7 @@ interface LayerBuffers {
  * (needs its state in workgroup memory). 'auto' picks persistent where it fits.
  */
 export type Strategy = 'per-step' | 'persistent';
+/** A Strategy, or 'auto': the scheduler picks per adapter and shape. */
 export type StrategyChoice = Strategy | 'auto';
 
 /**

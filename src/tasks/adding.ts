@@ -9,8 +9,10 @@
 import type { Rng } from '../random';
 import { checkBatchSize, type RegressionBatch, type Task } from './task';
 
+/** The adding problem's baseline MSE: 1/6, the variance of the sum a model ignoring the sequence must predict. */
 export const ADDING_BASELINE = 1 / 6;
 
+/** The adding problem: sum the two marked values of a random sequence (MSE at the last step). */
 export const addingTask: Task = {
   name: 'adding',
   description: 'sum of the two marked values (one marker per half), MSE on the last step',

@@ -25,11 +25,13 @@ export function unigramEntropy(tokens: Int32Array, V: number): number {
   return h;
 }
 
+/** A character-model task with its vocabulary and the whole text as token ids. */
 export interface CharLmTask extends Task {
   readonly vocab: Vocab;
   readonly tokens: Int32Array;
 }
 
+/** A character language model over `text` (by default the bundled public-domain corpus). */
 export function charLmTask(text: string = CORPUS_TEXT): CharLmTask {
   const vocab = buildVocab(text);
   const tokens = tokenize(text, vocab);

@@ -12,6 +12,7 @@
 import type { Rng } from '../random';
 import { checkBatchSize, oneHot, TaskError, type ClassificationBatch, type Task } from './task';
 
+/** Alphabet size and length of the copy task. */
 export interface CopyOptions {
   /** Alphabet size A (default 8). */
   alphabet?: number;
@@ -19,6 +20,7 @@ export interface CopyOptions {
   length?: number;
 }
 
+/** The copy task: remember K symbols across a delay and reproduce them (cross-entropy on the answer steps). */
 export function copyTask(opts: CopyOptions = {}): Task {
   const A = opts.alphabet ?? 8;
   const K = opts.length ?? 10;

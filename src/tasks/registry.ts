@@ -12,6 +12,7 @@ const FACTORIES: Record<string, () => Task> = {
   'char-lm': () => charLmTask(),
 };
 
+/** The names getTask knows. */
 export const TASK_NAMES: readonly string[] = Object.keys(FACTORIES);
 
 const made = new Map<string, Task>();

@@ -9,6 +9,7 @@
 import type { Rng } from '../random';
 import { checkBatchSize, TaskError, type RegressionBatch, type Task } from './task';
 
+/** Amplitudes and frequencies of the sine task. */
 export interface SineOptions {
   /** a_k (default [1, 0.5]). */
   amplitudes?: number[];
@@ -16,6 +17,7 @@ export interface SineOptions {
   frequencies?: number[];
 }
 
+/** Next-value prediction of a sum of sinusoids with random phases (MSE at every step). */
 export function sineTask(opts: SineOptions = {}): Task {
   const amps = opts.amplitudes ?? [1, 0.5];
   const freqs = opts.frequencies ?? [0.3, 0.77];

@@ -2,10 +2,12 @@
 // I input size, O output size; everything time-major and flat: x[t][b][i] = x[(t*B + b)*I + i].
 import type { Rng } from '../random';
 
+/** A task asked for something it cannot give (bad sizes, a character outside the vocabulary). */
 export class TaskError extends Error {
   override name = 'TaskError';
 }
 
+/** The loss a task is trained with: 'mse' or 'crossentropy'. */
 export type LossKind = 'mse' | 'crossentropy';
 /** 'last': one target per sequence, after the last step. 'all': a target at every step (weighted by `mask` when given). */
 export type LossAt = 'last' | 'all';
@@ -21,12 +23,14 @@ interface BatchCommon {
   mask?: Float32Array;
 }
 
+/** A batch of a regression task: real-valued targets. */
 export interface RegressionBatch extends BatchCommon {
   loss: 'mse';
   /** [B,O] when lossAt is 'last', [T,B,O] when 'all'. */
   targets: Float32Array;
 }
 
+/** A batch of a classification task: class ids as targets. */
 export interface ClassificationBatch extends BatchCommon {
   loss: 'crossentropy';
   /** Class ids in [0, O): [B] when lossAt is 'last', [T,B] when 'all'. */
@@ -35,6 +39,7 @@ export interface ClassificationBatch extends BatchCommon {
 
 export type Batch = RegressionBatch | ClassificationBatch;
 
+/** A generated task: sizes, its loss, its baseline, and batches from a seed. */
 export interface Task {
   readonly name: string;
   readonly description: string;

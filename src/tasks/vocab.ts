@@ -2,6 +2,7 @@
 import type { Rng } from '../random';
 import { TaskError } from './task';
 
+/** A character vocabulary: sorted characters and their ids. */
 export interface Vocab {
   /** The characters (Unicode code points), sorted; a token id is an index into this list. */
   readonly chars: readonly string[];
@@ -31,6 +32,7 @@ export function tokenize(text: string, vocab: Vocab): Int32Array {
   return out;
 }
 
+/** The text of token ids (the inverse of tokenize). */
 export function detokenize(ids: ArrayLike<number>, vocab: Vocab): string {
   let out = '';
   for (let k = 0; k < ids.length; k++) {

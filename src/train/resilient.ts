@@ -25,6 +25,7 @@ export function stepRng(seed: number, index: number): Rng {
   return new Rng((z ^ (z >>> 15)) >>> 0);
 }
 
+/** Device losses, recoveries and snapshots, as a ResilientTrainer reports them. */
 export type TrainingEvent =
   /** The device was lost; `step` is how many steps had been submitted (some may not have run). */
   | { type: 'device-lost'; step: number; error: DeviceLostError }
@@ -33,6 +34,7 @@ export type TrainingEvent =
   /** An in-memory snapshot was taken after `step` steps. */
   | { type: 'snapshot'; step: number; bytes: number };
 
+/** A ResilientTrainer's model, optimizer, data, snapshots and device-loss policy. */
 export interface ResilientOptions {
   config: ModelConfig;
   optimizer: GpuOptimizerOptions;
@@ -53,6 +55,7 @@ export interface ResilientOptions {
   checkpointConfig?: object;
 }
 
+/** How ResilientTrainer.train reports and when it stops. */
 export interface TrainOptions {
   /** Read a report back every n steps (and for the last step); the GPU never waits for it. Default 10. */
   reportEvery?: number;
@@ -62,6 +65,7 @@ export interface TrainOptions {
   shouldStop?: () => boolean;
 }
 
+/** Where ResilientTrainer.train ended: the steps done and whether it was stopped early. */
 export interface TrainResult {
   /** Steps done in the whole run (the next batch index). */
   step: number;

@@ -8,6 +8,7 @@ import { STATUS_WORDS } from '../kernels/optimLayout';
 import { checkBatch, uploadBatch, type Batch } from './batch';
 import { checkKnownKeys, checkOneOf, checkPositiveInt, checkTensor } from '../validate';
 
+/** The loss, where the head reads, and the optimizer of a Trainer. */
 export interface TrainerOptions {
   loss: LossKind;
   /** Where the head (and the loss) sits: every step, or the last. */
@@ -15,6 +16,7 @@ export interface TrainerOptions {
   optimizer: GpuOptimizerOptions;
 }
 
+/** What a training step reports when asked: its StepStatus and which call it was. */
 export interface StepReport extends StepStatus {
   /** 1-based index of the `step` call this report belongs to. */
   call: number;
