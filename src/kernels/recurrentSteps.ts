@@ -23,7 +23,7 @@ import { kernelVariant, type WgslStruct } from './kernel';
 const RNN_MAX_ROWS = 8;
 /** CPU adapters: the fewest workgroups per step that keep lavapipe's two worker threads busy. */
 const MIN_STEP_WORKGROUPS = 2;
-// Hidden units per backward LSTM invocation on CPU adapters (GPUs take 1): each unit costs 1 weight
+// Hidden units per backward LSTM invocation on CPU adapters (GPUs: gpuBackwardShape): each unit costs 1 weight
 // load per gate row, so more units and rows per invocation mean fewer loads per multiply-add, which
 // is what bounds lavapipe (bench/NOTES.md, v7): 32 rows × 4 units measured best (v8), as 32 rows × 4
 // columns did for the GEMM. The forward kernel takes 1 unit (4 gate columns) and up to 32 rows.
@@ -34,9 +34,9 @@ const CPU_BACKWARD_UNITS = 4;
  * CPU adapters' SIMD width, to 64), `units` hidden units per invocation and `rows` batch rows per
  * workgroup. GPUs take one row per workgroup: their forward kernels (*_forward_step_coalesced.wgsl)
  * have the lanes split the inner dimension, `units` being the workgroup's (gpuForwardShape), and the
- * LSTM backward kernel splits 16 units × 4 slices of the gate rows (gpuBackwardShape). CPU adapters take several:
- * each weight loaded then serves all the rows, and a row's h or da value is the same for the whole
- * workgroup.
+ * LSTM backward kernel splits 16 units × 4 slices of the gate rows (gpuBackwardShape). CPU adapters
+ * take several rows: each weight loaded then serves all of them, and a row's h or da value is the
+ * same for the whole workgroup.
  */
 interface StepShape {
   lanes: number;
@@ -60,7 +60,7 @@ function stepShape(B: number, H: number, cpuAdapter: boolean, units: number, max
   return { lanes, rows, units, grid: [Math.ceil(H / (lanes * units)), Math.ceil(B / rows)] };
 }
 
-/** Lanes of the GPU LSTM forward kernel: they split k, WG columns (four floats each) at a time. */
+/** Lanes of the GPU forward kernels: they split k, WG columns (four floats each for the LSTM) at a time. */
 const GPU_FORWARD_LANES = 64;
 /** GPUs want this many workgroups per step at least, to fill their compute units (an H100 has 132). */
 const GPU_MIN_STEP_WORKGROUPS = 128;
