@@ -15,9 +15,9 @@ export type LossAt = 'last' | 'all';
 interface BatchCommon {
   T: number;
   B: number;
-  /** [T,B,I]: real-valued inputs, or the one-hot encoding of `inputIds` for symbol tasks. */
+  /** Real-valued inputs `[T,B,I]`, or the one-hot encoding of `inputIds` for symbol tasks. */
   inputs: Float32Array;
-  /** [T,B]: the input symbols, for symbol tasks (copy, char-lm); feed these to an embedding instead of `inputs`. */
+  /** The input symbols `[T,B]`, for symbol tasks (copy, char-lm); feed these to an embedding instead of `inputs`. */
   inputIds?: Int32Array;
   /** [T,B] ('all') or [B] ('last'): 1 where the loss counts, 0 where it does not. Absent: it counts everywhere. */
   mask?: Float32Array;
