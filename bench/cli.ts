@@ -16,7 +16,7 @@ import type { Contender, ContenderContext } from './contender';
 import { cpuReference } from './contenders/cpu';
 import { gateflowWebgpu, gateflowWebgpuAdamClip, gateflowWebgpuPerStep, gateflowWebgpuPersistent } from './contenders/gateflow';
 import { tfjsWasm, tfjsWebgpu } from './contenders/tfjs';
-import { GEMM_SIZES_FULL, GEMM_SIZES_QUICK, formatGemmVariants, runGemmBench, type GemmResult } from './gemmBench';
+import { GEMM_SIZES_FULL, GEMM_SIZES_GPU, GEMM_SIZES_QUICK, formatGemmVariants, runGemmBench, type GemmResult } from './gemmBench';
 import { GEMM_VARIANTS, RECURRENT_VARIANTS, type GemmVariant } from '../src/kernels/registry';
 import { REPORT_SCHEMA, runBenchmark, type BenchReport } from './harness';
 import { loadTfjsNode, shutdownTfjsNode } from './node/tfjsNode';
@@ -33,7 +33,7 @@ export const BENCH_OPTIONS: readonly { flags: string; description: string }[] = 
   { flags: '--quick', description: 'CI-sized run: small configs, few repeats (< 1 min on lavapipe)' },
   { flags: '--json', description: 'print only the JSON report on stdout (progress still goes to stderr)' },
   { flags: '--config <B,T,I,H>', description: 'run these shapes instead of a suite (several: separate with ";")' },
-  { flags: '--suite <names>', description: 'main (default), t-sweep, h-sweep, quick or all; comma-separated' },
+  { flags: '--suite <names>', description: 'main (default), t-sweep, h-sweep, quick, gpu (the main four, DeepBench B64/T25/I512/H512 and a 4096³ GEMM: for real GPUs) or all; comma-separated' },
   { flags: '--contenders <names>', description: `comma-separated subset of: ${ALL_CONTENDERS.map((c) => c.name).join(', ')}` },
   { flags: '--warmup <n>', description: 'untimed steps before measuring (default 2)' },
   { flags: '--repeats <n>', description: 'timed steps per measurement, median reported (default 10, quick 5)' },
@@ -100,6 +100,8 @@ export interface ResolvedBench {
   gemmSizes: (readonly [number, number, number])[];
 }
 
+const suites = (o: BenchCommandOptions): string[] => (o.suite ?? '').split(',').map((s) => s.trim()).filter((s) => s);
+
 /** Checks the options and fills in the defaults (quick or full). */
 export function resolveBenchOptions(o: BenchCommandOptions, registry: readonly Contender[] = ALL_CONTENDERS): ResolvedBench {
   const quick = o.quick === true;
@@ -125,7 +127,7 @@ export function resolveBenchOptions(o: BenchCommandOptions, registry: readonly C
     budgetMs: 1000 * number('budget', o.budget, quick ? 2 : 10, (n) => n > 0, 'a number of seconds > 0'),
     cpuLimitMs: 1000 * number('cpu-limit', o.cpuLimit, 20, (n) => n >= 0, 'a number of seconds ≥ 0'),
     seed: number('seed', o.seed, 1, (n) => int(n) && n >= 0, 'an integer ≥ 0'),
-    gemmSizes: o.gemm === false ? [] : (quick ? GEMM_SIZES_QUICK : GEMM_SIZES_FULL).map((s) => [...s] as const),
+    gemmSizes: o.gemm === false ? [] : (quick ? GEMM_SIZES_QUICK : suites(o).includes('gpu') ? GEMM_SIZES_GPU : GEMM_SIZES_FULL).map((s) => [...s] as const),
   };
 }
 

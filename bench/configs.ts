@@ -16,6 +16,12 @@ export const MAIN_CONFIGS: readonly BenchConfig[] = [
   { B: 8, T: 100, I: 1, H: 32 },
 ];
 
+/** Baidu DeepBench's LSTM training shape, against which cuDNN's step is known (3.03 ms on a V100, FP32). */
+export const DEEPBENCH_CONFIG: BenchConfig = { B: 64, T: 25, I: 512, H: 512 };
+
+/** For real GPUs: the main four and DeepBench's shape (with a 4096³ GEMM: GEMM_SIZES_GPU). */
+export const GPU_CONFIGS: readonly BenchConfig[] = [...MAIN_CONFIGS, DEEPBENCH_CONFIG];
+
 /** Sweep over the sequence length at B=16, I=32, H=128. */
 export const SWEEP_T: readonly BenchConfig[] = [16, 32, 64, 128, 256, 512, 1024].map((T) => ({ B: 16, T, I: 32, H: 128 }));
 
@@ -33,6 +39,7 @@ export const SUITES = {
   't-sweep': SWEEP_T,
   'h-sweep': SWEEP_H,
   quick: QUICK_CONFIGS,
+  gpu: GPU_CONFIGS,
 } as const;
 export type SuiteName = keyof typeof SUITES;
 

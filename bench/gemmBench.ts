@@ -23,6 +23,8 @@ export interface GemmResult {
 }
 
 export const GEMM_SIZES_FULL = [[256, 256, 256], [512, 512, 512], [1024, 1024, 1024], [1024, 512, 160]] as const;
+/** The GPU suite's sizes: the full ones and 4096³, large enough to approach a GPU's peak. */
+export const GEMM_SIZES_GPU = [...GEMM_SIZES_FULL, [4096, 4096, 4096]] as const;
 export const GEMM_SIZES_QUICK = [[128, 128, 128], [256, 256, 256]] as const;
 
 const SAMPLES = 256;

@@ -8,7 +8,7 @@ import { gateflowWebgpu, gateflowWebgpuPerStep, gateflowWebgpuPersistent } from 
 import { cpuReference } from '../../bench/contenders/cpu';
 import { tfjsWasm, swap01, transpose } from '../../bench/contenders/tfjs';
 import { loadTfjsNode } from '../../bench/node/tfjsNode';
-import { runBenchCommand } from '../../bench/cli';
+import { resolveBenchOptions, runBenchCommand } from '../../bench/cli';
 import { parseConfigs, suiteConfigs } from '../../bench/configs';
 import { inferFlops, trainFlops } from '../../bench/flops';
 import type { Contender } from '../../bench/contender';
@@ -55,6 +55,10 @@ describe('benchmark helpers', () => {
     expect(() => parseConfigs('1,2,0,4')).toThrow(/positive/);
     expect(suiteConfigs(['main'])).toHaveLength(4);
     expect(() => suiteConfigs(['nope'])).toThrow(/unknown suite/);
+    // The GPU suite: the main four, DeepBench's LSTM shape, and a 4096³ GEMM.
+    expect(suiteConfigs(['gpu'])).toEqual([...suiteConfigs(['main']), { B: 64, T: 25, I: 512, H: 512 }]);
+    expect(resolveBenchOptions({ suite: 'gpu' }).gemmSizes).toContainEqual([4096, 4096, 4096]);
+    expect(resolveBenchOptions({}).gemmSizes).not.toContainEqual([4096, 4096, 4096]);
   });
 
   it('counts FLOPs as 3 × 2·T·B·4H·(I+H) per training step', () => {
