@@ -64,7 +64,8 @@ export class TrainingSession {
     const { cell, cellActivation, inputSize, hiddenSize, numLayers, outputSize, strategy } = config;
     this.net = new RecurrentNetwork(gpu, { cell, cellActivation, inputSize, hiddenSize, numLayers, outputSize, strategy, seed: init.seed });
     try {
-      this.net.setFlatWeights(initialWeights(this.net.layout, init));
+      // The network starts from PyTorch's init with this seed; only a forget bias changes it.
+      if (init.forgetBias !== undefined) this.net.setFlatWeights(initialWeights(this.net.layout, init));
       this.trainer = new Trainer(gpu, this.net, { loss: config.loss, headAt: config.headAt, optimizer });
     } catch (err) {
       this.net.dispose();
