@@ -4,6 +4,9 @@
 // rows [0,H) input gate, [H,2H) forget gate, [2H,3H) candidate, [3H,4H) output gate (PyTorch's).
 // All sequences are time-major and flat, row-major: x[t][b][i] = x[(t*B + b)*I + i].
 
+/** The loss a model is trained with: 'mse' or 'crossentropy'. */
+export type LossKind = 'mse' | 'crossentropy';
+
 /** The recurrent cell: 'lstm', or 'rnn' (torch.nn.RNN's tanh cell). */
 export type CellKind = 'lstm' | 'rnn';
 

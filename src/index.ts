@@ -2,15 +2,15 @@
 export { Gpu } from './gpu/runtime';
 export { acquireDevice, formatAdapter, isCpuAdapter, DeviceLostError, WebGpuUnavailableError, type AdapterDescription } from './gpu/device';
 export type { PoolStats } from './gpu/bufferPool';
-export { RecurrentNetwork, type RecurrentOptions, type SequenceInput, type ForwardOutput, type BackwardOutput } from './model/recurrentNetwork';
+export { RecurrentNetwork, type RecurrentOptions, type SequenceInput, type ForwardOutput, type BackwardOutput, type OutputGradients } from './model/recurrentNetwork';
 export { ParamLayout } from './model/paramLayout';
 export { initialWeights } from './model/init';
 export type { Strategy, StrategyChoice } from './scheduler/recurrentPlan';
 export type { CellActivation, CellKind, LayerParams, RecurrentConfig } from './config';
 export { recurrentForward, recurrentBackward } from './cpu/recurrent';
-export { Trainer, SkippedStepError, expectApplied, type StepReport, type TrainerOptions } from './train/trainer';
+export { Trainer, SkippedStepError, expectApplied, type StepReport, type TrainerOptions, type Evaluation } from './train/trainer';
 export { ResilientTrainer, stepRng, type BatchAt, type ResilientOptions, type TrainingEvent, type TrainOptions, type TrainResult } from './train/resilient';
-export { TrainingSession, type ModelConfig } from './train/session';
+export { TrainingSession, type ModelConfig, type ModelOptions, type SessionInit } from './train/session';
 export type { Batch } from './train/batch';
 export { GpuOptimizer, OPTIMIZER_DISPATCHES, type OptimizerState } from './optim/gpuOptimizer';
 export { GpuGradClipper } from './optim/gpuClipper';

@@ -6,7 +6,7 @@ import type { Task } from '../tasks/task';
 import type { ModelConfig } from '../train/session';
 import type { GpuOptimizerOptions } from '../optim/options';
 import type { Batch as TrainBatch } from '../train/batch';
-import type { Batch as TaskBatch } from '../tasks/task';
+import type { TaskBatch } from '../tasks/task';
 
 export interface ModelCliOptions {
   task: string;

@@ -2,7 +2,7 @@
 // and measure again, recording the global gradient norm of every step on the way.
 import type { Gpu } from '../gpu/runtime';
 import { Rng } from '../random';
-import type { Task, Batch as TaskBatch } from '../tasks/task';
+import type { Task, TaskBatch } from '../tasks/task';
 import { TrainingSession, type ModelConfig } from '../train/session';
 import type { GpuOptimizerOptions } from '../optim/options';
 import type { Batch } from '../train/batch';

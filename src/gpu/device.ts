@@ -92,7 +92,10 @@ async function getGpu(): Promise<{ gpu: GPU; runtime: AdapterDescription['runtim
     const name = 'webgpu'; // a variable, so browser bundlers leave this Node-only import alone
     dawn = await import(/* @vite-ignore */ name);
   } catch (err) {
-    throw new WebGpuUnavailableError(`Could not load Dawn (npm package "webgpu"): ${(err as Error).message}. Run npm ci. ${NODE_HELP}`);
+    // Dawn is an optional peer dependency: a browser user never needs it, a Node user installs it.
+    const missing = (err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND';
+    const what = missing ? 'the npm package "webgpu" (Dawn) is not installed: run `npm install webgpu`' : `could not load Dawn (npm package "webgpu"): ${(err as Error).message}`;
+    throw new WebGpuUnavailableError(`WebGPU in Node needs Dawn, and ${what}. ${NODE_HELP}`);
   }
   // Dawn's objects (GPUBufferUsage, ...) live in `globals`; shaders and wrappers use the standard names.
   Object.assign(globalThis, dawn.globals);

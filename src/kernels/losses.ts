@@ -41,7 +41,7 @@ export const SOFTMAX_CROSS_ENTROPY = defineKernel({
   code: [lossCommonWgsl, xentWgsl],
   storage: {
     dlogits: { access: 'read_write', doc: '[N,C] dL/dlogits from offset 0' },
-    lossOut: { access: 'read_write', doc: 'the mean loss at offLoss' },
+    lossOut: { access: 'read_write', doc: 'the mean loss at offLoss, the accuracy after it' },
     logits: { access: 'read', doc: '[N,C] from offLogits' },
     targets: { access: 'read', type: 'array<i32>', doc: '[N] class ids' },
     mask: { access: 'read', doc: '0/1 per row (read only with HAS_MASK)' },
@@ -71,7 +71,7 @@ interface LossBuffers {
   target: GPUBuffer;
   /** Optional 0/1 weights: per element (MSE) or per row (cross-entropy). */
   mask?: GPUBuffer;
-  /** The mean loss is written at loss.offset. */
+  /** The mean loss is written at loss.offset (cross-entropy: the accuracy after it, so two floats). */
   loss: BufferSlice;
 }
 

@@ -1,4 +1,5 @@
 import type { Gpu } from '../gpu/runtime';
+import type { LossKind } from '../config';
 import type { Recorder } from '../gpu/recorder';
 import type { RecurrentNetwork } from '../model/recurrentNetwork';
 import { RecurrentPlan } from './recurrentPlan';
@@ -6,7 +7,7 @@ import { GemmKernel } from '../kernels/gemm';
 import { columnSumKernel } from '../kernels/columnSum';
 import { mseLossKernel, softmaxCrossEntropyKernel } from '../kernels/losses';
 
-export type LossKind = 'mse' | 'crossentropy';
+export type { LossKind } from '../config';
 export type HeadAt = 'all' | 'last';
 
 /** Anything that records the parameter update after the gradients exist (an optimizer). */
@@ -30,7 +31,7 @@ export class TrainPlan {
   readonly dlogits: GPUBuffer; // [N,O]
   readonly target: GPUBuffer; // MSE: f32 [N,O]; cross-entropy: i32 [N]
   readonly mask: GPUBuffer | null; // MSE: per element; cross-entropy: per row
-  /** Float 0: the step's mean loss (read by the optimizer's finiteness check and by callers). */
+  /** Float 0: the step's mean loss (read by the optimizer's finiteness check and by callers); float 1: the accuracy (cross-entropy). */
   readonly loss: GPUBuffer;
   private readonly kernels: { dispose(): void }[] = [];
   private readonly owned: GPUBuffer[] = [];
@@ -46,7 +47,7 @@ export class TrainPlan {
     readonly lossKind: LossKind,
     readonly headAt: HeadAt,
     withMask: boolean,
-    /** Where to write the loss (float 0); shared across plans so one optimizer can check it. Default: a buffer of this plan. */
+    /** Where to write the loss (float 0) and the accuracy (float 1); shared across plans so one optimizer can check it. Default: a buffer of this plan. */
     lossBuffer?: GPUBuffer,
   ) {
     const head = net.layout.head;
@@ -71,7 +72,7 @@ export class TrainPlan {
       this.dlogits = head ? alloc(N * O, 'dlogits') : recurrent.dOutput!;
       this.target = alloc(lossKind === 'mse' ? N * O : N, 'target');
       this.mask = withMask ? alloc(lossKind === 'mse' ? N * O : N, 'mask') : null;
-      this.loss = lossBuffer ?? alloc(1, 'loss');
+      this.loss = lossBuffer ?? alloc(2, 'loss');
       const params = net.params;
       const grads = net.grads;
       const add = <K extends { dispose(): void }>(k: K): K => {

@@ -1,4 +1,4 @@
-export { TaskError, oneHot, type Batch, type ClassificationBatch, type LossAt, type LossKind, type RegressionBatch, type Task } from './task';
+export { TaskError, oneHot, type TaskBatch, type ClassificationBatch, type LossAt, type LossKind, type RegressionBatch, type Task } from './task';
 export { ADDING_BASELINE, addingTask } from './adding';
 export { copyTask, type CopyOptions } from './copy';
 export { sineTask, type SineOptions } from './sine';

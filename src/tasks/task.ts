@@ -1,14 +1,14 @@
 // The interface every generated task implements. Legend as in src/cpu/types.ts: T time, B batch,
 // I input size, O output size; everything time-major and flat: x[t][b][i] = x[(t*B + b)*I + i].
 import type { Rng } from '../random';
+import type { LossKind } from '../config';
 
 /** A task asked for something it cannot give (bad sizes, a character outside the vocabulary). */
 export class TaskError extends Error {
   override name = 'TaskError';
 }
 
-/** The loss a task is trained with: 'mse' or 'crossentropy'. */
-export type LossKind = 'mse' | 'crossentropy';
+export type { LossKind } from '../config';
 /** 'last': one target per sequence, after the last step. 'all': a target at every step (weighted by `mask` when given). */
 export type LossAt = 'last' | 'all';
 
@@ -37,7 +37,8 @@ export interface ClassificationBatch extends BatchCommon {
   targets: Int32Array;
 }
 
-export type Batch = RegressionBatch | ClassificationBatch;
+/** A batch a task generates: regression or classification. */
+export type TaskBatch = RegressionBatch | ClassificationBatch;
 
 /** A generated task: sizes, its loss, its baseline, and batches from a seed. */
 export interface Task {
@@ -59,7 +60,7 @@ export interface Task {
   /** A sequence length that makes the task worth training on. */
   readonly defaultSteps: number;
   /** B fresh sequences of length T; the same rng state gives the same batch. */
-  batch(rng: Rng, T: number, B: number): Batch;
+  batch(rng: Rng, T: number, B: number): TaskBatch;
 }
 
 /** Throws a TaskError unless T and B are integers with T ≥ minSteps and B ≥ 1. */

@@ -5,7 +5,7 @@ import { initialWeights } from '../model/init';
 import type { HeadAt, LossKind } from '../scheduler/trainPlan';
 import type { StrategyChoice } from '../scheduler/recurrentPlan';
 import type { GpuOptimizerOptions } from '../optim/options';
-import { Trainer, checkTrainerOptions, type StepReport } from './trainer';
+import { Trainer, checkTrainerOptions, type Evaluation, type StepReport } from './trainer';
 import type { Batch } from './batch';
 import { CheckpointError, expectArchitecture, loadCheckpoint, saveCheckpoint, type Checkpoint } from '../checkpoint/checkpoint';
 import { flatFromTensors, tensorsFromFlat } from '../checkpoint/params';
@@ -28,6 +28,15 @@ export interface ModelConfig {
   loss: LossKind;
   /** How the recurrence is scheduled (RecurrentNetwork's option); default 'auto'. */
   strategy?: StrategyChoice;
+}
+
+/** A ModelConfig as a caller gives it: cellActivation ('tanh'), numLayers (1) and outputSize (0: no head) may be left out. */
+export type ModelOptions = Omit<ModelConfig, 'cellActivation' | 'numLayers' | 'outputSize'> & Partial<Pick<ModelConfig, 'cellActivation' | 'numLayers' | 'outputSize'>>;
+
+/** How a session's weights start: PyTorch's init with `seed` (default 0), optionally with the LSTM's forget-gate bias set to `forgetBias`. */
+export interface SessionInit {
+  seed?: number;
+  forgetBias?: number;
 }
 
 /** The checksum of a checkpoint's config (without the checksum), optimizer metadata and every tensor. */
@@ -54,18 +63,24 @@ export class TrainingSession {
   readonly net: RecurrentNetwork;
   readonly trainer: Trainer;
 
-  constructor(private readonly gpu: Gpu, readonly config: ModelConfig, readonly optimizer: GpuOptimizerOptions, init: { seed: number; forgetBias?: number }) {
+  /** The model's config with every default filled in (what checkpoints record). */
+  readonly config: ModelConfig;
+
+  constructor(private readonly gpu: Gpu, options: ModelOptions, readonly optimizer: GpuOptimizerOptions, init: SessionInit = {}) {
     // Everything that can be checked without the GPU is, before the first buffer is allocated.
-    checkKnownKeys('model config', config, MODEL_CONFIG_KEYS);
+    checkKnownKeys('model config', options, MODEL_CONFIG_KEYS);
     checkKnownKeys('init', init, ['seed', 'forgetBias']);
-    if (!Number.isInteger(init.seed) || init.seed < 0 || init.seed > 0xffffffff) throw new RangeError(`init.seed must be an integer in [0, 2^32), got ${init.seed}`);
+    const config: ModelConfig = { ...options, cellActivation: options.cellActivation ?? 'tanh', numLayers: options.numLayers ?? 1, outputSize: options.outputSize ?? 0 };
+    this.config = config;
+    const seed = init.seed ?? 0;
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError(`init.seed must be an integer in [0, 2^32), got ${seed}`);
     if (init.forgetBias !== undefined && !Number.isFinite(init.forgetBias)) throw new RangeError(`init.forgetBias must be a finite number, got ${init.forgetBias}`);
-    checkTrainerOptions({ loss: config.loss, headAt: config.headAt, optimizer }, (config.outputSize ?? 0) > 0);
+    checkTrainerOptions({ loss: config.loss, headAt: config.headAt, optimizer }, config.outputSize > 0);
     const { cell, cellActivation, inputSize, hiddenSize, numLayers, outputSize, strategy } = config;
-    this.net = new RecurrentNetwork(gpu, { cell, cellActivation, inputSize, hiddenSize, numLayers, outputSize, strategy, seed: init.seed });
+    this.net = new RecurrentNetwork(gpu, { cell, cellActivation, inputSize, hiddenSize, numLayers, outputSize, strategy, seed });
     try {
       // The network starts from PyTorch's init with this seed; only a forget bias changes it.
-      if (init.forgetBias !== undefined) this.net.setFlatWeights(initialWeights(this.net.layout, init));
+      if (init.forgetBias !== undefined) this.net.setFlatWeights(initialWeights(this.net.layout, { seed, forgetBias: init.forgetBias }));
       this.trainer = new Trainer(gpu, this.net, { loss: config.loss, headAt: config.headAt, optimizer });
     } catch (err) {
       this.net.dispose();
@@ -80,12 +95,8 @@ export class TrainingSession {
     return this.trainer.step(batch, opts);
   }
 
-  /**
-   * Weights, optimizer state and config as safetensors bytes (waits for submitted work; do not step
-   * until it resolves). The config carries a checksum of everything restore() loads.
-   */
-  /** The loss of a batch under the current weights; nothing is updated (Trainer.evaluate). */
-  evaluate(batch: Batch): Promise<{ loss: number }> {
+  /** The loss (and, for cross-entropy, the accuracy) of a batch under the current weights; nothing is updated (Trainer.evaluate). */
+  evaluate(batch: Batch): Promise<Evaluation> {
     return this.trainer.evaluate(batch);
   }
 
@@ -94,6 +105,10 @@ export class TrainingSession {
     return this.trainer.predict(input);
   }
 
+  /**
+   * Weights, optimizer state and config as safetensors bytes (waits for submitted work; do not step
+   * until it resolves). The config carries a checksum of everything restore() loads.
+   */
   async checkpoint(extraConfig: object = {}): Promise<Uint8Array> {
     const flat = await this.net.getFlatWeights();
     const state = await this.trainer.optimizer.exportState();

@@ -17,6 +17,12 @@ export interface TrainerOptions {
 }
 
 /** What a training step reports when asked: its StepStatus and which call it was. */
+/** What evaluate returns: the mean loss and, for cross-entropy, the fraction of counted rows whose largest logit is the target. */
+export interface Evaluation {
+  loss: number;
+  accuracy?: number;
+}
+
 export interface StepReport extends StepStatus {
   /** 1-based index of the `step` call this report belongs to. */
   call: number;
@@ -82,7 +88,7 @@ export class Trainer {
 
   constructor(private readonly gpu: Gpu, readonly net: RecurrentNetwork, readonly opts: TrainerOptions) {
     checkTrainerOptions(opts, net.layout.head !== null);
-    this.loss = gpu.storage(1, 'loss');
+    this.loss = gpu.storage(2, 'loss'); // the loss, and the accuracy for cross-entropy
     try {
       this.optimizer = new GpuOptimizer(gpu, { params: net.params, grads: net.grads, count: net.layout.total, loss: { buffer: this.loss } }, opts.optimizer);
     } catch (err) {
@@ -149,12 +155,12 @@ export class Trainer {
     );
   }
 
-  /** Returns every buffer of the plans, the optimizer and the loss to the pool (the network stays). */
   /**
-   * The loss of a batch under the current weights, with nothing updated (no gradients computed, the
-   * optimizer and its step count untouched). The batch is checked like a step's; one float is read back.
+   * The loss of a batch under the current weights (and the accuracy, for cross-entropy), with nothing
+   * updated (no gradients computed, the optimizer and its step count untouched). The batch is checked
+   * like a step's; only these one or two floats are read back.
    */
-  async evaluate(batch: Batch): Promise<{ loss: number }> {
+  async evaluate(batch: Batch): Promise<Evaluation> {
     if (this.disposed) throw new Error('this Trainer was disposed');
     const checked = checkBatch(this.net, this.opts.loss, this.opts.headAt, batch);
     const plan = this.plan(checked.T, checked.B, checked.mask !== null);
@@ -162,8 +168,12 @@ export class Trainer {
     const rec = this.gpu.recorder('evaluate');
     plan.encodeEvaluation(rec);
     this.gpu.submit(rec);
-    const [loss] = await this.gpu.read(this.loss, 1);
-    return { loss };
+    if (this.opts.loss === 'mse') {
+      const [loss] = await this.gpu.read(this.loss, 1);
+      return { loss };
+    }
+    const [loss, accuracy] = await this.gpu.read(this.loss, 2);
+    return { loss, accuracy };
   }
 
   /**
@@ -186,6 +196,7 @@ export class Trainer {
     return this.gpu.read(plan.logits, plan.N * O, plan.predictionOffset);
   }
 
+  /** Returns every buffer of the plans, the optimizer and the loss to the pool (the network stays). */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;

@@ -9,6 +9,20 @@ import { flatWeights, randomCpuModel, randomTargets, type ModelSpec } from '../h
 const gpu = await gpuForTests();
 const bits = (a: ArrayLike<number>) => Array.from(new Uint32Array(Float32Array.from(a).buffer));
 
+/** The fraction of counted rows whose largest logit (the first, on a tie) is the target class. */
+function accuracyOf(logits: ArrayLike<number>, C: number, target: ArrayLike<number>, mask: ArrayLike<number> | undefined): number {
+  let correct = 0;
+  let counted = 0;
+  for (let r = 0; r < target.length; r++) {
+    let best = 0;
+    for (let k = 1; k < C; k++) if (logits[r * C + k] > logits[r * C + best]) best = k;
+    const m = mask ? mask[r] : 1;
+    counted += m;
+    if (best === target[r]) correct += m;
+  }
+  return correct / counted;
+}
+
 const specs: (ModelSpec & { T: number; B: number; mask: boolean })[] = [
   { cell: 'lstm', I: 3, H: 7, L: 2, O: 4, headAt: 'all', loss: 'crossentropy', T: 5, B: 3, mask: true },
   { cell: 'lstm', I: 2, H: 9, L: 1, O: 1, headAt: 'last', loss: 'mse', T: 1, B: 1, mask: false },
@@ -31,8 +45,10 @@ describe.skipIf(!gpu)('a session evaluates and predicts without updating', () =>
     const predicted = await session.predict({ x, T: c.T, B: c.B });
     expectClose(predicted, want.logits, `${tag} predict`, { relNorm: 1e-5 });
     const weights = bits(await session.net.getFlatWeights());
-    const { loss } = await session.evaluate(batch);
+    const { loss, accuracy } = await session.evaluate(batch);
     expect(Math.abs(loss - want.loss) / Math.abs(want.loss), `${tag} loss ${loss} vs ${want.loss}`).toBeLessThan(1e-5);
+    if (c.loss === 'crossentropy') expect(accuracy, tag).toBeCloseTo(accuracyOf(want.logits, c.O, target, mask), 6);
+    else expect(accuracy).toBeUndefined();
     // Nothing moved: weights bit for bit, no optimizer step counted.
     expect(bits(await session.net.getFlatWeights())).toEqual(weights);
     expect((await session.trainer.optimizer.exportState()).step).toBe(0);
@@ -41,6 +57,15 @@ describe.skipIf(!gpu)('a session evaluates and predicts without updating', () =>
     expect(bits([report.loss])).toEqual(bits([loss]));
     expect(bits(await session.net.getFlatWeights())).not.toEqual(weights);
     session.dispose();
+  });
+
+  it('fills in the defaults a caller leaves out (tanh, one layer, no head) and records them', async () => {
+    const session = new TrainingSession(gpu!, { cell: 'lstm', inputSize: 2, hiddenSize: 4, headAt: 'all', loss: 'mse' }, { kind: 'sgd', lr: 0.1 });
+    expect(session.config).toMatchObject({ cellActivation: 'tanh', numLayers: 1, outputSize: 0 });
+    const seeded = new TrainingSession(gpu!, { cell: 'lstm', inputSize: 2, hiddenSize: 4, headAt: 'all', loss: 'mse' }, { kind: 'sgd', lr: 0.1 }, { seed: 0 });
+    expect(await session.net.getFlatWeights()).toEqual(await seeded.net.getFlatWeights()); // seed 0 by default
+    session.dispose();
+    seeded.dispose();
   });
 
   it('refuses bad prediction inputs before any GPU work', async () => {

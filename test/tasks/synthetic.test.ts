@@ -6,9 +6,9 @@ import { Rng } from '../../src/random';
 import { ADDING_BASELINE, addingTask } from '../../src/tasks/adding';
 import { copyTask } from '../../src/tasks/copy';
 import { sineTask } from '../../src/tasks/sine';
-import { TaskError, type Batch } from '../../src/tasks/task';
+import { TaskError, type TaskBatch } from '../../src/tasks/task';
 
-const sameBatch = (a: Batch, b: Batch) => expect(a).toEqual(b);
+const sameBatch = (a: TaskBatch, b: TaskBatch) => expect(a).toEqual(b);
 
 describe('adding problem', () => {
   it('has I = 2 inputs, one MSE target per sequence, and values in [0, 1)', () => {
