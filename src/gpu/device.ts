@@ -1,4 +1,5 @@
 // Device acquisition for the browser (navigator.gpu) and Node (Dawn's `webgpu` package).
+import { loadDawn, type DawnModule } from './dawn';
 
 /** What a person needs to know about the adapter a result came from. */
 export interface AdapterDescription {
@@ -54,9 +55,9 @@ export class DeviceLostError extends Error {
 }
 
 const NODE_HELP =
-  'In Node, gateflow uses Dawn (npm package "webgpu") over Vulkan. Install a Vulkan driver: ' +
-  'on Debian/Ubuntu run ./scripts/setup.sh (it installs libvulkan1 and Mesa lavapipe, the CPU driver, ' +
-  'or keeps your GPU vendor driver), then check with `npx gateflow doctor`.';
+  'In Node, gateflow uses Dawn (npm package "webgpu") over Vulkan, so it also needs a Vulkan driver: your GPU ' +
+  "vendor's, or Mesa's lavapipe CPU driver (Debian/Ubuntu: libvulkan1 and mesa-vulkan-drivers; gateflow's " +
+  'repository has scripts/setup.sh for it). Check with `npx gateflow doctor`.';
 const BROWSER_HELP =
   'This browser has no WebGPU. Use a current Chrome/Edge (113+), or Firefox/Safari with WebGPU enabled; ' +
   'in Chromium on Linux start it with --enable-unsafe-webgpu --enable-features=Vulkan. Pages must be served ' +
@@ -87,10 +88,9 @@ async function getGpu(): Promise<{ gpu: GPU; runtime: AdapterDescription['runtim
     if (!('gpu' in navigator) || !navigator.gpu) throw new WebGpuUnavailableError(`WebGPU is not available. ${BROWSER_HELP}`);
     return { gpu: navigator.gpu, runtime: 'browser' };
   }
-  let dawn: { create: (flags: string[]) => GPU; globals: object };
+  let dawn: DawnModule;
   try {
-    const name = 'webgpu'; // a variable, so browser bundlers leave this Node-only import alone
-    dawn = await import(/* @vite-ignore */ name);
+    dawn = await loadDawn();
   } catch (err) {
     // Dawn is an optional peer dependency: a browser user never needs it, a Node user installs it.
     const missing = (err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND';
