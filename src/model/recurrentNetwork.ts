@@ -42,6 +42,7 @@ export interface ForwardOutput {
   cN: Float32Array | null; // [L,B,H], LSTM only
 }
 
+/** The gradients of the loss with respect to what forward returned, for RecurrentNetwork.backward; dhN and dcN are zeros when absent. */
 export interface OutputGradients {
   dOutput: ArrayLike<number>; // [T,B,H]
   dhN?: ArrayLike<number>; // [L,B,H]

@@ -16,13 +16,13 @@ export interface TrainerOptions {
   optimizer: GpuOptimizerOptions;
 }
 
-/** What a training step reports when asked: its StepStatus and which call it was. */
 /** What evaluate returns: the mean loss and, for cross-entropy, the fraction of counted rows whose largest logit is the target. */
 export interface Evaluation {
   loss: number;
   accuracy?: number;
 }
 
+/** What a training step reports when asked: its StepStatus and which call it was. */
 export interface StepReport extends StepStatus {
   /** 1-based index of the `step` call this report belongs to. */
   call: number;
