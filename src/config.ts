@@ -20,18 +20,32 @@ export interface RecurrentConfig {
   hiddenSize: number;
   numLayers: number;
   cellActivation: CellActivation;
+  /** Two directions per layer, the reverse one reading the sequence backwards (PyTorch's bidirectional); default false. */
+  bidirectional?: boolean;
+  /** LSTM only: h = W_hr (o ⊙ ψ(c)) is projSize wide (PyTorch's proj_size, LSTMP); 0 or absent: no projection. */
+  projSize?: number;
 }
 
-/** One layer's parameters in PyTorch layout: weight_ih [G·H, In], weight_hh [G·H, H], bias_ih [G·H], bias_hh [G·H]. */
+/**
+ * One layer's (one direction's) parameters in PyTorch layout: weight_ih [G·H, In], weight_hh [G·H, R],
+ * bias_ih [G·H], bias_hh [G·H], and with a projection weight_hr [R, H] (R = the width of h, see outputWidth).
+ */
 export interface LayerParams<A = Float64Array> {
   weightIh: A;
   weightHh: A;
   biasIh: A;
   biasHh: A;
+  weightHr?: A;
 }
 
 export const gatesPerCell = (cell: CellKind): number => (cell === 'lstm' ? 4 : 1);
 
-/** Size of layer k's input: I for layer 0, H above it. */
+/** D: the directions of each layer, 2 when bidirectional. Parameters and states are indexed layer·D + direction. */
+export const directions = (cfg: RecurrentConfig): number => (cfg.bidirectional ? 2 : 1);
+
+/** R: the width of h (and of each direction's output): projSize when there is a projection, else H. */
+export const outputWidth = (cfg: RecurrentConfig): number => (cfg.projSize ? cfg.projSize : cfg.hiddenSize);
+
+/** Size of layer k's input: I for layer 0, the lower layer's D·R outputs above it. */
 export const layerInputSize = (cfg: RecurrentConfig, layer: number): number =>
-  layer === 0 ? cfg.inputSize : cfg.hiddenSize;
+  layer === 0 ? cfg.inputSize : directions(cfg) * outputWidth(cfg);

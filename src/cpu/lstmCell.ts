@@ -4,7 +4,9 @@
 // All sequences are time-major and flat, row-major: x[t][b][i] = x[(t*B + b)*I + i].
 //
 // One LSTM time step for all B batch rows, forward and backward: docs/DESIGN.md §1 written out.
-// In is the layer's input size (I for layer 0, H above it); weight_ih [4H,In], weight_hh [4H,H].
+// In is the layer's input size (I for layer 0, D·R above it); R is the width of hPrev (H, or the
+// projection's size); weight_ih [4H,In], weight_hh [4H,R]. With a projection, the h these functions
+// produce and take the gradient of is m = o ⊙ ψ(c), before W_hr (projection.ts applies it).
 // c is the cell state (s in docs/DESIGN.md §1); φ = ψ = `act` (tanh, or σ for the article's variant).
 // Accumulation rule: parameter gradients use +=, activation gradients use =.
 import { activate, activateGrad, sigmoid } from './activation';
@@ -21,11 +23,11 @@ import type { CellActivation, LayerParams } from '../config';
 export function lstmCellForward(
   h: Float64Array, c: Float64Array, gates: Float64Array,
   x: Float64Array, hPrev: Float64Array, cPrev: Float64Array,
-  p: LayerParams, B: number, In: number, H: number, act: CellActivation,
+  p: LayerParams, B: number, In: number, H: number, act: CellActivation, R = H,
 ): void {
   const GH = 4 * H;
   const a = new Float64Array(B * GH);
-  preactivationForward(a, x, hPrev, p, B, In, H, GH);
+  preactivationForward(a, x, hPrev, p, B, In, R, GH);
   for (let b = 0; b < B; b++) {
     for (let j = 0; j < H; j++) {
       const ig = sigmoid(a[b * GH + j]);
@@ -51,13 +53,13 @@ export function lstmCellForward(
  *   dcPrev = ds ⊙ f                            ∂c/∂cPrev = D(f): the direct cell path
  *   da = [di·σ', df·σ', dg·φ', do·σ']
  *   dx = W_ihᵀ da   dhPrev = W_hhᵀ da   dW_ih += da xᵀ   dW_hh += da hPrevᵀ   db_ih, db_hh += da
- * Outputs dx [B,In], dhPrev [B,H], dcPrev [B,H], dcTotal [B,H]; parameter gradients accumulate.
+ * Outputs dx [B,In], dhPrev [B,R], dcPrev [B,H], dcTotal [B,H]; parameter gradients accumulate.
  */
 export function lstmCellBackward(
   dx: Float64Array, dhPrev: Float64Array, dcPrev: Float64Array, dcTotal: Float64Array, grads: LayerParams,
   dh: Float64Array, dc: Float64Array,
   x: Float64Array, hPrev: Float64Array, cPrev: Float64Array, c: Float64Array, gates: Float64Array,
-  p: LayerParams, B: number, In: number, H: number, act: CellActivation,
+  p: LayerParams, B: number, In: number, H: number, act: CellActivation, R = H,
 ): void {
   const GH = 4 * H;
   const da = new Float64Array(B * GH);
@@ -84,5 +86,5 @@ export function lstmCellBackward(
       da[b * GH + 3 * H + j] = dO * og * (1 - og);
     }
   }
-  preactivationBackward(dx, dhPrev, grads, da, x, hPrev, p, B, In, H, GH);
+  preactivationBackward(dx, dhPrev, grads, da, x, hPrev, p, B, In, R, GH);
 }

@@ -6,7 +6,7 @@
 // The affine part every recurrent cell shares, for one time step and all B rows:
 //   a = W_ih x + b_ih + W_hh hPrev + b_hh        a [B,GH], x [B,In], hPrev [B,H]
 // with GH = G·H rows: weight_ih [GH,In], weight_hh [GH,H], biases [GH]. In is the layer's input
-// size (I for layer 0, H above it).
+// size (I for layer 0, D·R above it); the `H` parameter is hPrev's width (R under a projection).
 // Accumulation rule: parameter gradients use +=, activation gradients use =.
 import type { LayerParams } from '../config';
 

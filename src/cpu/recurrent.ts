@@ -3,55 +3,86 @@
 // rows [0,H) input gate, [H,2H) forget gate, [2H,3H) candidate, [3H,4H) output gate (PyTorch's).
 // All sequences are time-major and flat, row-major: x[t][b][i] = x[(t*B + b)*I + i].
 //
-// Multi-layer LSTM / vanilla RNN over a whole sequence, forward and backward through time (BPTT).
-// Layer k's input is x for k = 0 and layer k-1's h_t above it; output[t] is the top layer's h_t
-// (PyTorch's nn.LSTM / nn.RNN, time-major, no dropout).
-// The per-step math lives in lstmCell.ts / rnnCell.ts; this file only walks layers and time.
+// Multi-layer LSTM / vanilla RNN over a whole sequence, forward and backward through time (BPTT),
+// with PyTorch's options: two directions per layer (bidirectional), the LSTM's projection (proj_size),
+// per-row lengths (packed sequences) and dropout between layers (given as fixed masks here).
+// Layer k's input is x for k = 0 and layer k-1's outputs above it: [forward, reverse] halves, each R
+// wide; output[t] is the top layer's. The per-step math lives in lstmCell.ts, rnnCell.ts and
+// projection.ts; this file only walks layers, directions and time.
+//
+// Lengths: a row's steps at or past its length do not exist. Such a step leaves the row's state as
+// it was, outputs 0 and passes gradients through unchanged; so the forward direction's final state
+// is the one after the row's last step, and the reverse direction starts there from h0 (exactly what
+// pack_padded_sequence(enforce_sorted=False) + pad_packed_sequence(total_length=T) give).
 import { lstmCellBackward, lstmCellForward } from './lstmCell';
 import { rnnCellBackward, rnnCellForward } from './rnnCell';
-import { gatesPerCell, layerInputSize, type LayerParams, type RecurrentConfig } from '../config';
+import { projectionBackward, projectionForward } from './projection';
+import { directions, gatesPerCell, layerInputSize, outputWidth, type LayerParams, type RecurrentConfig } from '../config';
 
 export { lstmCellBackward, lstmCellForward } from './lstmCell';
 export { rnnCellBackward, rnnCellForward } from './rnnCell';
 
-/** What backward needs from one layer's forward pass. */
+/**
+ * What backward needs from one layer's forward pass in one direction. States are indexed so that
+ * the forward direction's step t reads slot t and writes slot t+1, and the reverse direction's step t
+ * reads slot t+1 and writes slot t (slot 0 then holds its final state, slot T its initial one).
+ */
 export interface LayerTape {
-  /** [T,B,In] the layer's input (x for layer 0, the h sequence of the layer below otherwise). */
+  /** [T,B,In] the layer's input (x for layer 0, the layer below's outputs, after dropout, otherwise). */
   input: Float64Array;
-  /** [T,B,4H] activated gates i, f, g̃, o (LSTM); null for the RNN, whose backward needs only h. */
+  /** [T,B,4H] activated gates i, f, g̃, o by time (LSTM); null for the RNN, whose backward needs only h. */
   gates: Float64Array | null;
-  /** [T+1,B,H] hidden states; slot 0 holds the initial h0, slot t+1 holds h_t. */
+  /** [T+1,B,R] hidden states. */
   h: Float64Array;
   /** [T+1,B,H] cell states, laid out like h (LSTM); null for the RNN. */
   c: Float64Array | null;
+  /** [T,B,H] m = o ⊙ ψ(c) by time, before the projection (LSTM with projSize); else null. */
+  m: Float64Array | null;
+  /** 0 forward, 1 reverse. */
+  direction: number;
+}
+
+/** Options of a sequence beyond its tensors. */
+export interface SequenceOptions {
+  /** One length per batch row, 1 ≤ length ≤ T, any order; absent: every row is T long. */
+  lengths?: ArrayLike<number>;
+  /**
+   * Dropout between layers, as fixed masks: dropoutMasks[k] [T,B,D·R] multiplies layer k's output
+   * before layer k+1 reads it (0, or 1/(1−p) for a kept unit). L−1 of them; absent: no dropout.
+   */
+  dropoutMasks?: Float64Array[];
 }
 
 export interface ForwardResult {
   T: number;
   B: number;
-  /** [T,B,H] top layer's h_t for every t. */
+  /** [T,B,D·R] the top layer's outputs, forward then reverse halves; 0 past a row's length. */
   output: Float64Array;
-  /** [L,B,H] every layer's h_{T-1}. */
+  /** [L·D,B,R] every layer's and direction's final h. */
   hN: Float64Array;
-  /** [L,B,H] every layer's c_{T-1} (LSTM); null for the RNN. */
+  /** [L·D,B,H] every layer's and direction's final c (LSTM); null for the RNN. */
   cN: Float64Array | null;
+  /** Index layer·D + direction. */
   tape: LayerTape[];
+  /** Per row, its length (T when none were given). */
+  lengths: Int32Array;
+  dropoutMasks: Float64Array[] | null;
 }
 
 export interface BackwardResult {
   /** [T,B,I] dL/dx. */
   dx: Float64Array;
-  /** [L,B,H] dL/dh0. */
+  /** [L·D,B,R] dL/dh0. */
   dh0: Float64Array;
-  /** [L,B,H] dL/dc0 (LSTM); null for the RNN. */
+  /** [L·D,B,H] dL/dc0 (LSTM); null for the RNN. */
   dc0: Float64Array | null;
-  /** Same layout as the params; bias_ih and bias_hh get the same gradient. */
+  /** Same layout as the params (index layer·D + direction); bias_ih and bias_hh get the same gradient. */
   grads: LayerParams[];
-  /** Per layer, [T]: ‖dL/dc_t‖₂ over all B·H, the total derivative (LSTM); null for the RNN. */
+  /** Per layer·D + direction, [T] by time: ‖dL/dc_t‖₂ over all B·H, the total derivative (LSTM); null for the RNN. */
   cellGradNorms: (Float64Array | null)[];
-  /** Per layer, [T]: ‖dL/dh_t‖₂ over all B·H, everything that reaches h_t (loss/layer above + step t+1). */
+  /** Per layer·D + direction, [T] by time: ‖dL/dh_t‖₂ over all B·R, everything that reaches h_t (output and the next step). */
   hiddenGradNorms: Float64Array[];
-  /** Per layer, [T,B,H]: the forget gate f_t (LSTM); null for the RNN. */
+  /** Per layer·D + direction, [T,B,H]: the forget gate f_t (LSTM); null for the RNN. */
   forgetGates: (Float64Array | null)[];
 }
 
@@ -62,23 +93,35 @@ export function zeroLayerParams(params: LayerParams[]): LayerParams[] {
     weightHh: new Float64Array(p.weightHh.length),
     biasIh: new Float64Array(p.biasIh.length),
     biasHh: new Float64Array(p.biasHh.length),
+    ...(p.weightHr ? { weightHr: new Float64Array(p.weightHr.length) } : {}),
   }));
 }
 
-/** Throws unless every parameter has the size `cfg` implies. */
+/** Throws unless the config is valid and every parameter has the size it implies. */
 export function checkRecurrentParams(cfg: RecurrentConfig, params: LayerParams[]): void {
   const { hiddenSize: H, numLayers: L } = cfg;
   const GH = gatesPerCell(cfg.cell) * H;
   if (!(Number.isInteger(H) && H > 0 && Number.isInteger(cfg.inputSize) && cfg.inputSize > 0 && Number.isInteger(L) && L > 0)) {
     throw new Error(`cfg: inputSize, hiddenSize and numLayers must be positive integers (got ${cfg.inputSize}, ${H}, ${L})`);
   }
-  if (params.length !== L) throw new Error(`params: expected ${L} layers, got ${params.length}`);
+  const P = cfg.projSize ?? 0;
+  if (P !== 0) {
+    if (cfg.cell !== 'lstm') throw new Error(`cfg: projSize is for the LSTM only (cell '${cfg.cell}')`);
+    if (!(Number.isInteger(P) && P > 0 && P < H)) throw new Error(`cfg: projSize must be an integer in [1, hiddenSize = ${H}), got ${P}`);
+  }
+  const D = directions(cfg);
+  const R = outputWidth(cfg);
+  if (params.length !== L * D) throw new Error(`params: expected ${L * D} (layer, direction) entries, got ${params.length}`);
   for (let l = 0; l < L; l++) {
-    const In = layerInputSize(cfg, l);
-    const want = { weightIh: GH * In, weightHh: GH * H, biasIh: GH, biasHh: GH };
-    for (const key of Object.keys(want) as (keyof typeof want)[]) {
-      const got = params[l][key]?.length;
-      if (got !== want[key]) throw new Error(`params[${l}].${key}: expected length ${want[key]}, got ${got}`);
+    for (let d = 0; d < D; d++) {
+      const k = l * D + d;
+      const want: Record<string, number> = { weightIh: GH * layerInputSize(cfg, l), weightHh: GH * R, biasIh: GH, biasHh: GH };
+      if (P) want.weightHr = P * H;
+      for (const key of Object.keys(want) as (keyof LayerParams)[]) {
+        const got = params[k][key]?.length;
+        if (got !== want[key]) throw new Error(`params[${k}].${key}: expected length ${want[key]}, got ${got}`);
+      }
+      if (!P && params[k].weightHr) throw new Error(`params[${k}].weightHr: a network without projSize has no projection`);
     }
   }
 }
@@ -87,10 +130,26 @@ function checkLength(name: string, a: ArrayLike<number> | undefined, n: number, 
   if (a !== undefined && a.length !== n) throw new Error(`${name}: expected length ${n} (${shape}), got ${a.length}`);
 }
 
+/** Per-row lengths, checked: B integers in [1, T]. */
+export function checkLengths(lengths: ArrayLike<number> | undefined, T: number, B: number): Int32Array {
+  if (lengths === undefined) return new Int32Array(B).fill(T);
+  if (lengths.length !== B) throw new Error(`lengths: expected one per batch row (${B}), got ${lengths.length}`);
+  const out = new Int32Array(B);
+  for (let b = 0; b < B; b++) {
+    const n = lengths[b];
+    if (!Number.isInteger(n) || n < 1 || n > T) throw new Error(`lengths[${b}] = ${n}: a length must be an integer in [1, T = ${T}]`);
+    out[b] = n;
+  }
+  return out;
+}
+
+/** Which state slots direction d's step t reads and writes (see LayerTape). */
+const slots = (d: number, t: number): { read: number; write: number } => (d === 0 ? { read: t, write: t + 1 } : { read: t + 1, write: t });
+
 /** The float64 CPU reference forward pass of a stacked LSTM/RNN over T steps (x [T,B,I], time-major). */
 export function recurrentForward(
   cfg: RecurrentConfig, params: LayerParams[], x: Float64Array, T: number, B: number,
-  h0?: Float64Array, c0?: Float64Array,
+  h0?: Float64Array, c0?: Float64Array, opts: SequenceOptions = {},
 ): ForwardResult {
   checkRecurrentParams(cfg, params);
   const { inputSize: I, hiddenSize: H, numLayers: L } = cfg;
@@ -98,46 +157,82 @@ export function recurrentForward(
     throw new Error(`T, B: must be positive integers (got ${T}, ${B})`);
   }
   const lstm = cfg.cell === 'lstm';
+  const D = directions(cfg);
+  const R = outputWidth(cfg);
+  const proj = R !== H;
   checkLength('x', x, T * B * I, '[T,B,I]');
-  checkLength('h0', h0, L * B * H, '[L,B,H]');
-  checkLength('c0', c0, L * B * H, '[L,B,H]');
+  checkLength('h0', h0, L * D * B * R, '[L·D,B,R]');
+  checkLength('c0', c0, L * D * B * H, '[L·D,B,H]');
   if (!lstm && c0 !== undefined) throw new Error('c0: an RNN has no cell state');
+  const lengths = checkLengths(opts.lengths, T, B);
+  const masks = opts.dropoutMasks ?? null;
+  if (masks && masks.length !== L - 1) throw new Error(`dropoutMasks: expected ${L - 1} (one between each pair of layers), got ${masks.length}`);
+  masks?.forEach((mk, k) => checkLength(`dropoutMasks[${k}]`, mk, T * B * D * R, '[T,B,D·R]'));
 
   const BH = B * H;
+  const BR = B * R;
   const tape: LayerTape[] = [];
+  let input = x.slice();
+  let out = new Float64Array(0);
   for (let l = 0; l < L; l++) {
     const In = layerInputSize(cfg, l);
-    const input = l === 0 ? x.slice() : tape[l - 1].h.slice(BH); // the lower layer's h_0 … h_{T-1}
-    const h = new Float64Array((T + 1) * BH);
-    const c = lstm ? new Float64Array((T + 1) * BH) : null;
-    const gates = lstm ? new Float64Array(T * B * 4 * H) : null;
-    if (h0) h.set(h0.subarray(l * BH, (l + 1) * BH));
-    if (c && c0) c.set(c0.subarray(l * BH, (l + 1) * BH));
+    out = new Float64Array(T * B * D * R);
+    for (let d = 0; d < D; d++) {
+      const k = l * D + d;
+      const p = params[k];
+      const h = new Float64Array((T + 1) * BR);
+      const c = lstm ? new Float64Array((T + 1) * BH) : null;
+      const gates = lstm ? new Float64Array(T * B * 4 * H) : null;
+      const m = proj ? new Float64Array(T * BH) : null;
+      const first = d === 0 ? 0 : T; // the slot that holds the initial state
+      if (h0) h.set(h0.subarray(k * BR, (k + 1) * BR), first * BR);
+      if (c && c0) c.set(c0.subarray(k * BH, (k + 1) * BH), first * BH);
 
-    for (let t = 0; t < T; t++) {
-      const xt = input.subarray(t * B * In, (t + 1) * B * In);
-      const hPrev = h.subarray(t * BH, (t + 1) * BH);
-      const hNext = h.subarray((t + 1) * BH, (t + 2) * BH);
-      if (c && gates) {
-        const cPrev = c.subarray(t * BH, (t + 1) * BH);
-        const cNext = c.subarray((t + 1) * BH, (t + 2) * BH);
-        const gt = gates.subarray(t * 4 * BH, (t + 1) * 4 * BH);
-        lstmCellForward(hNext, cNext, gt, xt, hPrev, cPrev, params[l], B, In, H, cfg.cellActivation);
-      } else {
-        rnnCellForward(hNext, xt, hPrev, params[l], B, In, H, cfg.cellActivation);
+      for (let step = 0; step < T; step++) {
+        const t = d === 0 ? step : T - 1 - step;
+        const { read, write } = slots(d, t);
+        const xt = input.subarray(t * B * In, (t + 1) * B * In);
+        const hPrev = h.subarray(read * BR, (read + 1) * BR);
+        const hNext = h.subarray(write * BR, (write + 1) * BR);
+        if (c && gates) {
+          const cPrev = c.subarray(read * BH, (read + 1) * BH);
+          const cNext = c.subarray(write * BH, (write + 1) * BH);
+          const gt = gates.subarray(t * 4 * BH, (t + 1) * 4 * BH);
+          const mt = m ? m.subarray(t * BH, (t + 1) * BH) : hNext;
+          lstmCellForward(mt, cNext, gt, xt, hPrev, cPrev, p, B, In, H, cfg.cellActivation, R);
+          if (m) projectionForward(hNext, mt, p.weightHr!, B, H, R);
+        } else {
+          rnnCellForward(hNext, xt, hPrev, p, B, In, H, cfg.cellActivation);
+        }
+        for (let b = 0; b < B; b++) {
+          if (t < lengths[b]) {
+            out.set(hNext.subarray(b * R, (b + 1) * R), (t * B + b) * D * R + d * R);
+            continue;
+          }
+          // A step past the row's length does not exist: the state stays, the output is 0.
+          h.copyWithin(write * BR + b * R, read * BR + b * R, read * BR + (b + 1) * R);
+          if (c) c.copyWithin(write * BH + b * H, read * BH + b * H, read * BH + (b + 1) * H);
+          if (gates) gates.fill(0, (t * B + b) * 4 * H, (t * B + b + 1) * 4 * H);
+          if (m) m.fill(0, (t * B + b) * H, (t * B + b + 1) * H);
+        }
       }
+      tape.push({ input, gates, h, c, m, direction: d });
     }
-    tape.push({ input, gates, h, c });
+    if (l < L - 1) {
+      input = out.slice();
+      const mask = masks?.[l];
+      if (mask) for (let n = 0; n < input.length; n++) input[n] *= mask[n];
+    }
   }
 
-  const hN = new Float64Array(L * BH);
-  const cN = lstm ? new Float64Array(L * BH) : null;
-  for (let l = 0; l < L; l++) {
-    hN.set(tape[l].h.subarray(T * BH), l * BH);
-    if (cN) cN.set(tape[l].c!.subarray(T * BH), l * BH);
-  }
-  const output = tape[L - 1].h.slice(BH);
-  return { T, B, output, hN, cN, tape };
+  const hN = new Float64Array(L * D * BR);
+  const cN = lstm ? new Float64Array(L * D * BH) : null;
+  tape.forEach((tp, k) => {
+    const last = tp.direction === 0 ? T : 0; // the slot holding the final state
+    hN.set(tp.h.subarray(last * BR, (last + 1) * BR), k * BR);
+    if (cN) cN.set(tp.c!.subarray(last * BH, (last + 1) * BH), k * BH);
+  });
+  return { T, B, output: out, hN, cN, tape, lengths, dropoutMasks: masks };
 }
 
 const l2 = (a: Float64Array): number => {
@@ -147,11 +242,12 @@ const l2 = (a: Float64Array): number => {
 };
 
 /**
- * BPTT for the loss whose upstream gradients are dOutput = dL/doutput [T,B,H], dhN = dL/dhN [L,B,H]
- * and dcN = dL/dcN [L,B,H] (missing ones are zero). As in PyTorch, output[T-1] and hN[L-1] are the
- * same tensor, so the top layer's last step receives dOutput[T-1] + dhN[L-1]; a lower layer's last
- * step receives dhN[l] on top of what flows down from the layer above; dcN[l] joins the last step's
- * cell gradient. Layers are processed top-down: each one's dInput is the next lower layer's dh.
+ * BPTT for the loss whose upstream gradients are dOutput = dL/doutput [T,B,D·R], dhN = dL/dhN
+ * [L·D,B,R] and dcN = dL/dcN [L·D,B,H] (missing ones are zero). A direction's final state is the
+ * state its last step wrote, so dhN and dcN enter there and flow back with the step gradients; output
+ * and hN are different tensors in PyTorch's autograd but the same values, so both gradients add up.
+ * Layers are processed top-down; each one's input gradient (both directions summed, times the
+ * dropout mask) is the next lower layer's output gradient.
  */
 export function recurrentBackward(
   cfg: RecurrentConfig, params: LayerParams[], fwd: ForwardResult,
@@ -159,69 +255,94 @@ export function recurrentBackward(
 ): BackwardResult {
   checkRecurrentParams(cfg, params);
   const { hiddenSize: H, numLayers: L } = cfg;
-  const { T, B, tape } = fwd;
+  const { T, B, tape, lengths } = fwd;
   const lstm = cfg.cell === 'lstm';
+  const D = directions(cfg);
+  const R = outputWidth(cfg);
   const BH = B * H;
-  checkLength('dOutput', dOutput, T * BH, '[T,B,H]');
-  checkLength('dhN', dhN, L * BH, '[L,B,H]');
-  checkLength('dcN', dcN, L * BH, '[L,B,H]');
+  const BR = B * R;
+  checkLength('dOutput', dOutput, T * B * D * R, '[T,B,D·R]');
+  checkLength('dhN', dhN, L * D * BR, '[L·D,B,R]');
+  checkLength('dcN', dcN, L * D * BH, '[L·D,B,H]');
   if (!lstm && dcN !== undefined) throw new Error('dcN: an RNN has no cell state');
 
   const grads = zeroLayerParams(params);
-  const dh0 = new Float64Array(L * BH);
-  const dc0 = lstm ? new Float64Array(L * BH) : null;
-  const cellGradNorms: (Float64Array | null)[] = new Array(L).fill(null);
-  const hiddenGradNorms: Float64Array[] = new Array(L);
-  const forgetGates: (Float64Array | null)[] = new Array(L).fill(null);
+  const dh0 = new Float64Array(L * D * BR);
+  const dc0 = lstm ? new Float64Array(L * D * BH) : null;
+  const cellGradNorms: (Float64Array | null)[] = new Array(L * D).fill(null);
+  const hiddenGradNorms: Float64Array[] = new Array(L * D);
+  const forgetGates: (Float64Array | null)[] = new Array(L * D).fill(null);
 
-  let dAbove = dOutput; // [T,B,H] gradient reaching this layer's h_t from above (or from the loss)
+  let dAbove = dOutput; // [T,B,D·R] gradient reaching this layer's outputs from above (or from the loss)
   for (let l = L - 1; l >= 0; l--) {
     const In = layerInputSize(cfg, l);
-    const { input, gates, h, c } = tape[l];
     const dInput = new Float64Array(T * B * In);
-    const dhNext = new Float64Array(BH); // gradient reaching h_t from step t+1 (W_hhᵀ da_{t+1})
-    const dcNext = new Float64Array(BH); // gradient reaching c_t from step t+1 (da_{t+1} path, ⊙ f_{t+1})
-    if (dcN && lstm) dcNext.set(dcN.subarray(l * BH, (l + 1) * BH));
-    const dh = new Float64Array(BH);
-    const dhPrev = new Float64Array(BH);
-    const dcPrev = new Float64Array(BH);
-    const dcTotal = new Float64Array(BH);
-    hiddenGradNorms[l] = new Float64Array(T);
-    if (lstm) cellGradNorms[l] = new Float64Array(T);
+    const dxt = new Float64Array(B * In);
+    for (let d = 0; d < D; d++) {
+      const k = l * D + d;
+      const { input, gates, h, c, m } = tape[k];
+      // The gradient reaching the state this direction's next processed step reads: initially dL/d(final state).
+      const dhNext = dhN ? dhN.slice(k * BR, (k + 1) * BR) : new Float64Array(BR);
+      const dcNext = dcN && lstm ? dcN.slice(k * BH, (k + 1) * BH) : new Float64Array(BH);
+      const dh = new Float64Array(BR);
+      const dc = new Float64Array(BH);
+      const dm = m ? new Float64Array(BH) : null;
+      const dhPrev = new Float64Array(BR);
+      const dcPrev = new Float64Array(BH);
+      const dcTotal = new Float64Array(BH);
+      hiddenGradNorms[k] = new Float64Array(T);
+      if (lstm) cellGradNorms[k] = new Float64Array(T);
 
-    for (let t = T - 1; t >= 0; t--) {
-      for (let n = 0; n < BH; n++) dh[n] = dAbove[t * BH + n] + dhNext[n];
-      if (t === T - 1 && dhN) for (let n = 0; n < BH; n++) dh[n] += dhN[l * BH + n];
-      hiddenGradNorms[l][t] = l2(dh);
+      for (let step = T - 1; step >= 0; step--) {
+        const t = d === 0 ? step : T - 1 - step;
+        const { read, write } = slots(d, t);
+        for (let b = 0; b < B; b++) {
+          const valid = t < lengths[b];
+          for (let j = 0; j < R; j++) dh[b * R + j] = valid ? dAbove[(t * B + b) * D * R + d * R + j] + dhNext[b * R + j] : 0;
+          for (let j = 0; j < H; j++) dc[b * H + j] = valid ? dcNext[b * H + j] : 0;
+        }
+        hiddenGradNorms[k][t] = l2(dh);
 
-      const xt = input.subarray(t * B * In, (t + 1) * B * In);
-      const dxt = dInput.subarray(t * B * In, (t + 1) * B * In);
-      const hPrev = h.subarray(t * BH, (t + 1) * BH);
-      if (lstm && c && gates) {
-        const cPrev = c.subarray(t * BH, (t + 1) * BH);
-        const ct = c.subarray((t + 1) * BH, (t + 2) * BH);
-        const gt = gates.subarray(t * 4 * BH, (t + 1) * 4 * BH);
-        lstmCellBackward(dxt, dhPrev, dcPrev, dcTotal, grads[l], dh, dcNext,
-          xt, hPrev, cPrev, ct, gt, params[l], B, In, H, cfg.cellActivation);
-        cellGradNorms[l]![t] = l2(dcTotal);
-        dcNext.set(dcPrev);
-      } else {
-        const ht = h.subarray((t + 1) * BH, (t + 2) * BH);
-        rnnCellBackward(dxt, dhPrev, grads[l], dh, xt, hPrev, ht, params[l], B, In, H, cfg.cellActivation);
+        const xt = input.subarray(t * B * In, (t + 1) * B * In);
+        const hPrev = h.subarray(read * BR, (read + 1) * BR);
+        if (lstm && c && gates) {
+          const cPrev = c.subarray(read * BH, (read + 1) * BH);
+          const ct = c.subarray(write * BH, (write + 1) * BH);
+          const gt = gates.subarray(t * 4 * BH, (t + 1) * 4 * BH);
+          let dCell = dh;
+          if (m && dm) {
+            projectionBackward(dm, grads[k].weightHr!, dh, m.subarray(t * BH, (t + 1) * BH), params[k].weightHr!, B, H, R);
+            dCell = dm;
+          }
+          lstmCellBackward(dxt, dhPrev, dcPrev, dcTotal, grads[k], dCell, dc,
+            xt, hPrev, cPrev, ct, gt, params[k], B, In, H, cfg.cellActivation, R);
+          cellGradNorms[k]![t] = l2(dcTotal);
+        } else {
+          const ht = h.subarray(write * BR, (write + 1) * BR);
+          rnnCellBackward(dxt, dhPrev, grads[k], dh, xt, hPrev, ht, params[k], B, In, H, cfg.cellActivation);
+        }
+        for (let n = 0; n < dxt.length; n++) dInput[t * B * In + n] += dxt[n];
+        // A step that does not exist passes the state gradients through unchanged.
+        for (let b = 0; b < B; b++) {
+          if (t < lengths[b]) continue;
+          dhPrev.set(dhNext.subarray(b * R, (b + 1) * R), b * R);
+          if (lstm) dcPrev.set(dcNext.subarray(b * H, (b + 1) * H), b * H);
+        }
+        dhNext.set(dhPrev);
+        if (lstm) dcNext.set(dcPrev);
       }
-      dhNext.set(dhPrev);
-    }
 
-    dh0.set(dhNext, l * BH);
-    if (dc0) dc0.set(dcNext, l * BH);
-    if (lstm && gates) {
-      // f_t sits in gate rows [H, 2H) of every [B,4H] block.
-      const f = new Float64Array(T * BH);
-      for (let t = 0; t < T; t++)
-        for (let b = 0; b < B; b++)
-          for (let j = 0; j < H; j++) f[(t * B + b) * H + j] = gates[(t * B + b) * 4 * H + H + j];
-      forgetGates[l] = f;
+      dh0.set(dhNext, k * BR);
+      if (dc0) dc0.set(dcNext, k * BH);
+      if (gates) {
+        // f_t sits in gate rows [H, 2H) of every [B,4H] block.
+        const f = new Float64Array(T * BH);
+        for (let n = 0; n < T * B; n++) for (let j = 0; j < H; j++) f[n * H + j] = gates[n * 4 * H + H + j];
+        forgetGates[k] = f;
+      }
     }
+    const mask = l > 0 ? fwd.dropoutMasks?.[l - 1] : undefined;
+    if (mask) for (let n = 0; n < dInput.length; n++) dInput[n] *= mask[n];
     dAbove = dInput;
   }
   const dx = dAbove; // layer 0's input gradient

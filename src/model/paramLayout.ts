@@ -8,6 +8,9 @@ export function paramCount(cfg: RecurrentConfig): number {
   return n;
 }
 
+/** The four tensors every layer has (a projection's weight_hr is not on the GPU yet). */
+type CoreKey = 'weightIh' | 'weightHh' | 'biasIh' | 'biasHh';
+
 /** Where one tensor lives in the flat parameter buffer: offset and length in floats. */
 export interface Slice {
   offset: number;
@@ -46,8 +49,8 @@ export class ParamLayout {
   }
 
   /** The recurrent tensors with PyTorch names: weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0, ... */
-  named(): { name: string; slice: Slice; layer: number; key: keyof LayerParams }[] {
-    const keys: [keyof LayerParams, string][] = [['weightIh', 'weight_ih'], ['weightHh', 'weight_hh'], ['biasIh', 'bias_ih'], ['biasHh', 'bias_hh']];
+  named(): { name: string; slice: Slice; layer: number; key: CoreKey }[] {
+    const keys: [CoreKey, string][] = [['weightIh', 'weight_ih'], ['weightHh', 'weight_hh'], ['biasIh', 'bias_ih'], ['biasHh', 'bias_hh']];
     return this.layers.flatMap((p, layer) => keys.map(([key, torch]) => ({ name: `${torch}_l${layer}`, slice: p[key], layer, key })));
   }
 

@@ -24,6 +24,27 @@ describe('gateflow check', () => {
     }
   });
 
+  it('accepts v2 files (the full nn.LSTM surface) with the same output; the GPU check says what it lacks', () => {
+    const r = runCli(['check', fixture('torch-v2/v2_lstm_lengths_unsorted_bidir_2layer.json')]);
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.fixture).toBe('v2_lstm_lengths_unsorted_bidir_2layer');
+    expect(report.pass).toBe(true);
+    expect(report.gpu).toBeNull();
+    expect(r.stderr).toMatch(/no GPU check: the GPU network has no bidirectional, lengths yet/);
+    for (const name of ['loss', 'output', 'h_n', 'c_n', 'grad.x', 'grad.weight_ih_l1_reverse', 'grad.weight_hh_l0_reverse']) {
+      expect(report.cpu.errors[name], name).toBeLessThanOrEqual(1e-9);
+    }
+  });
+
+  it('names a v2 kind it does not have (gru) and exits 2', () => {
+    const file = join(dir, 'v2_gru.json');
+    writeFileSync(file, JSON.stringify({ schema: 'lstm-lib-fixture/v2', kind: 'gru', name: 'v2_gru', config: {}, tensors: {} }));
+    const r = runCli(['check', file]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/kind "gru" is not supported yet/);
+  });
+
   it('supports optimizer and clip fixtures (gpu: null with --no-gpu)', () => {
     for (const name of ['adam_3steps.json', 'sgd_momentum_3steps.json', 'clip_grad_norm.json']) {
       const r = runCli(['check', '--no-gpu', fixture(name)]);
