@@ -1,6 +1,7 @@
 // matmulABt (the CPU check for the GPU gemm) through algebraic identities, and the dense head's
 // backward against finite differences.
 import { describe, expect, it } from 'vitest';
+import { fdGrad } from '../helpers/finiteDifferences';
 import { denseBackward, denseForward } from '../../src/cpu/dense';
 import { matmulABt } from '../../src/cpu/matmul';
 import { freshSeed, Rng } from '../../src/random';
@@ -58,16 +59,7 @@ describe('dense head', () => {
     // and a large step only shrinks the rounding error (≈ ε·|loss|/step: 1e-9 at a step of 1e-6,
     // which made this test fail for some seeds; 1e-12 at 1e-3).
     const step = 1e-3;
-    const fd = (a: Float64Array) =>
-      a.map((_, n) => {
-        const keep = a[n];
-        a[n] = keep + step;
-        const up = loss();
-        a[n] = keep - step;
-        const down = loss();
-        a[n] = keep;
-        return (up - down) / (2 * step);
-      });
+    const fd = (a: Float64Array) => fdGrad(loss, a, step);
     const g = denseBackward(R, x, W, N, In, Out);
     const tol = { relNorm: 1e-8, atol: 1e-9 };
     expectClose(g.dx, fd(x), `seed=${seed} dx`, tol);

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { mseLoss, softmaxCrossEntropy } from '../../src/cpu/loss';
 import { freshSeed, Rng } from '../../src/random';
+import { fdGrad } from '../helpers/finiteDifferences';
 import { expectClose } from '../helpers/expectClose';
 
 // Central differences err by ≈ ε·|loss|/step (rounding) + step²·|f'''|/6 (truncation). With a loss of
@@ -11,20 +12,6 @@ import { expectClose } from '../helpers/expectClose';
 // both at ≈ 1e-10.
 const MSE_STEP = 1e-3;
 const CE_STEP = 1e-5;
-
-function fdGrad(f: () => number, a: Float64Array, step: number): Float64Array {
-  const g = new Float64Array(a.length);
-  for (let n = 0; n < a.length; n++) {
-    const keep = a[n];
-    a[n] = keep + step;
-    const up = f();
-    a[n] = keep - step;
-    const down = f();
-    a[n] = keep;
-    g[n] = (up - down) / (2 * step);
-  }
-  return g;
-}
 
 /** A random 0/1 mask with at least one 1 and at least one 0 (n ≥ 2). */
 function randomMask(rng: Rng, n: number): Float64Array {

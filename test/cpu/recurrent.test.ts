@@ -9,19 +9,9 @@ import type { CellActivation, CellKind, LayerParams, RecurrentConfig } from '../
 import { gatesPerCell, layerInputSize } from '../../src/config';
 import { freshSeed, Rng } from '../../src/random';
 import { expectClose } from '../helpers/expectClose';
+import { fdGrad, type RecurrentLossCase } from '../helpers/finiteDifferences';
 
-interface Case {
-  cfg: RecurrentConfig;
-  params: LayerParams[];
-  x: Float64Array;
-  T: number;
-  B: number;
-  h0: Float64Array;
-  c0: Float64Array | undefined;
-  R: Float64Array;
-  Rh: Float64Array;
-  Rc: Float64Array | undefined;
-}
+type Case = RecurrentLossCase;
 
 interface Shape {
   cell: CellKind;
@@ -77,20 +67,7 @@ const runLoss = (c: Case): number => lossOf(c, recurrentForward(c.cfg, c.params,
 
 const STEP = 1e-6;
 
-/** Central differences of `f` with respect to every element of `a` (perturbed in place, then restored). */
-function fdGrad(f: () => number, a: Float64Array): Float64Array {
-  const g = new Float64Array(a.length);
-  for (let n = 0; n < a.length; n++) {
-    const keep = a[n];
-    a[n] = keep + STEP;
-    const up = f();
-    a[n] = keep - STEP;
-    const down = f();
-    a[n] = keep;
-    g[n] = (up - down) / (2 * STEP);
-  }
-  return g;
-}
+const central = (f: () => number, a: Float64Array) => fdGrad(f, a, STEP);
 
 /** FD noise: the loss's rounding error (∝ Σ|terms|) divided by the step, with a wide margin. */
 function fdTolerance(c: Case): { relNorm: number; atol: number; rtol: number } {
@@ -125,17 +102,17 @@ function checkAllGradients(c: Case, label: string): void {
   const bwd = recurrentBackward(c.cfg, c.params, fwd, c.R, c.Rh, c.Rc);
   const f = () => runLoss(c);
   const tol = fdTolerance(c);
-  expectClose(bwd.dx, fdGrad(f, c.x), `${label} dx`, tol);
-  expectClose(bwd.dh0, fdGrad(f, c.h0), `${label} dh0`, tol);
+  expectClose(bwd.dx, central(f, c.x), `${label} dx`, tol);
+  expectClose(bwd.dh0, central(f, c.h0), `${label} dh0`, tol);
   if (c.c0) {
     expect(bwd.dc0, `${label} dc0`).not.toBeNull();
-    expectClose(bwd.dc0!, fdGrad(f, c.c0), `${label} dc0`, tol);
+    expectClose(bwd.dc0!, central(f, c.c0), `${label} dc0`, tol);
   } else {
     expect(bwd.dc0, `${label} dc0 of an RNN`).toBeNull();
   }
   for (let l = 0; l < c.cfg.numLayers; l++) {
     for (const key of ['weightIh', 'weightHh', 'biasIh', 'biasHh'] as const) {
-      expectClose(bwd.grads[l][key], fdGrad(f, c.params[l][key]), `${label} layer ${l} ${key}`, tol);
+      expectClose(bwd.grads[l][key], central(f, c.params[l][key]), `${label} layer ${l} ${key}`, tol);
     }
   }
 }

@@ -8,6 +8,7 @@ import { checkLengths, recurrentBackward, recurrentForward, type SequenceOptions
 import { directions, gatesPerCell, layerInputSize, outputWidth, type CellKind, type LayerParams, type RecurrentConfig } from '../../src/config';
 import { freshSeed, Rng } from '../../src/random';
 import { expectClose } from '../helpers/expectClose';
+import { fdGrad, type RecurrentLossCase } from '../helpers/finiteDifferences';
 
 interface Options {
   cell: CellKind;
@@ -24,17 +25,7 @@ interface Options {
   dropout?: number;
 }
 
-interface Case {
-  cfg: RecurrentConfig;
-  params: LayerParams[];
-  x: Float64Array;
-  T: number;
-  B: number;
-  h0: Float64Array;
-  c0: Float64Array | undefined;
-  R: Float64Array;
-  Rh: Float64Array;
-  Rc: Float64Array | undefined;
+interface Case extends RecurrentLossCase {
   opts: SequenceOptions;
 }
 
@@ -90,32 +81,19 @@ function loss(c: Case): number {
 }
 
 const STEP = 1e-6;
-
-function fdGrad(f: () => number, a: Float64Array): Float64Array {
-  const g = new Float64Array(a.length);
-  for (let n = 0; n < a.length; n++) {
-    const keep = a[n];
-    a[n] = keep + STEP;
-    const up = f();
-    a[n] = keep - STEP;
-    const down = f();
-    a[n] = keep;
-    g[n] = (up - down) / (2 * STEP);
-  }
-  return g;
-}
+const central = (f: () => number, a: Float64Array) => fdGrad(f, a, STEP);
 
 function checkAllGradients(c: Case, label: string): void {
   const fwd = forward(c);
   const bwd = recurrentBackward(c.cfg, c.params, fwd, c.R, c.Rh, c.Rc);
   const f = () => loss(c);
   const tol = { relNorm: 1e-6, atol: 1e-7, rtol: 1e-5 };
-  expectClose(bwd.dx, fdGrad(f, c.x), `${label} dx`, tol);
-  expectClose(bwd.dh0, fdGrad(f, c.h0), `${label} dh0`, tol);
-  if (c.c0) expectClose(bwd.dc0!, fdGrad(f, c.c0), `${label} dc0`, tol);
+  expectClose(bwd.dx, central(f, c.x), `${label} dx`, tol);
+  expectClose(bwd.dh0, central(f, c.h0), `${label} dh0`, tol);
+  if (c.c0) expectClose(bwd.dc0!, central(f, c.c0), `${label} dc0`, tol);
   c.params.forEach((p, k) => {
     for (const key of ['weightIh', 'weightHh', 'biasIh', 'biasHh', 'weightHr'] as const) {
-      if (p[key]) expectClose(bwd.grads[k][key]!, fdGrad(f, p[key]!), `${label} params[${k}].${key}`, tol);
+      if (p[key]) expectClose(bwd.grads[k][key]!, central(f, p[key]!), `${label} params[${k}].${key}`, tol);
     }
   });
 }
