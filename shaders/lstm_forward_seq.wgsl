@@ -5,7 +5,9 @@
 // Same math and outputs as lstm_forward_step.wgsl, for all t:
 //   a = xproj_t + b_hh + W_hh·h_{t-1};  i,f,o = σ(a_i,a_f,a_o);  g = φ(a_g)
 //   s_t = f ⊙ s_{t-1} + i ⊙ g;  h_t = o ⊙ ψ(s_t)
-// Legend: B batch, T time, H hidden; gate order i, f, g, o.
+// Legend: B batch, T time, H hidden; gate order i, f, g, o. Workgroup (b, 0, d) runs row b in
+// direction d; the code pieces before this one: activations.wgsl, the addressing of directions, state
+// slots and lengths (sequence_place.wgsl) and the cell update (lstm_cell_update.wgsl).
 
 // Bindings, uniform struct and override constants: declared by its kernel description in src/kernels/recurrentSequence.ts.
 
@@ -17,14 +19,17 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let B = dims.B;
   let H = dims.H;
   let G = 4u * H;
-  let w = dims.offWhh;
-  let bh = dims.offBhh;
-  for (var j = lid; j < H; j += WG) { hPrev[j] = h[b * H + j]; }
+  let w = dims.offWhh + wid.z * dims.whhStride;
+  let bh = dims.offBhh + wid.z * G;
+  enter(wid.z, 0u, dims.T, dims.D, B, H, G);
+  let first = state_at(seq_here.read, b);
+  for (var j = lid; j < H; j += WG) { hPrev[j] = h[first + j]; }
   workgroupBarrier();
-  for (var t = 0u; t < dims.T; t++) {
-    let xrow = (t * B + b) * G;
-    let prev = (t * B + b) * H;
-    let next = ((t + 1u) * B + b) * H;
+  for (var s = 0u; s < dims.T; s++) {
+    enter(wid.z, s, dims.T, dims.D, B, H, G);
+    let t = seq_here.t;
+    let xrow = gate_row(t, b);
+    let next = state_at(seq_here.write, b);
     for (var j = lid; j < H; j += WG) {
       var a = vec4f(xproj[xrow + j], xproj[xrow + H + j], xproj[xrow + 2u * H + j], xproj[xrow + 3u * H + j]);
       a += vec4f(params[bh + j], params[bh + H + j], params[bh + 2u * H + j], params[bh + 3u * H + j]);
@@ -32,17 +37,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
         let hk = hPrev[k];
         a += hk * vec4f(params[w + j * H + k], params[w + (H + j) * H + k], params[w + (2u * H + j) * H + k], params[w + (3u * H + j) * H + k]);
       }
-      let ig = sigmoid(a.x);
-      let fg = sigmoid(a.y);
-      let gg = cell_act(a.z);
-      let og = sigmoid(a.w);
-      let s = fg * c[prev + j] + ig * gg;
-      c[next + j] = s;
-      h[next + j] = og * cell_act(s);
-      gates[xrow + j] = ig;
-      gates[xrow + H + j] = fg;
-      gates[xrow + 2u * H + j] = gg;
-      gates[xrow + 3u * H + j] = og;
+      lstm_cell_update(a, t, b, j);
     }
     // Everyone has read h_{t-1}, and h_t is in storage (storageBarrier makes it visible to the workgroup).
     storageBarrier();

@@ -7,8 +7,10 @@
 // Invocation j of workgroup (x, y) computes hidden unit x·WG + j for the ROWS batch rows y·ROWS...:
 // each W_hh value it loads serves ROWS rows, and h_{t-1}[b, k] is the same for the whole workgroup
 // (shared through subgroups on CPU adapters, a broadcast on GPUs). The code pieces before this one
-// (src/kernels/recurrentSteps.ts, lstmForwardStep): activations.wgsl, row sharing (row_sharing_*.wgsl)
-// and the weights (weight, weight4: weights_*.wgsl). `gateflow shaders --out DIR` writes the whole module.
+// (src/kernels/recurrentSteps.ts, lstmForwardStep): activations.wgsl, the addressing of directions,
+// state slots and lengths (sequence_place.wgsl: workgroup z is the direction, step.t the step index),
+// row sharing (row_sharing_*.wgsl) and the weights (weight, weight4: weights_*.wgsl).
+// `gateflow shaders --out DIR` writes the whole module.
 
 // Bindings, uniform struct and override constants: declared by its kernel description in src/kernels/recurrentSteps.ts.
 // ROWS, the batch rows per workgroup (1..32), is a module const (fixed per module, so its loops unroll).
@@ -18,10 +20,10 @@
 fn start(a: ptr<function, array<vec4f, ROWS>>, b0: u32, j: u32) {
   let B = step.B;
   let H = step.H;
-  let bh = step.offBhh;
+  let bh = step.offBhh + seq_dir * 4u * H;
   let bias = vec4f(weight(bh + j), weight(bh + H + j), weight(bh + 2u * H + j), weight(bh + 3u * H + j));
   for (var r = 0u; r < ROWS; r++) {
-    let xrow = (step.t * B + min(b0 + r, B - 1u)) * 4u * H;
+    let xrow = gate_row(seq_here.t, min(b0 + r, B - 1u));
     (*a)[r] = bias + vec4f(xproj[xrow + j], xproj[xrow + H + j], xproj[xrow + 2u * H + j], xproj[xrow + 3u * H + j]);
   }
 }
@@ -30,24 +32,11 @@ fn start(a: ptr<function, array<vec4f, ROWS>>, b0: u32, j: u32) {
 fn finish(a: ptr<function, array<vec4f, ROWS>>, b0: u32, j: u32) {
   let B = step.B;
   let H = step.H;
-  let t = step.t;
+  let t = seq_here.t;
   // A loop bound known only at run time keeps this tail from being unrolled ROWS times (compile time).
   for (var r = 0u; r < min(ROWS, B - b0); r++) {
     let b = b0 + r;
-    let ig = sigmoid((*a)[r].x);
-    let fg = sigmoid((*a)[r].y);
-    let gg = cell_act((*a)[r].z);
-    let og = sigmoid((*a)[r].w);
-    let prev = (t * B + b) * H + j;
-    let s = fg * c[prev] + ig * gg;
-    let next = ((t + 1u) * B + b) * H + j;
-    c[next] = s;
-    h[next] = og * cell_act(s);
-    let xrow = (t * B + b) * 4u * H;
-    gates[xrow + j] = ig;
-    gates[xrow + H + j] = fg;
-    gates[xrow + 2u * H + j] = gg;
-    gates[xrow + 3u * H + j] = og;
+    lstm_cell_update((*a)[r], t, b, j);
   }
 }
 
@@ -57,12 +46,11 @@ fn h_mine(b0: u32, subLane: u32, k: u32) -> vec4f {
   var mine = vec4f(0.0);
   if (SHARE_ROWS) {
     let B = step.B;
-    let at = step.t * B;
-    let H = step.H;
-    mine.x = h[(at + min(b0 + subLane, B - 1u)) * H + k];
-    if (ROWS > 8u) { mine.y = h[(at + min(b0 + 8u + subLane, B - 1u)) * H + k]; }
-    if (ROWS > 16u) { mine.z = h[(at + min(b0 + 16u + subLane, B - 1u)) * H + k]; }
-    if (ROWS > 24u) { mine.w = h[(at + min(b0 + 24u + subLane, B - 1u)) * H + k]; }
+    let slot = seq_here.read;
+    mine.x = h[state_at(slot, min(b0 + subLane, B - 1u)) + k];
+    if (ROWS > 8u) { mine.y = h[state_at(slot, min(b0 + 8u + subLane, B - 1u)) + k]; }
+    if (ROWS > 16u) { mine.z = h[state_at(slot, min(b0 + 16u + subLane, B - 1u)) + k]; }
+    if (ROWS > 24u) { mine.w = h[state_at(slot, min(b0 + 24u + subLane, B - 1u)) + k]; }
   }
   return mine;
 }
@@ -70,12 +58,13 @@ fn h_mine(b0: u32, subLane: u32, k: u32) -> vec4f {
 // h_{t-1}[b0 + r, k], given h_mine(b0, subLane, k).
 fn h_prev(mine: vec4f, b0: u32, r: u32, k: u32) -> vec4f {
   if (SHARE_ROWS) { return vec4f(shared_row(mine, r)); }
-  return vec4f(h[(step.t * step.B + min(b0 + r, step.B - 1u)) * step.H + k]);
+  return vec4f(h[state_at(seq_here.read, min(b0 + r, step.B - 1u)) + k]);
 }
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
   let H = step.H;
+  enter(wid.z, step.t, step.T, step.D, step.B, H, 4u * H);
   let subLane = share_lane();
   let j = wid.x * WG + lane;
   let jj = min(j, H - 1u);  // lanes past H compute a clamped copy and write nothing
@@ -83,7 +72,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   var a: array<vec4f, ROWS>;
   start(&a, b0, jj);
   // The rows of W_hh for unit jj's four gates.
-  let wi = step.offWhh + jj * H;
+  let wi = step.offWhh + seq_dir * step.whhStride + jj * H;
   let wf = wi + H * H;
   let wg = wf + H * H;
   let wo = wg + H * H;

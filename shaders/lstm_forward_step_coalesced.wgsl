@@ -8,7 +8,9 @@
 // consecutive stretches of each W_hh row and of h_{t-1} (coalesced), where one lane per unit would
 // read rows H floats apart. The 4·UNITS partial sums per lane are then added in workgroup memory
 // in a fixed order (deterministic), and the first UNITS lanes finish their unit's cell update.
-// The code pieces before this one: activations.wgsl and the weights (weight, weight4: weights_*.wgsl).
+// The code pieces before this one: activations.wgsl, the addressing of directions, state slots and
+// lengths (sequence_place.wgsl: workgroup z is the direction, step.t the step index), the weights
+// (weight, weight4: weights_*.wgsl) and the cell update (lstm_cell_update.wgsl).
 
 // partials[l][q]: lane l's partial sum of gate row q = gate·UNITS + u (lanes q read consecutive
 // words when they add them up); totals[q]: their sum.
@@ -19,16 +21,17 @@ var<workgroup> totals: array<f32, 16>;
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
   let B = step.B;
   let H = step.H;
-  let t = step.t;
+  enter(wid.z, step.t, step.T, step.D, B, H, 4u * H);
+  let t = seq_here.t;
   let b = wid.y;
   let j0 = wid.x * UNITS;
-  let hPrev = (t * B + b) * H;  // h_{t-1} of row b: slot t of h
+  let hPrev = state_at(seq_here.read, b);  // h_{t-1} of row b
   // The W_hh row of gate g, unit j0 + u (units past H read row j0's: never written).
   var rows: array<u32, 16>;
   for (var q = 0u; q < 4u * UNITS; q++) {
     let u = q % UNITS;
     let j = select(j0, j0 + u, j0 + u < H);
-    rows[q] = step.offWhh + ((q / UNITS) * H + j) * H;
+    rows[q] = step.offWhh + seq_dir * step.whhStride + ((q / UNITS) * H + j) * H;
   }
   var acc: array<f32, 16>;
   let H4 = H - H % 4u;
@@ -52,20 +55,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   workgroupBarrier();
   let j = j0 + lane;
   if (lane >= UNITS || j >= H) { return; }
-  let G = 4u * H;
-  let xrow = (t * B + b) * G;
-  let bh = step.offBhh;
-  let ig = sigmoid(xproj[xrow + j] + weight(bh + j) + totals[lane]);
-  let fg = sigmoid(xproj[xrow + H + j] + weight(bh + H + j) + totals[UNITS + lane]);
-  let gg = cell_act(xproj[xrow + 2u * H + j] + weight(bh + 2u * H + j) + totals[2u * UNITS + lane]);
-  let og = sigmoid(xproj[xrow + 3u * H + j] + weight(bh + 3u * H + j) + totals[3u * UNITS + lane]);
-  let prev = (t * B + b) * H + j;
-  let s = fg * c[prev] + ig * gg;
-  let next = ((t + 1u) * B + b) * H + j;
-  c[next] = s;
-  h[next] = og * cell_act(s);
-  gates[xrow + j] = ig;
-  gates[xrow + H + j] = fg;
-  gates[xrow + 2u * H + j] = gg;
-  gates[xrow + 3u * H + j] = og;
+  let xrow = gate_row(t, b);
+  let bh = step.offBhh + seq_dir * 4u * H;
+  let bias = vec4f(weight(bh + j), weight(bh + H + j), weight(bh + 2u * H + j), weight(bh + 3u * H + j));
+  let x = vec4f(xproj[xrow + j], xproj[xrow + H + j], xproj[xrow + 2u * H + j], xproj[xrow + 3u * H + j]);
+  lstm_cell_update(x + bias + vec4f(totals[lane], totals[UNITS + lane], totals[2u * UNITS + lane], totals[3u * UNITS + lane]), t, b, j);
 }

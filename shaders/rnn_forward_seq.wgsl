@@ -1,7 +1,9 @@
 // The whole vanilla-RNN sequence for one layer in ONE dispatch (persistent strategy): each workgroup
 // owns one batch row and loops over time with h_{t-1} in workgroup memory.
 //   h_t = cell_act(xproj_t + b_hh + W_hh·h_{t-1})      (same outputs as rnn_forward_step.wgsl)
-// Legend: B batch, T time, H hidden.
+// Legend: B batch, T time, H hidden. Workgroup (b, 0, d) runs row b in direction d; the code pieces
+// before this one: activations.wgsl, the addressing of directions, state slots and lengths
+// (sequence_place.wgsl) and the cell update (rnn_cell_update.wgsl).
 
 // Bindings, uniform struct and override constants: declared by its kernel description in src/kernels/recurrentSequence.ts.
 
@@ -12,17 +14,23 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let b = wid.x;
   let B = dims.B;
   let H = dims.H;
-  for (var j = lid; j < H; j += WG) { hPrev[j] = h[b * H + j]; }
+  let w = dims.offWhh + wid.z * dims.whhStride;
+  let bh = dims.offBhh + wid.z * H;
+  enter(wid.z, 0u, dims.T, dims.D, B, H, H);
+  let first = state_at(seq_here.read, b);
+  for (var j = lid; j < H; j += WG) { hPrev[j] = h[first + j]; }
   workgroupBarrier();
-  for (var t = 0u; t < dims.T; t++) {
-    let row = (t * B + b) * H;
-    let next = ((t + 1u) * B + b) * H;
+  for (var s = 0u; s < dims.T; s++) {
+    enter(wid.z, s, dims.T, dims.D, B, H, H);
+    let t = seq_here.t;
+    let row = gate_row(t, b);
+    let next = state_at(seq_here.write, b);
     for (var j = lid; j < H; j += WG) {
-      var a = xproj[row + j] + params[dims.offBhh + j];
+      var a = xproj[row + j] + params[bh + j];
       for (var k = 0u; k < H; k++) {
-        a += params[dims.offWhh + j * H + k] * hPrev[k];
+        a += params[w + j * H + k] * hPrev[k];
       }
-      h[next + j] = cell_act(a);
+      rnn_cell_update(a, t, b, j);
     }
     storageBarrier();
     workgroupBarrier();

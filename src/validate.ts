@@ -47,3 +47,17 @@ export function checkKnownKeys(name: string, options: unknown, known: readonly s
     throw new RangeError(`${name}: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')} (known: ${known.join(', ')})`);
   }
 }
+
+/** Per-row sequence lengths: B integers in [1, T], any order (packed-sequence semantics); as u32 for the GPU. */
+export function checkLengths(lengths: unknown, T: number, B: number): Uint32Array<ArrayBuffer> {
+  if (!lengths || typeof (lengths as ArrayLike<number>).length !== 'number') throw new TypeError(`lengths must be an array of ${B} integers (one per batch row), got ${typeof lengths}`);
+  const arr = lengths as ArrayLike<number>;
+  if (arr.length !== B) throw new RangeError(`lengths has ${arr.length} values but needs one per batch row (B = ${B})`);
+  const out = new Uint32Array(B);
+  for (let b = 0; b < B; b++) {
+    const n = arr[b];
+    if (!Number.isInteger(n) || n < 1 || n > T) throw new RangeError(`lengths[${b}] = ${n}: a length must be an integer in [1, T = ${T}]`);
+    out[b] = n;
+  }
+  return out;
+}

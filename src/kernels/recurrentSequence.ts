@@ -9,11 +9,17 @@ import type { CellKind } from '../config';
 import { SteppedKernel } from './stepped';
 import { ACTIVATION_CONSTANTS, ACTIVATIONS_WGSL, activationConstant } from './activations';
 import { defineKernel, type WgslStruct } from './kernel';
+import { LENGTHS_BINDING, SEQUENCE_PLACE_WGSL } from './sequencePlace';
+import lstmCellUpdateWgsl from '../../shaders/lstm_cell_update.wgsl?raw';
+import rnnCellUpdateWgsl from '../../shaders/rnn_cell_update.wgsl?raw';
 import type { BackwardStepBuffers, ForwardStepBuffers, StepDims } from './recurrentSteps';
 
 const FORWARD_DIMS: WgslStruct = {
   name: 'Dims',
-  fields: [['T', 'u32', ''], ['B', 'u32', ''], ['H', 'u32', ''], ['offWhh', 'u32', 'W_hh inside params'], ['offBhh', 'u32', 'b_hh inside params']],
+  fields: [
+    ['T', 'u32', ''], ['D', 'u32', 'directions'], ['B', 'u32', ''], ['H', 'u32', ''], ['offWhh', 'u32', 'the first direction\'s W_hh inside params'],
+    ['offBhh', 'u32', 'the stacked b_hh inside params'], ['whhStride', 'u32', 'floats from one direction\'s W_hh to the next\'s'],
+  ],
 };
 const BACKWARD_DIMS: WgslStruct = {
   name: 'Dims',
@@ -27,13 +33,15 @@ const params = { access: 'read', doc: 'the flat parameters' } as const;
 
 export const LSTM_FORWARD_SEQ = defineKernel({
   name: 'lstm_forward_seq',
-  code: [ACTIVATIONS_WGSL, lstmForwardSeqWgsl],
+  code: [ACTIVATIONS_WGSL, SEQUENCE_PLACE_WGSL, lstmCellUpdateWgsl, lstmForwardSeqWgsl],
   storage: {
-    gates: { access: 'read_write', doc: '[T,B,4H] activated i, f, g, o' },
-    c: { access: 'read_write', doc: '[T+1,B,H], slot 0 = s_{-1}' },
-    h: { access: 'read_write', doc: '[T+1,B,H], slot 0 = h_{-1}' },
-    xproj: { access: 'read', doc: '[T,B,4H] = x·W_ihᵀ + b_ih' },
+    gates: { access: 'read_write', doc: '[T,B,D·4H] activated i, f, g, o' },
+    c: { access: 'read_write', doc: '[D][T+1,B,H] cell states (sequence_place.wgsl: the slots)' },
+    h: { access: 'read_write', doc: '[D][T+1,B,H] hidden states' },
+    xproj: { access: 'read', doc: '[T,B,D·4H] = x·W_ihᵀ + b_ih' },
     params,
+    out: { access: 'read_write', doc: '[T,B,D·H] the layer output' },
+    lengths: LENGTHS_BINDING,
   },
   uniform: { name: 'dims', struct: FORWARD_DIMS },
   // MAX_H: workgroup memory holds h for up to MAX_H units.
@@ -60,11 +68,13 @@ export const LSTM_BACKWARD_SEQ = defineKernel({
 
 export const RNN_FORWARD_SEQ = defineKernel({
   name: 'rnn_forward_seq',
-  code: [ACTIVATIONS_WGSL, rnnForwardSeqWgsl],
+  code: [ACTIVATIONS_WGSL, SEQUENCE_PLACE_WGSL, rnnCellUpdateWgsl, rnnForwardSeqWgsl],
   storage: {
-    h: { access: 'read_write', doc: '[T+1,B,H]' },
-    xproj: { access: 'read', doc: '[T,B,H]' },
+    h: { access: 'read_write', doc: '[D][T+1,B,H] hidden states (sequence_place.wgsl: the slots)' },
+    xproj: { access: 'read', doc: '[T,B,D·H]' },
     params,
+    out: { access: 'read_write', doc: '[T,B,D·H] the layer output' },
+    lengths: LENGTHS_BINDING,
   },
   uniform: { name: 'dims', struct: FORWARD_DIMS },
   constants: { WG: 64, MAX_H: 1024, ...ACTIVATION_CONSTANTS },
@@ -107,15 +117,16 @@ function workgroupSize(limits: GPUSupportedLimits, H: number): number {
 
 export function forwardSequenceKernel(gpu: Gpu, d: StepDims, buf: ForwardStepBuffers): SteppedKernel {
   const common = {
-    variants: [{ T: d.T, B: d.B, H: d.H, offWhh: d.offWhh, offBhh: d.offBhh }],
-    grid: [d.B, 1] as [number, number],
+    variants: [{ T: d.T, D: d.D, B: d.B, H: d.H, offWhh: d.offWhh, offBhh: d.offBhh, whhStride: d.whhStride }],
+    grid: [d.B, 1, d.D] as [number, number, number],
     label: `${d.cell} forward sequence`,
   };
+  const place = { out: buf.out, lengths: buf.lengths };
   const constants = { WG: workgroupSize(gpu.limits, d.H), MAX_H: workgroupFloats(d.cell, d.H).forward, ...activationConstant(d.activation) };
   if (d.cell === 'lstm') {
-    return new SteppedKernel(gpu, { ...common, kernel: LSTM_FORWARD_SEQ, constants, buffers: { gates: buf.gates!, c: buf.c!, h: buf.h, xproj: buf.xproj, params: buf.params } });
+    return new SteppedKernel(gpu, { ...common, kernel: LSTM_FORWARD_SEQ, constants, buffers: { gates: buf.gates!, c: buf.c!, h: buf.h, xproj: buf.xproj, params: buf.params, ...place } });
   }
-  return new SteppedKernel(gpu, { ...common, kernel: RNN_FORWARD_SEQ, constants, buffers: { h: buf.h, xproj: buf.xproj, params: buf.params } });
+  return new SteppedKernel(gpu, { ...common, kernel: RNN_FORWARD_SEQ, constants, buffers: { h: buf.h, xproj: buf.xproj, params: buf.params, ...place } });
 }
 
 export function backwardSequenceKernel(gpu: Gpu, d: StepDims, buf: BackwardStepBuffers): SteppedKernel {

@@ -8,6 +8,8 @@ import rnnForwardWgsl from '../../shaders/rnn_forward_step.wgsl?raw';
 import rnnForwardCoalescedWgsl from '../../shaders/rnn_forward_step_coalesced.wgsl?raw';
 import rnnBackwardWgsl from '../../shaders/rnn_backward_step.wgsl?raw';
 import lstmCellBackwardWgsl from '../../shaders/lstm_cell_backward.wgsl?raw';
+import lstmCellUpdateWgsl from '../../shaders/lstm_cell_update.wgsl?raw';
+import rnnCellUpdateWgsl from '../../shaders/rnn_cell_update.wgsl?raw';
 import lstmDaScalarWgsl from '../../shaders/lstm_da_scalar.wgsl?raw';
 import lstmDaVec4Wgsl from '../../shaders/lstm_da_vec4.wgsl?raw';
 import weightsScalarWgsl from '../../shaders/weights_scalar.wgsl?raw';
@@ -18,6 +20,7 @@ import { SteppedKernel } from './stepped';
 import { ACTIVATION_CONSTANTS, ACTIVATIONS_WGSL, activationConstant } from './activations';
 import { cpuMaxRows, rowSharing, sharesRows, workSplit, type WorkSplit } from './rowSharing';
 import { kernelVariant, type WgslStruct } from './kernel';
+import { LENGTHS_BINDING, SEQUENCE_PLACE_WGSL } from './sequencePlace';
 
 /** The most batch rows one per-step RNN workgroup takes (its accumulator arrays). */
 const RNN_MAX_ROWS = 8;
@@ -93,7 +96,9 @@ export function stepShapes(cell: CellKind, B: number, H: number, split: WorkSpli
 }
 
 const STEP_FIELDS = {
-  t: ['t', 'u32', 'time step'],
+  t: ['t', 'u32', 'time step (forward kernels: the step index; the reverse direction runs time T−1−t)'],
+  D: ['D', 'u32', 'directions of the layer (1, or 2 when bidirectional)'],
+  whhStride: ['whhStride', 'u32', 'floats from one direction\'s W_hh to the next\'s'],
   T: ['T', 'u32', 'steps'],
   B: ['B', 'u32', 'batch rows'],
   H: ['H', 'u32', 'hidden units'],
@@ -104,21 +109,27 @@ const STEP_FIELDS = {
   section: ['section', 'u32', 'L·B·H: the stride between the sections of stateGrads'],
 } as const;
 const F = STEP_FIELDS;
-const FORWARD_STEP: WgslStruct = { name: 'Step', fields: [F.t, F.B, F.H, F.offWhh, F.offBhh] };
+const FORWARD_STEP: WgslStruct = { name: 'Step', fields: [F.t, F.T, F.D, F.B, F.H, F.offWhh, F.offBhh, F.whhStride] };
 const LSTM_BACKWARD_STEP: WgslStruct = { name: 'Step', fields: [F.t, F.T, F.B, F.H, F.offWhh, F.offStateGrad, F.isFinal, F.section] };
 const RNN_BACKWARD_STEP: WgslStruct = { name: 'Step', fields: [F.t, F.T, F.B, F.H, F.offWhh, F.offStateGrad, F.isFinal] };
 
 const paramsBinding = (weights4: boolean, doc: string) => ({ access: 'read', type: weights4 ? 'array<vec4f>' : 'array<f32>', doc }) as const;
 
+/** The layer's output, which the next layer and the loss read: h where a step exists, 0 past a row's length. */
+const OUT_BINDING = { access: 'read_write', doc: '[T,B,D·H] the layer output' } as const;
+
 /** The bindings of the LSTM forward step kernels (both work splits). */
 const lstmForwardStorage = (weights4: boolean) =>
   ({
     params: paramsBinding(weights4, 'the flat parameters (W_hh, b_hh at offWhh, offBhh)'),
-    gates: { access: 'read_write', doc: '[T,B,4H] activated i, f, g, o' },
-    c: { access: 'read_write', doc: '[T+1,B,H], slot 0 = s_{-1}' },
-    h: { access: 'read_write', doc: '[T+1,B,H], slot 0 = h_{-1}' },
-    xproj: { access: 'read', doc: '[T,B,4H] = x·W_ihᵀ + b_ih' },
+    gates: { access: 'read_write', doc: '[T,B,D·4H] activated i, f, g, o' },
+    c: { access: 'read_write', doc: '[D][T+1,B,H] cell states (sequence_place.wgsl: the slots)' },
+    h: { access: 'read_write', doc: '[D][T+1,B,H] hidden states' },
+    xproj: { access: 'read', doc: '[T,B,D·4H] = x·W_ihᵀ + b_ih' },
+    out: OUT_BINDING,
+    lengths: LENGTHS_BINDING,
   }) as const;
+
 
 /** The bindings of the LSTM backward step kernels (both work splits). */
 const lstmBackwardStorage = (weights4: boolean, da4: boolean) =>
@@ -157,7 +168,7 @@ export function lstmForwardStep(v: StepVariant) {
   return kernelVariant({
     name: `lstm_forward_step.r${v.rows}${v.weights4 ? '.w4' : ''}${sharing.suffix}`,
     enables: sharing.enables,
-    code: [ACTIVATIONS_WGSL, sharing.code, v.weights4 ? weightsVec4Wgsl : weightsScalarWgsl, lstmForwardWgsl],
+    code: [ACTIVATIONS_WGSL, SEQUENCE_PLACE_WGSL, sharing.code, v.weights4 ? weightsVec4Wgsl : weightsScalarWgsl, lstmCellUpdateWgsl, lstmForwardWgsl],
     consts: { ROWS: v.rows },
     storage: lstmForwardStorage(!!v.weights4),
     uniform: { name: 'step', struct: FORWARD_STEP },
@@ -172,7 +183,7 @@ export function lstmForwardStep(v: StepVariant) {
 export function lstmForwardStepCoalesced(v: { weights4: boolean }) {
   return kernelVariant({
     name: `lstm_forward_step_coalesced${v.weights4 ? '.w4' : ''}`,
-    code: [ACTIVATIONS_WGSL, v.weights4 ? weightsVec4Wgsl : weightsScalarWgsl, lstmForwardCoalescedWgsl],
+    code: [ACTIVATIONS_WGSL, SEQUENCE_PLACE_WGSL, v.weights4 ? weightsVec4Wgsl : weightsScalarWgsl, lstmCellUpdateWgsl, lstmForwardCoalescedWgsl],
     consts: { WG: GPU_FORWARD_LANES },
     storage: lstmForwardStorage(v.weights4),
     uniform: { name: 'step', struct: FORWARD_STEP },
@@ -210,18 +221,23 @@ export const LSTM_BACKWARD_STEP_COALESCED = kernelVariant({
   constants: { ...ACTIVATION_CONSTANTS },
 });
 
+/** The bindings of the RNN forward step kernels (both work splits). */
+const RNN_FORWARD_STORAGE = {
+  h: { access: 'read_write', doc: '[D][T+1,B,H] hidden states (sequence_place.wgsl: the slots)' },
+  xproj: { access: 'read', doc: '[T,B,D·H] = x·W_ihᵀ + b_ih' },
+  params: { access: 'read', doc: 'the flat parameters (W_hh, b_hh at offWhh, offBhh)' },
+  out: OUT_BINDING,
+  lengths: LENGTHS_BINDING,
+} as const;
+
 /** The RNN forward step kernel for `rows` rows per workgroup. */
 export function rnnForwardStep(rows: number) {
   checkRows(rows);
   return kernelVariant({
     name: `rnn_forward_step.r${rows}`,
-    code: [ACTIVATIONS_WGSL, rnnForwardWgsl],
+    code: [ACTIVATIONS_WGSL, SEQUENCE_PLACE_WGSL, rnnCellUpdateWgsl, rnnForwardWgsl],
     consts: { ROWS: rows },
-    storage: {
-      h: { access: 'read_write', doc: '[T+1,B,H], slot 0 = h_{-1}' },
-      xproj: { access: 'read', doc: '[T,B,H] = x·W_ihᵀ + b_ih' },
-      params: { access: 'read', doc: 'the flat parameters (W_hh, b_hh at offWhh, offBhh)' },
-    },
+    storage: RNN_FORWARD_STORAGE,
     uniform: { name: 'step', struct: FORWARD_STEP },
     constants: { WG: 64, ...ACTIVATION_CONSTANTS },
   });
@@ -230,13 +246,9 @@ export function rnnForwardStep(rows: number) {
 /** The RNN forward step kernel for GPUs (rnn_forward_step_coalesced.wgsl): lanes split k, as in the LSTM's. */
 export const RNN_FORWARD_STEP_COALESCED = kernelVariant({
   name: 'rnn_forward_step_coalesced',
-  code: [ACTIVATIONS_WGSL, rnnForwardCoalescedWgsl],
+  code: [ACTIVATIONS_WGSL, SEQUENCE_PLACE_WGSL, rnnCellUpdateWgsl, rnnForwardCoalescedWgsl],
   consts: { WG: GPU_FORWARD_LANES },
-  storage: {
-    h: { access: 'read_write', doc: '[T+1,B,H], slot 0 = h_{-1}' },
-    xproj: { access: 'read', doc: '[T,B,H] = x·W_ihᵀ + b_ih' },
-    params: { access: 'read', doc: 'the flat parameters (W_hh, b_hh at offWhh, offBhh)' },
-  },
+  storage: RNN_FORWARD_STORAGE,
   uniform: { name: 'step', struct: FORWARD_STEP },
   // UNITS: hidden units per workgroup, 1..16.
   constants: { UNITS: 16, ...ACTIVATION_CONSTANTS },
@@ -275,9 +287,13 @@ export interface StepDims {
   T: number;
   B: number;
   H: number;
-  /** Offsets (floats) of this layer's W_hh and b_hh in the parameter buffer. */
+  /** Directions (1, or 2 when bidirectional): the forward kernels run them side by side (workgroup z). */
+  D: number;
+  /** Offsets (floats) of this layer's W_hh (the first direction's) and stacked b_hh in the parameter buffer. */
   offWhh: number;
   offBhh: number;
+  /** Floats from one direction's W_hh to the next's. */
+  whhStride: number;
   /** Offset of this layer's [B,H] slice in the [L,B,H] state buffers (h0, c0, dhN, dcN, dh0, dc0). */
   offState: number;
   /** L·B·H: the stride between the sections (dh0, dc0, dhN, dcN) of the LSTM's stateGrads buffer. */
@@ -285,29 +301,35 @@ export interface StepDims {
 }
 
 export interface ForwardStepBuffers {
-  /** LSTM only: activated gates [T,B,4H] and cell states [T+1,B,H]. */
+  /** LSTM only: activated gates [T,B,D·4H] and cell states [D][T+1,B,H]. */
   gates?: GPUBuffer;
   c?: GPUBuffer;
   h: GPUBuffer;
   xproj: GPUBuffer;
   params: GPUBuffer;
+  /** [T,B,D·H] the layer's output. */
+  out: GPUBuffer;
+  /** [B] u32 steps per row. */
+  lengths: GPUBuffer;
 }
 
 /** Forward step kernel: variant t computes step t. */
 export function forwardStepKernel(gpu: Gpu, d: StepDims, buf: ForwardStepBuffers): SteppedKernel {
   const shape = stepShapes(d.cell, d.B, d.H, workSplit(gpu)).forward;
-  const variants = Array.from({ length: d.T }, (_, t) => ({ t, B: d.B, H: d.H, offWhh: d.offWhh, offBhh: d.offBhh }));
-  const common = { constants: { WG: shape.lanes, ...activationConstant(d.activation) }, variants, grid: shape.grid, label: `${d.cell} forward step` };
+  const variants = Array.from({ length: d.T }, (_, t) => ({ t, T: d.T, D: d.D, B: d.B, H: d.H, offWhh: d.offWhh, offBhh: d.offBhh, whhStride: d.whhStride }));
+  const grid: [number, number, number] = [shape.grid[0], shape.grid[1], d.D];
+  const common = { constants: { WG: shape.lanes, ...activationConstant(d.activation) }, variants, grid, label: `${d.cell} forward step` };
+  const place = { out: buf.out, lengths: buf.lengths };
   if (d.cell === 'lstm') {
-    const weights4 = weightRowsAligned(d.H, d.offWhh);
-    const buffers = { params: buf.params, gates: buf.gates!, c: buf.c!, h: buf.h, xproj: buf.xproj };
+    const weights4 = weightRowsAligned(d.H, d.offWhh) && d.whhStride % 4 === 0;
+    const buffers = { params: buf.params, gates: buf.gates!, c: buf.c!, h: buf.h, xproj: buf.xproj, ...place };
     if (workSplit(gpu) === 'gpu') {
       const constants = { UNITS: shape.units, ...activationConstant(d.activation) };
       return new SteppedKernel(gpu, { ...common, constants, kernel: lstmForwardStepCoalesced({ weights4 }), buffers });
     }
     return new SteppedKernel(gpu, { ...common, kernel: lstmForwardStep({ rows: shape.rows, weights4, share: sharesRows(gpu) }), buffers });
   }
-  const buffers = { h: buf.h, xproj: buf.xproj, params: buf.params };
+  const buffers = { h: buf.h, xproj: buf.xproj, params: buf.params, ...place };
   if (workSplit(gpu) === 'gpu') {
     return new SteppedKernel(gpu, { ...common, constants: { UNITS: shape.units, ...activationConstant(d.activation) }, kernel: RNN_FORWARD_STEP_COALESCED, buffers });
   }

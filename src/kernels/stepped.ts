@@ -16,7 +16,7 @@ interface SteppedKernelBase<D extends KernelDesc> {
 }
 
 /** The dispatch size: invocations in one dimension (one per output element, workgroups of constants.WG), or the grid of workgroups. */
-export type SteppedKernelSpec<D extends KernelDesc> = SteppedKernelBase<D> & ({ threads: number; grid?: never } | { grid: [number, number]; threads?: never });
+export type SteppedKernelSpec<D extends KernelDesc> = SteppedKernelBase<D> & ({ threads: number; grid?: never } | { grid: [number, number] | [number, number, number]; threads?: never });
 
 /**
  * A kernel dispatched many times with different small uniforms (a time step, a pass flag).
@@ -27,7 +27,7 @@ export class SteppedKernel<D extends KernelDesc = KernelDesc> {
   private readonly pipeline: GPUComputePipeline;
   private readonly bindGroups: GPUBindGroup[];
   private readonly uniforms: GPUBuffer;
-  private readonly grid: [number, number];
+  private readonly grid: [number, number, number];
 
   constructor(private readonly gpu: Gpu, spec: SteppedKernelSpec<D>) {
     const { kernel } = spec;
@@ -43,17 +43,17 @@ export class SteppedKernel<D extends KernelDesc = KernelDesc> {
       gpu.pipelines.bindGroup(kernel, `${spec.label} #${i}`, { ...spec.buffers, [uniformName]: { buffer: this.uniforms, offset: i * stride, size } } as never),
     );
     if (spec.grid) {
-      this.grid = spec.grid;
+      this.grid = [spec.grid[0], spec.grid[1], spec.grid[2] ?? 1];
     } else {
       const wg = constants.WG ?? kernel.desc.constants?.WG;
       if (!wg) throw new Error(`kernel ${kernel.name}: a threads-sized dispatch needs a WG constant`);
-      this.grid = [Math.ceil(spec.threads / wg), 1];
+      this.grid = [Math.ceil(spec.threads / wg), 1, 1];
     }
   }
 
   /** Records variant `variant` (the only one of a single-variant kernel by default). */
   record(rec: Recorder, variant = 0): void {
-    rec.dispatch(this.pipeline, this.bindGroups[variant], this.grid[0], this.grid[1]);
+    rec.dispatch(this.pipeline, this.bindGroups[variant], this.grid[0], this.grid[1], this.grid[2]);
   }
 
   dispose(): void {

@@ -1,8 +1,8 @@
 import type { Gpu } from '../gpu/runtime';
-import { gatesPerCell, type CellActivation, type CellKind, type LayerParams, type RecurrentConfig } from '../config';
+import { directions, gatesPerCell, type CellActivation, type CellKind, type LayerParams, type RecurrentConfig } from '../config';
 import { ParamLayout } from './paramLayout';
 import { RecurrentPlan, type StrategyChoice } from '../scheduler/recurrentPlan';
-import { checkKnownKeys, checkPositiveInt, checkTensor } from '../validate';
+import { checkKnownKeys, checkLengths, checkPositiveInt, checkTensor } from '../validate';
 import { initialWeights } from './init';
 
 /** The options of a RecurrentNetwork; any other key is an error. */
@@ -19,9 +19,14 @@ export interface RecurrentOptions {
   strategy?: StrategyChoice;
   /** Seed of the initial weights: PyTorch's init (initialWeights), seed 0 unless given; setWeights replaces them. */
   seed?: number;
+  /**
+   * Two directions per layer (PyTorch's bidirectional): the output is [T,B,2H], forward then reverse
+   * halves, and layers above read both. So far the GPU runs its forward pass only (training: false).
+   */
+  bidirectional?: boolean;
 }
 
-const OPTION_KEYS = ['cell', 'inputSize', 'hiddenSize', 'numLayers', 'cellActivation', 'outputSize', 'strategy', 'seed'] as const;
+const OPTION_KEYS = ['cell', 'inputSize', 'hiddenSize', 'numLayers', 'cellActivation', 'outputSize', 'strategy', 'seed', 'bidirectional'] as const;
 
 /** A batch of sequences for RecurrentNetwork.forward, time-major, with optional initial states. */
 export interface SequenceInput {
@@ -29,17 +34,23 @@ export interface SequenceInput {
   x: ArrayLike<number>;
   T: number;
   B: number;
-  /** [L,B,H]; zeros when absent. */
+  /** [L·D,B,H] (index layer·D + direction); zeros when absent. */
   h0?: ArrayLike<number>;
-  /** [L,B,H], LSTM only; zeros when absent. */
+  /** [L·D,B,H], LSTM only; zeros when absent. */
   c0?: ArrayLike<number>;
+  /**
+   * Steps of each batch row, 1 ≤ length ≤ T, any order; absent: T for every row. A row's steps past
+   * its length do not exist (PyTorch's packed sequences): output 0 there, final states from its last
+   * step, the reverse direction starting at it. So far with training: false only.
+   */
+  lengths?: ArrayLike<number>;
 }
 
 /** What RecurrentNetwork.forward returns: the top layer's h at every step and the final states. */
 export interface ForwardOutput {
-  output: Float32Array; // [T,B,H]
-  hN: Float32Array; // [L,B,H]
-  cN: Float32Array | null; // [L,B,H], LSTM only
+  output: Float32Array; // [T,B,D·H]: forward then reverse halves
+  hN: Float32Array; // [L·D,B,H]
+  cN: Float32Array | null; // [L·D,B,H], LSTM only
 }
 
 /** The gradients of the loss with respect to what forward returned, for RecurrentNetwork.backward; dhN and dcN are zeros when absent. */
@@ -90,7 +101,9 @@ export class RecurrentNetwork {
       hiddenSize: checkPositiveInt('hiddenSize', opts.hiddenSize),
       numLayers: checkPositiveInt('numLayers', opts.numLayers ?? 1),
       cellActivation,
+      ...(opts.bidirectional ? { bidirectional: true } : {}),
     };
+    if (opts.bidirectional !== undefined && typeof opts.bidirectional !== 'boolean') throw new TypeError(`bidirectional must be true or false, got ${String(opts.bidirectional)}`);
     this.strategy = opts.strategy ?? 'auto';
     if (!['auto', 'per-step', 'persistent'].includes(this.strategy)) throw new RangeError(`strategy must be 'auto', 'per-step' or 'persistent', got ${String(this.strategy)}`);
     const outputSize = opts.outputSize === undefined || opts.outputSize === 0 ? 0 : checkPositiveInt('outputSize', opts.outputSize);
@@ -158,16 +171,19 @@ export class RecurrentNetwork {
     return plan;
   }
 
-  /** Checks T, B, x, h0 and c0 (no GPU work) and returns them ready to upload. */
-  checkInputs(input: SequenceInput): { x: Float32Array<ArrayBuffer>; h0: Float32Array<ArrayBuffer>; c0: Float32Array<ArrayBuffer> } {
+  /** Checks T, B, x, h0, c0 and lengths (no GPU work) and returns them ready to upload. */
+  checkInputs(input: SequenceInput): { x: Float32Array<ArrayBuffer>; h0: Float32Array<ArrayBuffer>; c0: Float32Array<ArrayBuffer>; lengths: Uint32Array<ArrayBuffer> | null } {
+    checkKnownKeys('sequence input', input, ['x', 'T', 'B', 'h0', 'c0', 'lengths']);
     const T = checkPositiveInt('T (sequence length)', input.T);
     const B = checkPositiveInt('B (batch size)', input.B);
-    const { inputSize: I, hiddenSize: H, numLayers: L } = this.cfg;
+    const { inputSize: I, hiddenSize: H } = this.cfg;
+    const LD = this.cfg.numLayers * directions(this.cfg);
     const x = checkTensor('x', input.x, [T, B, I], '[T,B,I]');
-    const h0 = input.h0 ? checkTensor('h0', input.h0, [L, B, H], '[L,B,H]') : new Float32Array(L * B * H);
+    const h0 = input.h0 ? checkTensor('h0', input.h0, [LD, B, H], '[L·D,B,H]') : new Float32Array(LD * B * H);
     if (input.c0 && this.cfg.cell !== 'lstm') throw new RangeError('c0 is only for LSTMs (an RNN has no cell state)');
-    const c0 = input.c0 ? checkTensor('c0', input.c0, [L, B, H], '[L,B,H]') : new Float32Array(L * B * H);
-    return { x, h0, c0 };
+    const c0 = input.c0 ? checkTensor('c0', input.c0, [LD, B, H], '[L·D,B,H]') : new Float32Array(LD * B * H);
+    const lengths = input.lengths === undefined ? null : checkLengths(input.lengths, T, B);
+    return { x, h0, c0, lengths };
   }
 
   /** Checks and uploads x, h0, c0 into a plan. */
@@ -179,6 +195,7 @@ export class RecurrentNetwork {
     this.gpu.write(plan.x, inputs.x);
     this.gpu.write(plan.h0, inputs.h0);
     if (plan.c0) this.gpu.write(plan.c0, inputs.c0);
+    plan.setLengths(inputs.lengths);
   }
 
   /** Runs all layers over the sequence. With `training`, the activations are kept for `backward`. */
@@ -198,14 +215,16 @@ export class RecurrentNetwork {
 
   async readForward(plan: RecurrentPlan): Promise<ForwardOutput> {
     const { hiddenSize: H, numLayers: L } = this.cfg;
+    const D = directions(this.cfg);
     const { T, B } = plan;
     const out = plan.output;
-    const output = await this.gpu.read(out.buffer, T * B * H, out.offset);
-    const hN = new Float32Array(L * B * H);
-    const cN = this.cfg.cell === 'lstm' ? new Float32Array(L * B * H) : null;
-    for (let l = 0; l < L; l++) {
-      hN.set(await this.gpu.read(plan.layers[l].h, B * H, T * B * H), l * B * H);
-      if (cN) cN.set(await this.gpu.read(plan.layers[l].c!, B * H, T * B * H), l * B * H);
+    const output = await this.gpu.read(out.buffer, T * B * D * H, out.offset);
+    const hN = new Float32Array(L * D * B * H);
+    const cN = this.cfg.cell === 'lstm' ? new Float32Array(L * D * B * H) : null;
+    for (let k = 0; k < L * D; k++) {
+      const last = plan.finalState(Math.floor(k / D), k % D);
+      hN.set(await this.gpu.read(last.h, B * H, last.offset), k * B * H);
+      if (cN) cN.set(await this.gpu.read(last.c!, B * H, last.offset), k * B * H);
     }
     return { output, hN, cN };
   }

@@ -1,6 +1,6 @@
 import type { Gpu } from '../gpu/runtime';
 import type { Recorder } from '../gpu/recorder';
-import { gatesPerCell, layerInputSize, type RecurrentConfig } from '../config';
+import { directions, gatesPerCell, layerInputSize, type RecurrentConfig } from '../config';
 import { paramCount, type ParamLayout } from '../model/paramLayout';
 import { GemmKernel, gemmFlops, gemmGrid } from '../kernels/gemm';
 import { columnSumKernel } from '../kernels/columnSum';
@@ -16,10 +16,11 @@ import type { SteppedKernel } from '../kernels/stepped';
  */
 export function checkPlanLimits(limits: GPUSupportedLimits, cfg: RecurrentConfig, T: number, B: number, split: WorkSplit = 'gpu'): void {
   const H = cfg.hiddenSize;
+  const D = directions(cfg);
   const GH = gatesPerCell(cfg.cell) * H;
   const buffers: [string, number][] = [
-    ['gate pre-activations [T,B,G·H]', T * B * GH],
-    ['hidden states [T+1,B,H]', (T + 1) * B * H],
+    ['gate pre-activations [T,B,D·G·H]', T * B * D * GH],
+    ['hidden states [D][T+1,B,H]', D * (T + 1) * B * H],
     ['input x [T,B,I]', T * B * cfg.inputSize],
     ['weights W_hh [G·H,H] (all parameters)', paramCount(cfg)],
   ];
@@ -40,12 +41,13 @@ export function checkPlanLimits(limits: GPUSupportedLimits, cfg: RecurrentConfig
   }
 }
 
-/** One layer's activations and gradients for a (T, B) shape. */
+/** One layer's activations and gradients for a (T, B) shape (D directions; slots: shaders/sequence_place.wgsl). */
 interface LayerBuffers {
-  xproj: GPUBuffer; // [T,B,GH]  x·W_ihᵀ + b_ih
-  h: GPUBuffer; // [T+1,B,H] slot 0 = h0
-  c?: GPUBuffer; // [T+1,B,H] LSTM cell states, slot 0 = c0
-  gates?: GPUBuffer; // [T,B,4H] LSTM activated gates
+  xproj: GPUBuffer; // [T,B,D·GH]  x·W_ihᵀ + b_ih
+  h: GPUBuffer; // [D][T+1,B,H] hidden states
+  c?: GPUBuffer; // [D][T+1,B,H] LSTM cell states
+  gates?: GPUBuffer; // [T,B,D·4H] LSTM activated gates
+  out: GPUBuffer; // [T,B,D·H] the layer's output: h, 0 past a row's length
   da?: GPUBuffer; // [T,B,GH] gradient of the pre-activations
   ds?: GPUBuffer; // [T,B,H] LSTM total dL/ds_t
   dhTotal?: GPUBuffer; // [T,B,H] total dL/dh_t
@@ -107,8 +109,12 @@ interface LayerKernels {
  */
 export class RecurrentPlan {
   readonly x: GPUBuffer; // [T,B,I]
-  readonly h0: GPUBuffer; // [L,B,H]
-  readonly c0?: GPUBuffer; // [L,B,H]
+  readonly h0: GPUBuffer; // [L·D,B,H]
+  readonly c0?: GPUBuffer; // [L·D,B,H]
+  /** [B] u32: each row's steps (T for all unless setLengths gave others). */
+  readonly lengths: GPUBuffer;
+  /** Whether the lengths last set are all T. */
+  private fullLength = true;
   readonly dOutput?: GPUBuffer; // [T,B,H]
   readonly dhN?: GPUBuffer; // [L,B,H]
   readonly dcN?: GPUBuffer; // [L,B,H]
@@ -134,9 +140,12 @@ export class RecurrentPlan {
   ) {
     const { hiddenSize: H, numLayers: L, cell, cellActivation: activation } = cfg;
     const lstm = cell === 'lstm';
+    const D = directions(cfg);
     const GH = gatesPerCell(cell) * H;
     const TB = T * B;
     const backward = grads !== null;
+    if (cfg.projSize) throw new RangeError('projSize: the GPU network has no projection yet (the CPU reference has)');
+    if (backward && D > 1) throw new RangeError('bidirectional: the GPU network runs the forward pass only so far (training: false); its backward pass is not there yet');
     checkPlanLimits(gpu.limits, cfg, T, B, workSplit(gpu));
     this.strategy = resolveStrategy(gpu.limits, cfg, strategy, B, gpu.cpuAdapter);
     const alloc = (floats: number, label: string): GPUBuffer => {
@@ -146,8 +155,10 @@ export class RecurrentPlan {
     };
     try {
       this.x = alloc(TB * cfg.inputSize, 'x');
-      this.h0 = alloc(L * B * H, 'h0');
-      if (lstm) this.c0 = alloc(L * B * H, 'c0');
+      this.h0 = alloc(L * D * B * H, 'h0');
+      if (lstm) this.c0 = alloc(L * D * B * H, 'c0');
+      this.lengths = alloc(B, 'lengths');
+      gpu.write(this.lengths, new Uint32Array(B).fill(T));
       if (backward) {
         this.dOutput = alloc(TB * H, 'dOutput');
         this.dhN = alloc(L * B * H, 'dhN');
@@ -161,12 +172,13 @@ export class RecurrentPlan {
       }
       for (let l = 0; l < L; l++) {
         const buf: LayerBuffers = {
-          xproj: alloc(TB * GH, `xproj l${l}`),
-          h: alloc((T + 1) * B * H, `h l${l}`),
+          xproj: alloc(TB * D * GH, `xproj l${l}`),
+          h: alloc(D * (T + 1) * B * H, `h l${l}`),
+          out: alloc(TB * D * H, `out l${l}`),
         };
         if (lstm) {
-          buf.c = alloc((T + 1) * B * H, `c l${l}`);
-          buf.gates = alloc(TB * GH, `gates l${l}`);
+          buf.c = alloc(D * (T + 1) * B * H, `c l${l}`);
+          buf.gates = alloc(TB * D * GH, `gates l${l}`);
         }
         if (backward) {
           buf.da = alloc(TB * GH, `da l${l}`);
@@ -186,18 +198,27 @@ export class RecurrentPlan {
   private buildLayer(l: number, layout: ParamLayout, params: GPUBuffer, grads: GPUBuffer | null, H: number, GH: number, activation: RecurrentConfig['cellActivation']): LayerKernels {
     const { T, B, cfg } = this;
     const TB = T * B;
+    const D = directions(cfg);
     const In = layerInputSize(cfg, l);
-    const p = layout.layers[l];
+    const p = layout.layers[l * D];
+    const stacked = layout.stacked[l];
     const buf = this.layers[l];
-    // Layer l's input: x, or the layer below's hidden states h_0..h_{T-1} (slots 1..T).
-    const input = l === 0 ? { buffer: this.x, offset: 0 } : { buffer: this.layers[l - 1].h, offset: B * H };
-    const dims = { cell: cfg.cell, activation, T, B, H, offWhh: p.weightHh.offset, offBhh: p.biasHh.offset, offState: l * B * H, stateSection: cfg.numLayers * B * H };
+    // Layer l's input: x, or the layer below's output.
+    const input = l === 0 ? { buffer: this.x, offset: 0 } : { buffer: this.layers[l - 1].out, offset: 0 };
+    const whhStride = D > 1 ? layout.layers[l * D + 1].weightHh.offset - p.weightHh.offset : 0;
+    const dims = {
+      cell: cfg.cell, activation, T, B, H, D, offWhh: p.weightHh.offset, offBhh: stacked.biasHh.offset, whhStride,
+      offState: l * B * H, stateSection: cfg.numLayers * B * H,
+    };
     const k: LayerKernels = {
+      // One GEMM projects the input for every direction: their W_ih and b_ih are stacked.
       projection: new GemmKernel(this.gpu, {
-        M: TB, N: GH, K: In, aLayout: 'MK', bLayout: 'NK',
-        a: input, b: { buffer: params, offset: p.weightIh.offset }, c: { buffer: buf.xproj }, bias: { buffer: params, offset: p.biasIh.offset },
+        M: TB, N: D * GH, K: In, aLayout: 'MK', bLayout: 'NK',
+        a: input, b: { buffer: params, offset: stacked.weightIh.offset }, c: { buffer: buf.xproj }, bias: { buffer: params, offset: stacked.biasIh.offset },
       }),
-      forwardStep: (this.persistent ? forwardSequenceKernel : forwardStepKernel)(this.gpu, dims, { gates: buf.gates, c: buf.c, h: buf.h, xproj: buf.xproj, params }),
+      forwardStep: (this.persistent ? forwardSequenceKernel : forwardStepKernel)(this.gpu, dims, {
+        gates: buf.gates, c: buf.c, h: buf.h, xproj: buf.xproj, params, out: buf.out, lengths: this.lengths,
+      }),
     };
     if (!grads) return k;
     k.backwardStep = (this.persistent ? backwardSequenceKernel : backwardStepKernel)(this.gpu, dims, {
@@ -214,12 +235,27 @@ export class RecurrentPlan {
     return k;
   }
 
+  /**
+   * Each row's number of steps (1 ≤ length ≤ T; checked by the caller), or null for T everywhere:
+   * written to the GPU for the next recorded forward pass.
+   */
+  setLengths(lengths: Uint32Array<ArrayBuffer> | null): void {
+    this.fullLength = lengths === null || lengths.every((n) => n === this.T);
+    this.gpu.write(this.lengths, lengths ?? new Uint32Array(this.B).fill(this.T));
+  }
+
   /** Records the forward pass of every layer over all T steps. */
   encodeForward(rec: Recorder): void {
-    const stateBytes = this.B * this.cfg.hiddenSize * 4;
+    const { T, B } = this;
+    const D = directions(this.cfg);
+    const stateBytes = B * this.cfg.hiddenSize * 4;
     this.layers.forEach((buf, l) => {
-      rec.copy(this.h0, l * stateBytes, buf.h, 0, stateBytes);
-      if (buf.c) rec.copy(this.c0!, l * stateBytes, buf.c, 0, stateBytes);
+      for (let d = 0; d < D; d++) {
+        // Direction d's initial state goes to its first slot: 0 forward, T reverse.
+        const slot = (d * (T + 1) + (d === 0 ? 0 : T)) * stateBytes;
+        rec.copy(this.h0, (l * D + d) * stateBytes, buf.h, slot, stateBytes);
+        if (buf.c) rec.copy(this.c0!, (l * D + d) * stateBytes, buf.c, slot, stateBytes);
+      }
     });
     this.kernels.forEach((k) => {
       k.projection.record(rec);
@@ -275,6 +311,7 @@ export class RecurrentPlan {
    */
   encodeBackward(rec: Recorder, inputGradient = true): void {
     if (!this.dOutput) throw new Error('this plan was built for inference only (no gradient buffers)');
+    if (!this.fullLength) throw new RangeError('lengths: the GPU network runs the forward pass only so far with lengths; its backward pass is not there yet');
     const section = this.cfg.numLayers * this.B * this.cfg.hiddenSize * 4;
     if (this.stateGrads) {
       rec.copy(this.dhN!, 0, this.stateGrads, 2 * section, section);
@@ -298,9 +335,17 @@ export class RecurrentPlan {
     return this.strategy === 'persistent';
   }
 
-  /** Where the top layer's outputs h_0..h_{T-1} are: [T,B,H] from this float offset. */
+  /** Where the top layer's outputs are: [T,B,D·H] from this float offset (0 past a row's length). */
   get output(): { buffer: GPUBuffer; offset: number } {
-    return { buffer: this.layers[this.cfg.numLayers - 1].h, offset: this.B * this.cfg.hiddenSize };
+    return { buffer: this.layers[this.cfg.numLayers - 1].out, offset: 0 };
+  }
+
+  /** Where direction `d` of layer `l` keeps its final states: [B,H] from this float offset of its h (and c) buffer. */
+  finalState(l: number, d: number): { h: GPUBuffer; c: GPUBuffer | null; offset: number } {
+    const { T, B } = this;
+    const buf = this.layers[l];
+    const slot = d === 0 ? T : 0;
+    return { h: buf.h, c: buf.c ?? null, offset: (d * (T + 1) + slot) * B * this.cfg.hiddenSize };
   }
 
   dispose(): void {

@@ -52,7 +52,8 @@ export class TrainPlan {
   ) {
     const head = net.layout.head;
     const H = net.cfg.hiddenSize;
-    // Without a head the model's outputs are the top layer's h.
+    // Without a head the model's outputs are the top layer's h. (Bidirectional networks do not train
+    // on the GPU yet: RecurrentPlan refuses their backward pass, so H here is the output width.)
     const O = head ? net.layout.outputSize : H;
     const N = headAt === 'all' ? T * B : B;
     this.N = N;
@@ -63,9 +64,9 @@ export class TrainPlan {
     };
     this.recurrent = new RecurrentPlan(gpu, net.cfg, net.layout, net.params, net.grads, T, B, net.strategy);
     const recurrent = this.recurrent;
-    // The head's input rows — 'all': h slots 1..T; 'last': h slot T only.
-    const h = recurrent.layers[net.cfg.numLayers - 1].h;
-    const hOffset = headAt === 'all' ? B * H : T * B * H;
+    // The head's input rows — 'all': the top layer's output at every step; 'last': at step T−1 only.
+    const h = recurrent.output.buffer;
+    const hOffset = recurrent.output.offset + (headAt === 'all' ? 0 : (T - 1) * B * H);
     this.predictionOffset = head ? 0 : hOffset;
     try {
       this.logits = head ? alloc(N * O, 'logits') : h;

@@ -59,9 +59,9 @@ describe.skipIf(!gpu)('device limits', () => {
     const net = new RecurrentNetwork(g, { inputSize: 2, hiddenSize: 3, numLayers: 2 });
     await expect(net.forward({ x: new Float32Array(5), T: 2, B: 1 })).rejects.toThrow(/x has 5 values but \[T,B,I\] = \[2,1,2\] needs 4/);
     await expect(net.forward({ x: [1, 2, NaN, 4], T: 2, B: 1 })).rejects.toThrow(/x contains NaN at index 2/);
-    await expect(net.forward({ x: [1, 2, 3, 4], T: 2, B: 1, h0: [1, 2, 3] })).rejects.toThrow(/h0 has 3 values but \[L,B,H\] = \[2,1,3\] needs 6/);
+    await expect(net.forward({ x: [1, 2, 3, 4], T: 2, B: 1, h0: [1, 2, 3] })).rejects.toThrow(/h0 has 3 values but \[L·D,B,H\] = \[2,1,3\] needs 6/);
     await expect(net.forward({ x: [], T: 0, B: 1 })).rejects.toThrow(/T \(sequence length\) must be a positive integer, got 0/);
-    expect(() => net.setWeights([])).toThrow(/params: expected 2 layers, got 0/);
+    expect(() => net.setWeights([])).toThrow(/params: expected 2 \(layer, direction\) entries, got 0/);
     expect(() => new RecurrentNetwork(g, { inputSize: 2, hiddenSize: -1 })).toThrow(/hiddenSize must be a positive integer, got -1/);
     net.dispose();
   });

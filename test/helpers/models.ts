@@ -1,5 +1,5 @@
 import type { CpuModel } from '../../src/cpu/model';
-import { gatesPerCell, layerInputSize, type CellActivation, type CellKind, type LayerParams, type RecurrentConfig } from '../../src/config';
+import { directions, gatesPerCell, layerInputSize, type CellActivation, type CellKind, type LayerParams, type RecurrentConfig } from '../../src/config';
 import type { RecurrentNetwork } from '../../src/model/recurrentNetwork';
 import type { Rng } from '../../src/random';
 
@@ -25,8 +25,9 @@ export function randomLayerParams(rng: Rng, cfg: RecurrentConfig, opts: { scale?
   const GH = gatesPerCell(cfg.cell) * cfg.hiddenSize;
   const k = (opts.scale ?? 1) / Math.sqrt(cfg.hiddenSize);
   const ki = k * (opts.inputScale ?? 1);
-  return Array.from({ length: cfg.numLayers }, (_, l) => ({
-    weightIh: rng.uniformArray(GH * layerInputSize(cfg, l), -ki, ki),
+  // One entry per (layer, direction), index layer·D + direction.
+  return Array.from({ length: cfg.numLayers * directions(cfg) }, (_, n) => ({
+    weightIh: rng.uniformArray(GH * layerInputSize(cfg, Math.floor(n / directions(cfg))), -ki, ki),
     weightHh: rng.uniformArray(GH * cfg.hiddenSize, -k, k),
     biasIh: rng.uniformArray(GH, -k, k),
     biasHh: rng.uniformArray(GH, -k, k),

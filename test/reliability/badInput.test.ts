@@ -111,7 +111,7 @@ const cases: Case[] = [
   ['unknown cell', () => new RecurrentNetwork(w.g, { cell: 'gru' as 'lstm', inputSize: 2, hiddenSize: 8 }), /cell must be 'lstm' or 'rnn', got gru/],
   ['unknown cellActivation', () => new RecurrentNetwork(w.g, { inputSize: 2, hiddenSize: 8, cellActivation: 'relu' as 'tanh' }), /cellActivation must be 'tanh' or 'sigmoid', got relu/],
   ['negative outputSize', () => new RecurrentNetwork(w.g, { inputSize: 2, hiddenSize: 8, outputSize: -1 }), /outputSize must be a positive integer, got -1/],
-  ['an option the network does not have', () => new RecurrentNetwork(w.g, { inputSize: 2, hiddenSize: 8, bidirectional: true, dropout: 0.2 } as never), /RecurrentNetwork options: unknown options "bidirectional", "dropout"/],
+  ['an option the network does not have', () => new RecurrentNetwork(w.g, { inputSize: 2, hiddenSize: 8, dropout: 0.2, bidirectonal: true } as never), /RecurrentNetwork options: unknown options "dropout", "bidirectonal"/],
   ['a seed that is not a u32', () => new RecurrentNetwork(w.g, { inputSize: 2, hiddenSize: 8, seed: -1 }), /seed must be an integer in \[0, 2\^32\), got -1/],
   ['parameters over the device limit', () => new RecurrentNetwork(w.g, { inputSize: 2, hiddenSize: 4096 }), /hiddenSize=4096.*parameters need \d+ bytes, over this device's maxStorageBufferBindingSize/],
   // forward / backward: shapes, ranks, values, limits.
@@ -121,14 +121,14 @@ const cases: Case[] = [
   ['negative batch', () => w.net.forward({ x: xOf(), T, B: -1 }), /B \(batch size\) must be a positive integer, got -1/],
   ['NaN in x', () => w.net.forward({ x: xOf().map((v, k) => (k === 5 ? Number.NaN : v)), T, B }), /x contains NaN at index 5/],
   ['Infinity in x', () => w.net.forward({ x: xOf().map((v, k) => (k === 0 ? Number.POSITIVE_INFINITY : v)), T, B }), /x contains Infinity at index 0/],
-  ['h0 of the wrong shape', () => w.net.forward({ x: xOf(), T, B, h0: new Float32Array(5) }), /h0 has 5 values but \[L,B,H\] = \[2,2,8\] needs 32/],
+  ['h0 of the wrong shape', () => w.net.forward({ x: xOf(), T, B, h0: new Float32Array(5) }), /h0 has 5 values but \[L·D,B,H\] = \[2,2,8\] needs 32/],
   ['c0 for an RNN', () => w.rnn.forward({ x: xOf(), T, B, c0: new Float32Array(16) }), /c0 is only for LSTMs/],
   ['a sequence over the device limit', () => w.wide.forward({ x: new Float32Array(1_000_000 * 2), T: 1_000_000, B: 2 }), /T=1000000, B=2: the .* buffer needs \d+ bytes, over this device's maxStorageBufferBindingSize of \d+/],
   ['backward without a forward', () => w.rnn.backward({ dOutput: new Float32Array(T * B * 8) }), /backward needs a preceding forward with training: true/],
   ['dOutput of the wrong length', () => w.net.backward({ dOutput: new Float32Array(7) }), /dOutput has 7 values but \[T,B,H\] = \[5,2,8\] needs 80/],
   ['NaN in dhN', () => w.net.backward({ dOutput: new Float32Array(80), dhN: new Float32Array(32).fill(Number.NaN) }), /dhN contains NaN at index 0/],
   // Weights.
-  ['setWeights with a layer missing', () => w.net.setWeights([]), /params: expected 2 layers, got 0/],
+  ['setWeights with a layer missing', () => w.net.setWeights([]), /params: expected 2 \(layer, direction\) entries, got 0/],
   ['NaN in a weight', () => w.net.setFlatWeights(new Float32Array(w.net.layout.total).fill(Number.NaN)), /weights: value at index 0 is NaN \(weights must be finite\)/],
   ['flat weights of the wrong length', () => w.net.setFlatWeights(new Float32Array(3)), /weights: expected \d+ values, got 3/],
   // Training batches.

@@ -1,0 +1,49 @@
+// Where a recurrent kernel reads and writes, for a layer of D directions and per-row lengths (a code
+// piece of every recurrent kernel's description: src/kernels/sequencePlace.ts; `lengths` is one of
+// their bindings). Call enter() first; the helpers then address this workgroup's direction.
+//   - The forward direction's step t reads state slot t and writes slot t+1; the reverse direction's
+//     step t = T−1−s (s: the step index) reads slot t+1 and writes slot t, so its initial state sits
+//     in slot T and its final state in slot 0. Each direction has its own [T+1,B,H] section of h, c.
+//   - Gate-sized rows (xproj, gates, da) are [T,B,D·G]: direction d's G columns from d·G.
+//   - The layer's output is [T,B,D·H]: direction d's H columns from d·H.
+//   - A step at or past a row's length does not exist: the kernels carry the row's state over to the
+//     slot they write, store zero gates and output 0 (packed-sequence semantics). With no lengths
+//     given, every row is T long.
+
+struct Place { t: u32, read: u32, write: u32 }
+
+var<private> seq_dir: u32;
+var<private> seq_here: Place;
+var<private> seq_T: u32;
+var<private> seq_D: u32;
+var<private> seq_B: u32;
+var<private> seq_H: u32;
+var<private> seq_G: u32;
+
+fn place(s: u32, d: u32, T: u32) -> Place {
+  if (d == 0u) { return Place(s, s, s + 1u); }
+  let t = T - 1u - s;
+  return Place(t, t + 1u, t);
+}
+
+// Direction d (the workgroup's z) at step index s, in a layer of D directions, T steps, B rows, H units, G gate rows.
+fn enter(d: u32, s: u32, T: u32, D: u32, B: u32, H: u32, G: u32) {
+  seq_dir = d;
+  seq_T = T;
+  seq_D = D;
+  seq_B = B;
+  seq_H = H;
+  seq_G = G;
+  seq_here = place(s, d, T);
+}
+
+fn step_exists(t: u32, b: u32) -> bool { return t < lengths[b]; }
+
+// The first of row b's G gate-sized values at time t, this direction's.
+fn gate_row(t: u32, b: u32) -> u32 { return (t * seq_B + b) * seq_D * seq_G + seq_dir * seq_G; }
+
+// The first of row b's H state values in slot `slot` of this direction's section.
+fn state_at(slot: u32, b: u32) -> u32 { return ((seq_dir * (seq_T + 1u) + slot) * seq_B + b) * seq_H; }
+
+// The first of row b's H output values at time t, this direction's.
+fn out_at(t: u32, b: u32) -> u32 { return (t * seq_B + b) * seq_D * seq_H + seq_dir * seq_H; }

@@ -1,0 +1,130 @@
+// The GPU network's forward pass with PyTorch's sequence options — two directions per layer and
+// per-row lengths — against the CPU reference on random inputs (fresh seeds), for every registered
+// kernel variant (both work splits, both strategies), and against the v2 PyTorch fixtures.
+import { readFileSync, readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { RecurrentNetwork } from '../../src/model/recurrentNetwork';
+import { recurrentForward } from '../../src/cpu/recurrent';
+import { swapLeadingAxes } from '../../src/cpu/layout';
+import { directions, type CellKind, type RecurrentConfig } from '../../src/config';
+import { Rng, freshSeed } from '../../src/random';
+import { RECURRENT_VARIANTS } from '../../src/kernels/registry';
+import { fixtureSequence, recurrentCase } from '../../src/fixtures/check';
+import { parseFixture, tensorData, type RecurrentFixture } from '../../src/fixtures/schema';
+import { GPU_FORWARD_TOLERANCE } from '../../src/fixtures/checkGpu';
+import { relErr } from '../../src/fixtures/compare';
+import { expectClose } from '../helpers/expectClose';
+import { gpuForTests } from '../helpers/gpu';
+import { randomLayerParams } from '../helpers/models';
+
+const gpu = await gpuForTests();
+
+interface Case {
+  cell: CellKind;
+  I: number;
+  H: number;
+  L: number;
+  T: number;
+  B: number;
+  bidirectional: boolean;
+  lengths: boolean;
+}
+
+const CASES: Case[] = [
+  { cell: 'lstm', I: 3, H: 9, L: 2, T: 5, B: 3, bidirectional: true, lengths: true },
+  { cell: 'lstm', I: 2, H: 12, L: 1, T: 6, B: 5, bidirectional: false, lengths: true },
+  { cell: 'lstm', I: 1, H: 7, L: 1, T: 1, B: 1, bidirectional: true, lengths: false },
+  { cell: 'rnn', I: 4, H: 7, L: 2, T: 4, B: 2, bidirectional: true, lengths: true },
+];
+const label = (c: Case) => `${c.cell} I=${c.I} H=${c.H} L=${c.L} T=${c.T} B=${c.B}${c.bidirectional ? ' bidirectional' : ''}${c.lengths ? ' lengths' : ''}`;
+const runs = RECURRENT_VARIANTS.flatMap((v) => CASES.map((c) => [`v${v.version} ${v.name} ${label(c)}`, c, v] as const));
+
+describe.skipIf(!gpu)('GPU forward pass with directions and lengths vs the CPU reference', () => {
+  it.each(runs)('%s', async (_n, c, variant) => {
+    const seed = freshSeed();
+    const rng = new Rng(seed);
+    const cfg: RecurrentConfig = { cell: c.cell, inputSize: c.I, hiddenSize: c.H, numLayers: c.L, cellActivation: 'tanh', bidirectional: c.bidirectional };
+    const LD = c.L * directions(cfg);
+    const params = randomLayerParams(rng, cfg);
+    const x = rng.uniformArray(c.T * c.B * c.I, -1, 1);
+    const h0 = rng.uniformArray(LD * c.B * c.H, -1, 1);
+    const c0 = c.cell === 'lstm' ? rng.uniformArray(LD * c.B * c.H, -2, 2) : undefined;
+    // Unsorted, with a row of length 1 where there are several rows.
+    const lengths = c.lengths ? Array.from({ length: c.B }, (_, b) => (b === c.B - 1 ? 1 : 1 + rng.int(c.T))) : undefined;
+    const want = recurrentForward(cfg, params, x, c.T, c.B, h0, c0, { lengths });
+    const net = new RecurrentNetwork(variant.view(gpu!), { cell: c.cell, inputSize: c.I, hiddenSize: c.H, numLayers: c.L, bidirectional: c.bidirectional, strategy: variant.strategy });
+    try {
+      net.setWeights(params);
+      const got = await net.forward({ x, T: c.T, B: c.B, h0, c0, lengths }, { training: false });
+      const tag = `seed ${seed}`;
+      expectClose(got.output, want.output, `${tag} output`, { relNorm: GPU_FORWARD_TOLERANCE });
+      expectClose(got.hN, want.hN, `${tag} hN`, { relNorm: GPU_FORWARD_TOLERANCE });
+      if (want.cN) expectClose(got.cN!, want.cN, `${tag} cN`, { relNorm: GPU_FORWARD_TOLERANCE });
+      // Past a row's length the output is exactly 0.
+      if (lengths) {
+        const W = directions(cfg) * c.H;
+        for (let b = 0; b < c.B; b++) for (let t = lengths[b]; t < c.T; t++) expect(got.output.subarray((t * c.B + b) * W, (t * c.B + b + 1) * W).every((v) => v === 0)).toBe(true);
+      }
+    } finally {
+      net.dispose();
+    }
+  });
+
+  it('the same network without lengths after a call with them: every row is T long again', async () => {
+    const cfg: RecurrentConfig = { cell: 'lstm', inputSize: 2, hiddenSize: 5, numLayers: 1, cellActivation: 'tanh', bidirectional: true };
+    const rng = new Rng(freshSeed());
+    const params = randomLayerParams(rng, cfg);
+    const x = rng.uniformArray(4 * 2 * 2, -1, 1);
+    const net = new RecurrentNetwork(gpu!, { cell: 'lstm', inputSize: 2, hiddenSize: 5, bidirectional: true });
+    try {
+      net.setWeights(params);
+      await net.forward({ x, T: 4, B: 2, lengths: [2, 3] }, { training: false });
+      const got = await net.forward({ x, T: 4, B: 2 }, { training: false });
+      expectClose(got.output, recurrentForward(cfg, params, x, 4, 2).output, 'output', { relNorm: GPU_FORWARD_TOLERANCE });
+    } finally {
+      net.dispose();
+    }
+  });
+
+  it('refuses what it cannot do yet, and bad lengths, before any GPU work, naming them', async () => {
+    const net = new RecurrentNetwork(gpu!, { cell: 'lstm', inputSize: 2, hiddenSize: 4, bidirectional: true });
+    const x = new Float32Array(3 * 2 * 2).fill(0.5);
+    await expect(net.forward({ x, T: 3, B: 2 })).rejects.toThrow(/bidirectional: the GPU network runs the forward pass only so far \(training: false\)/);
+    await expect(net.forward({ x, T: 3, B: 2, lengths: [3, 0] }, { training: false })).rejects.toThrow(/lengths\[1\] = 0: a length must be an integer in \[1, T = 3\]/);
+    await expect(net.forward({ x, T: 3, B: 2, lengths: [3] }, { training: false })).rejects.toThrow(/lengths has 1 values but needs one per batch row \(B = 2\)/);
+    await expect(net.forward({ x, T: 3, B: 2, h0: new Float32Array(2 * 4) }, { training: false })).rejects.toThrow(/h0 has 8 values but \[L·D,B,H\] = \[2,2,4\] needs 16/);
+    net.dispose();
+    const one = new RecurrentNetwork(gpu!, { cell: 'rnn', inputSize: 2, hiddenSize: 4 });
+    await one.forward({ x, T: 3, B: 2, lengths: [2, 3] });
+    await expect(one.backward({ dOutput: new Float32Array(3 * 2 * 4) })).rejects.toThrow(/lengths: the GPU network runs the forward pass only so far with lengths/);
+    one.dispose();
+    expect(() => new RecurrentNetwork(gpu!, { cell: 'lstm', inputSize: 2, hiddenSize: 4, projSize: 2 } as never)).toThrow(/unknown option "projSize"/);
+  });
+});
+
+// The v2 fixtures the GPU's forward pass covers so far: no projection (batch-first through the host).
+const dir = new URL('../fixtures/torch-v2/', import.meta.url);
+const fixtures = readdirSync(dir)
+  .filter((f) => f.startsWith('v2_lstm'))
+  .map((f) => parseFixture(JSON.parse(readFileSync(new URL(f, dir), 'utf8')), f) as RecurrentFixture)
+  .filter((fx) => fx.config.proj_size === 0);
+
+describe.skipIf(!gpu)('v2 PyTorch fixtures through the GPU forward pass', () => {
+  it('has the cases', () => expect(fixtures.length).toBe(6));
+  it.each(fixtures.map((fx) => [fx.name, fx] as const))('%s: output, h_n, c_n within 1e-5', async (_n, fx) => {
+    const rc = recurrentCase(fx);
+    const { num_layers: L, hidden_size: H, input_size: I } = fx.config;
+    const net = new RecurrentNetwork(gpu!, { cell: 'lstm', inputSize: I, hiddenSize: H, numLayers: L, bidirectional: fx.config.bidirectional });
+    try {
+      net.setWeights(rc.params);
+      const got = await net.forward({ x: rc.x, T: rc.T, B: rc.B, h0: rc.h0, c0: rc.c0 ?? undefined, lengths: rc.lengths ?? undefined }, { training: false });
+      const output = fx.config.batch_first ? swapLeadingAxes(got.output, rc.T, rc.B, got.output.length / (rc.T * rc.B)) : got.output;
+      expect(relErr(output, tensorData(fx, 'output')), 'output').toBeLessThanOrEqual(GPU_FORWARD_TOLERANCE);
+      expect(relErr(got.output, fixtureSequence(fx, 'output')), 'output, time-major').toBeLessThanOrEqual(GPU_FORWARD_TOLERANCE);
+      expect(relErr(got.hN, tensorData(fx, 'h_n')), 'h_n').toBeLessThanOrEqual(GPU_FORWARD_TOLERANCE);
+      expect(relErr(got.cN!, tensorData(fx, 'c_n')), 'c_n').toBeLessThanOrEqual(GPU_FORWARD_TOLERANCE);
+    } finally {
+      net.dispose();
+    }
+  });
+});
