@@ -8,7 +8,9 @@
 // consecutive floats of each W_hh row (coalesced) and every lane reads the same da value (a
 // broadcast). The four slices' sums are added in workgroup memory in a fixed order; then the 16
 // lanes of slice 0 finish their unit. The code pieces before this one: activations.wgsl, the
-// weights (weight: weights_*.wgsl) and the per-unit tail (lstm_cell_backward.wgsl).
+// addressing of directions, slots and lengths (sequence_place.wgsl, lengths_in_state_grads.wgsl:
+// workgroup z is the direction), the weights (weight: weights_*.wgsl) and the per-unit tail
+// (lstm_cell_backward.wgsl).
 
 const UNITS = 16u;
 const SLICES = 4u;
@@ -20,20 +22,23 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   let B = step.B;
   let H = step.H;
   let G = 4u * H;
-  let t = step.t;
+  enter(wid.z, step.t, step.T, step.D, B, H, G);
+  seq_len_section = 4u * step.section;
+  let t = seq_here.t;
   let b = wid.y;
   let u = lane % UNITS;
   let slice = lane / UNITS;
   let j = wid.x * UNITS + u;
   let jj = min(j, H - 1u);  // lanes past H sum for the last unit and write nothing
   let finalPass = step.isFinal == 1u;
-  let last = t == step.T - 1u;
-  // (W_hhᵀ · da)[b, j] for da of step t + 1, or of step 0 in the final pass; none at t = T-1.
+  // (W_hhᵀ · da)[b, j] for da of the step after t (in this direction's forward order), or of the row's
+  // first step in the final pass; none at the row's last step or a step that does not exist.
   var sum = 0.0;
-  if (finalPass || !last) {
-    let daRow = (select(t + 1u, 0u, finalPass) * B + b) * G;
+  if (finalPass || (step_exists(t, b) && !is_last_step(t, b))) {
+    let daRow = gate_row(select(next_step(t), first_step(b), finalPass), b);
+    let w0 = step.offWhh + seq_dir * step.whhStride;
     for (var r = slice; r < G; r += SLICES) {
-      sum = fma(weight(step.offWhh + r * H + jj), da[daRow + r], sum);
+      sum = fma(weight(w0 + r * H + jj), da[daRow + r], sum);
     }
   }
   partial[lane] = sum;
@@ -45,7 +50,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
     return;
   }
   let d = cell_backward(t, b, j, carried);
-  let row = (t * B + b) * G;
+  let row = gate_row(t, b);
   da[row + j] = d.x;
   da[row + H + j] = d.y;
   da[row + 2u * H + j] = d.z;

@@ -1,39 +1,47 @@
 // The per-unit part of an LSTM backward step, shared by lstm_backward_step.wgsl (which has the
-// equations) and lstm_backward_step_coalesced.wgsl. `carried` is (W_hhᵀ·da)[b, j] of the step
-// after t (in the final pass, of step 0).
+// equations) and lstm_backward_step_coalesced.wgsl. `carried` is (W_hhᵀ·da)[b, j] of the step after t
+// in this direction's forward order (in the final pass, of the row's first step). Places, directions
+// and lengths: sequence_place.wgsl (the state gradients of layer l, direction d are the [B,H] block
+// offStateGrad + d·B·H of each section).
 
-// The final pass (after t = 0): dh_{-1} = W_hhᵀ·da_0 and ds_{-1} = ds_0 ⊙ f_0, into the dh0 and dc0
+// The final pass: dh_{-1} = W_hhᵀ·da_first and ds_{-1} = ds_first ⊙ f_first, into the dh0 and dc0
 // sections of stateGrads.
 fn write_initial_state_grads(b: u32, j: u32, carried: f32) {
   let H = step.H;
-  let state = step.offStateGrad + b * H + j;
+  let state = step.offStateGrad + (seq_dir * step.B + b) * H + j;
+  let first = first_step(b);
   stateGrads[state] = carried;
-  stateGrads[step.section + state] = ds[b * H + j] * gates[b * 4u * H + H + j];
+  stateGrads[step.section + state] = ds[diag_at(first, b) + j] * gates[gate_row(first, b) + H + j];
 }
 
-// Unit j of row b at step t: writes ds_t and dhTotal_t, returns da_t for the gates (i, f, g, o).
+// Unit j of row b at step t: writes ds_t and dhTotal_t, returns da_t for the gates (i, f, g, o); all
+// zero where the step does not exist for the row.
 fn cell_backward(t: u32, b: u32, j: u32, carried: f32) -> vec4f {
-  let B = step.B;
   let H = step.H;
-  let G = 4u * H;
-  let state = step.offStateGrad + b * H + j;
-  let bh = (t * B + b) * H + j;
-  var dh = dH[bh];
+  let state = step.offStateGrad + (seq_dir * step.B + b) * H + j;
+  let bh = diag_at(t, b) + j;
+  if (!step_exists(t, b)) {
+    ds[bh] = 0.0;
+    dhTotal[bh] = 0.0;
+    return vec4f(0.0);
+  }
+  var dh = dH[out_at(t, b) + j];
   var carry: f32;
-  if (t == step.T - 1u) {
+  if (is_last_step(t, b)) {
     dh += stateGrads[2u * step.section + state];  // dh_N
     carry = stateGrads[3u * step.section + state];  // ds_N
   } else {
     dh += carried;
-    carry = ds[((t + 1u) * B + b) * H + j] * gates[((t + 1u) * B + b) * G + H + j];
+    let n = next_step(t);
+    carry = ds[diag_at(n, b) + j] * gates[gate_row(n, b) + H + j];
   }
-  let row = (t * B + b) * G;
+  let row = gate_row(t, b);
   let ig = gates[row + j];
   let fg = gates[row + H + j];
   let gg = gates[row + 2u * H + j];
   let og = gates[row + 3u * H + j];
-  let s = c[((t + 1u) * B + b) * H + j];
-  let sPrev = c[bh];
+  let s = c[state_at(seq_here.write, b) + j];
+  let sPrev = c[state_at(seq_here.read, b) + j];
   let psi = cell_act(s);
   let dsTotal = dh * og * cell_act_grad(psi) + carry;
   ds[bh] = dsTotal;

@@ -1,11 +1,16 @@
 // Where a recurrent kernel reads and writes, for a layer of D directions and per-row lengths (a code
-// piece of every recurrent kernel's description: src/kernels/sequencePlace.ts; `lengths` is one of
-// their bindings). Call enter() first; the helpers then address this workgroup's direction.
+// piece of every recurrent kernel's description: src/kernels/sequencePlace.ts, with a piece that
+// defines row_length(b): from the `lengths` binding, or from the last section of the LSTM backward
+// kernels' stateGrads). Call enter() first; the helpers then address this workgroup's direction.
 //   - The forward direction's step t reads state slot t and writes slot t+1; the reverse direction's
 //     step t = T−1−s (s: the step index) reads slot t+1 and writes slot t, so its initial state sits
 //     in slot T and its final state in slot 0. Each direction has its own [T+1,B,H] section of h, c.
 //   - Gate-sized rows (xproj, gates, da) are [T,B,D·G]: direction d's G columns from d·G.
-//   - The layer's output is [T,B,D·H]: direction d's H columns from d·H.
+//   - The layer's output (and its gradient) is [T,B,D·H]: direction d's H columns from d·H.
+//   - Per-step diagnostics of backward (ds, dhTotal) are [D][T,B,H].
+//   - Backward runs each direction's steps in the reverse of its forward order; a direction's last
+//     step in forward order (where dL/dh_N enters) is t = length−1 forward and t = 0 reverse, its
+//     first (which read the initial state) t = 0 forward and t = length−1 reverse.
 //   - A step at or past a row's length does not exist: the kernels carry the row's state over to the
 //     slot they write, store zero gates and output 0 (packed-sequence semantics). With no lengths
 //     given, every row is T long.
@@ -37,7 +42,19 @@ fn enter(d: u32, s: u32, T: u32, D: u32, B: u32, H: u32, G: u32) {
   seq_here = place(s, d, T);
 }
 
-fn step_exists(t: u32, b: u32) -> bool { return t < lengths[b]; }
+fn step_exists(t: u32, b: u32) -> bool { return t < row_length(b); }
+
+// The step after t in this direction's forward order (meaningful unless t is its last).
+fn next_step(t: u32) -> u32 { return select(t + 1u, t - 1u, seq_dir == 1u); }
+
+// Whether t is row b's last step in this direction's forward order.
+fn is_last_step(t: u32, b: u32) -> bool { return select(t + 1u == row_length(b), t == 0u, seq_dir == 1u); }
+
+// Row b's first step in this direction's forward order (the one that read the initial state).
+fn first_step(b: u32) -> u32 { return select(0u, row_length(b) - 1u, seq_dir == 1u); }
+
+// The first of row b's H values at time t in this direction's [T,B,H] section of ds or dhTotal.
+fn diag_at(t: u32, b: u32) -> u32 { return ((seq_dir * seq_T + t) * seq_B + b) * seq_H; }
 
 // The first of row b's G gate-sized values at time t, this direction's.
 fn gate_row(t: u32, b: u32) -> u32 { return (t * seq_B + b) * seq_D * seq_G + seq_dir * seq_G; }

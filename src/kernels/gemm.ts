@@ -47,6 +47,7 @@ const DIMS: WgslStruct = {
   name: 'Dims',
   fields: [
     ['M', 'u32', ''], ['N', 'u32', ''], ['K', 'u32', ''],
+    ['lda', 'u32', "floats from one of A's stored rows to the next: K for [M,K], M for [K,M], unless A is a column block of a wider matrix"],
     ['offA', 'u32', 'A inside its buffer'], ['offB', 'u32', 'B inside its buffer'], ['offC', 'u32', 'C inside its buffer'], ['offBias', 'u32', 'bias inside its buffer'],
     // v3 takes its layout from here; v1 and v2 from the override constants of the same names.
     ['aKM', 'u32', '1: A stored [K,M] (A_KM)'], ['bKN', 'u32', '1: B stored [K,N] (B_KN)'], ['hasBias', 'u32', '1: add the bias (HAS_BIAS)'],
@@ -113,10 +114,11 @@ export function gemmGrid(split: WorkSplit, M: number, N: number, K: number): [nu
  * is [K,M]; B along N where it is [K,N], along K where it is [N,K]) with that dimension and the offset
  * multiples of 4.
  */
-export function gemmVec4Operands(spec: Pick<GemmSpec, 'M' | 'N' | 'K' | 'aLayout' | 'bLayout' | 'a' | 'b'>): { a4: boolean; b4: boolean } {
+export function gemmVec4Operands(spec: Pick<GemmSpec, 'M' | 'N' | 'K' | 'aLayout' | 'bLayout' | 'a' | 'b' | 'lda'>): { a4: boolean; b4: boolean } {
   const aligned = (slice: BufferSlice, length: number) => length % 4 === 0 && (slice.offset ?? 0) % 4 === 0;
+  const aRow = spec.aLayout === 'MK' ? spec.K : spec.M;
   return {
-    a4: aligned(spec.a, spec.aLayout === 'MK' ? spec.K : spec.M),
+    a4: aligned(spec.a, aRow) && (spec.lda ?? aRow) % 4 === 0,
     b4: aligned(spec.b, spec.bLayout === 'KN' ? spec.N : spec.K),
   };
 }
@@ -137,6 +139,11 @@ export interface GemmSpec {
   bLayout: 'NK' | 'KN';
   c: BufferSlice;
   a: BufferSlice;
+  /**
+   * Floats between A's stored rows, when A is a block of columns of a wider matrix (one direction's
+   * columns of the gate gradients, say); default: its own row length.
+   */
+  lda?: number;
   b: BufferSlice;
   bias?: BufferSlice;
   /** Default: defaultGemmVariant ('tiled' on GPUs; on CPU adapters 'rows', or 'tiles' for small products). */
@@ -175,7 +182,10 @@ export class GemmKernel {
       this.grid = this.variant === 'tiles' ? tilesGrid(M, N) : tiledGrid(M, N);
     }
     const off = (s?: BufferSlice) => s?.offset ?? 0;
-    const dims = { M, N, K, offA: off(spec.a), offB: off(spec.b), offC: off(spec.c), offBias: off(spec.bias), aKM: layout.A_KM, bKN: layout.B_KN, hasBias: layout.HAS_BIAS };
+    const aRow = spec.aLayout === 'MK' ? K : M;
+    const lda = spec.lda ?? aRow;
+    if (!Number.isInteger(lda) || lda < aRow) throw new RangeError(`gemm: lda must be an integer ≥ ${aRow} (A's row length), got ${lda}`);
+    const dims = { M, N, K, lda, offA: off(spec.a), offB: off(spec.b), offC: off(spec.c), offBias: off(spec.bias), aKM: layout.A_KM, bKN: layout.B_KN, hasBias: layout.HAS_BIAS };
     this.uniforms = gpu.uniform(kernel.packUniform(dims), 'gemm dims');
     // Without a bias the binding still needs a buffer; A is never written, so it serves.
     this.bindGroup = gpu.pipelines.bindGroup(kernel, `gemm ${M}x${N}x${K}`, {

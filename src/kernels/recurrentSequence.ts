@@ -9,7 +9,8 @@ import type { CellKind } from '../config';
 import { SteppedKernel } from './stepped';
 import { ACTIVATION_CONSTANTS, ACTIVATIONS_WGSL, activationConstant } from './activations';
 import { defineKernel, type WgslStruct } from './kernel';
-import { LENGTHS_BINDING, SEQUENCE_PLACE_WGSL } from './sequencePlace';
+import { LENGTHS_BINDING, SEQUENCE_PLACE_STATE_GRADS_WGSL, SEQUENCE_PLACE_WGSL } from './sequencePlace';
+import { STATE_GRADS_BINDING } from './recurrentSteps';
 import lstmCellUpdateWgsl from '../../shaders/lstm_cell_update.wgsl?raw';
 import rnnCellUpdateWgsl from '../../shaders/rnn_cell_update.wgsl?raw';
 import type { BackwardStepBuffers, ForwardStepBuffers, StepDims } from './recurrentSteps';
@@ -24,9 +25,10 @@ const FORWARD_DIMS: WgslStruct = {
 const BACKWARD_DIMS: WgslStruct = {
   name: 'Dims',
   fields: [
-    ['T', 'u32', ''], ['B', 'u32', ''], ['H', 'u32', ''], ['offWhh', 'u32', 'W_hh inside params'],
-    ['offStateGrad', 'u32', "this layer's [B,H] slice in each state-gradient section"],
-    ['section', 'u32', 'L·B·H: the stride between the sections of stateGrads (LSTM)'],
+    ['T', 'u32', ''], ['D', 'u32', 'directions'], ['B', 'u32', ''], ['H', 'u32', ''], ['offWhh', 'u32', 'the first direction\'s W_hh inside params'],
+    ['whhStride', 'u32', 'floats from one direction\'s W_hh to the next\'s'],
+    ['offStateGrad', 'u32', "this layer's [D,B,H] block in each state-gradient section"],
+    ['section', 'u32', 'L·D·B·H: the stride between the sections of stateGrads (LSTM)'],
   ],
 };
 const params = { access: 'read', doc: 'the flat parameters' } as const;
@@ -50,15 +52,15 @@ export const LSTM_FORWARD_SEQ = defineKernel({
 
 export const LSTM_BACKWARD_SEQ = defineKernel({
   name: 'lstm_backward_seq',
-  code: [ACTIVATIONS_WGSL, lstmBackwardSeqWgsl],
+  code: [ACTIVATIONS_WGSL, SEQUENCE_PLACE_STATE_GRADS_WGSL, lstmBackwardSeqWgsl],
   storage: {
-    da: { access: 'read_write', doc: '[T,B,4H]' },
-    ds: { access: 'read_write', doc: '[T,B,H]' },
-    dhTotal: { access: 'read_write', doc: '[T,B,H]' },
-    stateGrads: { access: 'read_write', doc: '[4,L,B,H] sections dh0, dc0 (written), dhN, dcN (read)' },
-    dH: { access: 'read', doc: '[T,B,H]' },
-    gates: { access: 'read', doc: '[T,B,4H]' },
-    c: { access: 'read', doc: '[T+1,B,H]' },
+    da: { access: 'read_write', doc: '[T,B,D·4H]' },
+    ds: { access: 'read_write', doc: '[D][T,B,H]' },
+    dhTotal: { access: 'read_write', doc: '[D][T,B,H]' },
+    stateGrads: STATE_GRADS_BINDING,
+    dH: { access: 'read', doc: '[T,B,D·H]' },
+    gates: { access: 'read', doc: '[T,B,D·4H]' },
+    c: { access: 'read', doc: '[D][T+1,B,H]' },
     params,
   },
   uniform: { name: 'dims', struct: BACKWARD_DIMS },
@@ -82,15 +84,16 @@ export const RNN_FORWARD_SEQ = defineKernel({
 
 export const RNN_BACKWARD_SEQ = defineKernel({
   name: 'rnn_backward_seq',
-  code: [ACTIVATIONS_WGSL, rnnBackwardSeqWgsl],
+  code: [ACTIVATIONS_WGSL, SEQUENCE_PLACE_WGSL, rnnBackwardSeqWgsl],
   storage: {
-    da: { access: 'read_write', doc: '[T,B,H]' },
-    dhTotal: { access: 'read_write', doc: '[T,B,H]' },
-    dh0: { access: 'read_write', doc: '[L,B,H]' },
-    dH: { access: 'read', doc: '[T,B,H]' },
-    dhN: { access: 'read', doc: '[L,B,H]' },
-    h: { access: 'read', doc: '[T+1,B,H]' },
+    da: { access: 'read_write', doc: '[T,B,D·H]' },
+    dhTotal: { access: 'read_write', doc: '[D][T,B,H]' },
+    dh0: { access: 'read_write', doc: '[L·D,B,H]' },
+    dH: { access: 'read', doc: '[T,B,D·H]' },
+    dhN: { access: 'read', doc: '[L·D,B,H]' },
+    h: { access: 'read', doc: '[D][T+1,B,H]' },
     params,
+    lengths: LENGTHS_BINDING,
   },
   uniform: { name: 'dims', struct: BACKWARD_DIMS },
   constants: { WG: 64, MAX_H: 1024, ...ACTIVATION_CONSTANTS },
@@ -132,8 +135,8 @@ export function forwardSequenceKernel(gpu: Gpu, d: StepDims, buf: ForwardStepBuf
 export function backwardSequenceKernel(gpu: Gpu, d: StepDims, buf: BackwardStepBuffers): SteppedKernel {
   const floats = workgroupFloats(d.cell, d.H).backward;
   const common = {
-    variants: [{ T: d.T, B: d.B, H: d.H, offWhh: d.offWhh, offStateGrad: d.offState, section: d.stateSection }],
-    grid: [d.B, 1] as [number, number],
+    variants: [{ T: d.T, D: d.D, B: d.B, H: d.H, offWhh: d.offWhh, whhStride: d.whhStride, offStateGrad: d.offState, section: d.stateSection }],
+    grid: [d.B, 1, d.D] as [number, number, number],
     label: `${d.cell} backward sequence`,
   };
   const constants = { WG: workgroupSize(gpu.limits, d.H), ...activationConstant(d.activation) };
@@ -149,6 +152,6 @@ export function backwardSequenceKernel(gpu: Gpu, d: StepDims, buf: BackwardStepB
     ...common,
     kernel: RNN_BACKWARD_SEQ,
     constants: { ...constants, MAX_H: floats },
-    buffers: { da: buf.da, dhTotal: buf.dhTotal, dh0: buf.dh0!, dH: buf.dH, dhN: buf.dhN!, h: buf.h!, params: buf.params },
+    buffers: { da: buf.da, dhTotal: buf.dhTotal, dh0: buf.dh0!, dH: buf.dH, dhN: buf.dhN!, h: buf.h!, params: buf.params, lengths: buf.lengths },
   });
 }

@@ -20,7 +20,7 @@ import { SteppedKernel } from './stepped';
 import { ACTIVATION_CONSTANTS, ACTIVATIONS_WGSL, activationConstant } from './activations';
 import { cpuMaxRows, rowSharing, sharesRows, workSplit, type WorkSplit } from './rowSharing';
 import { kernelVariant, type WgslStruct } from './kernel';
-import { LENGTHS_BINDING, SEQUENCE_PLACE_WGSL } from './sequencePlace';
+import { LENGTHS_BINDING, SEQUENCE_PLACE_STATE_GRADS_WGSL, SEQUENCE_PLACE_WGSL } from './sequencePlace';
 
 /** The most batch rows one per-step RNN workgroup takes (its accumulator arrays). */
 const RNN_MAX_ROWS = 8;
@@ -104,14 +104,14 @@ const STEP_FIELDS = {
   H: ['H', 'u32', 'hidden units'],
   offWhh: ['offWhh', 'u32', 'W_hh [G·H,H] inside params'],
   offBhh: ['offBhh', 'u32', 'b_hh [G·H] inside params'],
-  offStateGrad: ['offStateGrad', 'u32', "this layer's [B,H] slice in each state-gradient section"],
+  offStateGrad: ['offStateGrad', 'u32', "this layer's [D,B,H] block in each state-gradient section"],
   isFinal: ['isFinal', 'u32', '1: write dh0 (and dc0) instead of a time step'],
-  section: ['section', 'u32', 'L·B·H: the stride between the sections of stateGrads'],
+  section: ['section', 'u32', 'L·D·B·H: the stride between the sections of stateGrads'],
 } as const;
 const F = STEP_FIELDS;
 const FORWARD_STEP: WgslStruct = { name: 'Step', fields: [F.t, F.T, F.D, F.B, F.H, F.offWhh, F.offBhh, F.whhStride] };
-const LSTM_BACKWARD_STEP: WgslStruct = { name: 'Step', fields: [F.t, F.T, F.B, F.H, F.offWhh, F.offStateGrad, F.isFinal, F.section] };
-const RNN_BACKWARD_STEP: WgslStruct = { name: 'Step', fields: [F.t, F.T, F.B, F.H, F.offWhh, F.offStateGrad, F.isFinal] };
+const LSTM_BACKWARD_STEP: WgslStruct = { name: 'Step', fields: [F.t, F.T, F.D, F.B, F.H, F.offWhh, F.whhStride, F.offStateGrad, F.isFinal, F.section] };
+const RNN_BACKWARD_STEP: WgslStruct = { name: 'Step', fields: [F.t, F.T, F.D, F.B, F.H, F.offWhh, F.whhStride, F.offStateGrad, F.isFinal] };
 
 const paramsBinding = (weights4: boolean, doc: string) => ({ access: 'read', type: weights4 ? 'array<vec4f>' : 'array<f32>', doc }) as const;
 
@@ -131,18 +131,24 @@ const lstmForwardStorage = (weights4: boolean) =>
   }) as const;
 
 
+/**
+ * The LSTM backward kernels' state gradients and row lengths in one buffer (WebGPU promises only 8
+ * storage buffers per stage): sections dh0, dc0 (written), dhN, dcN (read), [L,D,B,H] each, then the
+ * B row lengths as floats.
+ */
+export const STATE_GRADS_BINDING = { access: 'read_write', doc: '[4,L·D,B,H] dh0, dc0 (written), dhN, dcN (read), then [B] row lengths' } as const;
+
 /** The bindings of the LSTM backward step kernels (both work splits). */
 const lstmBackwardStorage = (weights4: boolean, da4: boolean) =>
   ({
     params: paramsBinding(weights4, 'the flat parameters (W_hh at offWhh)'),
-    da: { access: 'read_write', type: da4 ? 'array<vec4f>' : 'array<f32>', doc: '[T,B,4H] dL/d(pre-activations)' },
-    ds: { access: 'read_write', doc: '[T,B,H] total dL/ds_t' },
-    dhTotal: { access: 'read_write', doc: '[T,B,H] total dL/dh_t' },
-    // The four [L,B,H] state gradients share one buffer (WebGPU promises only 8 storage buffers per stage).
-    stateGrads: { access: 'read_write', doc: '[4,L,B,H] sections dh0 (written), dc0 (written), dhN, dcN (read)' },
-    dH: { access: 'read', doc: '[T,B,H] from the loss or the layer above' },
-    gates: { access: 'read', doc: '[T,B,4H] activated i, f, g, o' },
-    c: { access: 'read', doc: '[T+1,B,H], slot 0 = s_{-1}' },
+    da: { access: 'read_write', type: da4 ? 'array<vec4f>' : 'array<f32>', doc: '[T,B,D·4H] dL/d(pre-activations)' },
+    ds: { access: 'read_write', doc: '[D][T,B,H] total dL/ds_t' },
+    dhTotal: { access: 'read_write', doc: '[D][T,B,H] total dL/dh_t' },
+    stateGrads: STATE_GRADS_BINDING,
+    dH: { access: 'read', doc: '[T,B,D·H] from the loss or the layer above' },
+    gates: { access: 'read', doc: '[T,B,D·4H] activated i, f, g, o' },
+    c: { access: 'read', doc: '[D][T+1,B,H] cell states (sequence_place.wgsl: the slots)' },
   }) as const;
 
 /** Choices that make a per-step kernel's module: rows per workgroup, 4-float loads, row sharing. */
@@ -199,7 +205,7 @@ export function lstmBackwardStep(v: StepVariant) {
   return kernelVariant({
     name: `lstm_backward_step.r${v.rows}${v.weights4 ? '.w4' : ''}${v.da4 ? '.da4' : ''}${sharing.suffix}`,
     enables: sharing.enables,
-    code: [ACTIVATIONS_WGSL, sharing.code, v.weights4 ? weightsVec4Wgsl : weightsScalarWgsl, v.da4 ? lstmDaVec4Wgsl : lstmDaScalarWgsl, lstmCellBackwardWgsl, lstmBackwardWgsl],
+    code: [ACTIVATIONS_WGSL, SEQUENCE_PLACE_STATE_GRADS_WGSL, sharing.code, v.weights4 ? weightsVec4Wgsl : weightsScalarWgsl, v.da4 ? lstmDaVec4Wgsl : lstmDaScalarWgsl, lstmCellBackwardWgsl, lstmBackwardWgsl],
     consts: { ROWS: v.rows },
     storage: lstmBackwardStorage(!!v.weights4, !!v.da4),
     uniform: { name: 'step', struct: LSTM_BACKWARD_STEP },
@@ -215,7 +221,7 @@ export function lstmBackwardStep(v: StepVariant) {
  */
 export const LSTM_BACKWARD_STEP_COALESCED = kernelVariant({
   name: 'lstm_backward_step_coalesced',
-  code: [ACTIVATIONS_WGSL, weightsScalarWgsl, lstmCellBackwardWgsl, lstmBackwardCoalescedWgsl],
+  code: [ACTIVATIONS_WGSL, SEQUENCE_PLACE_STATE_GRADS_WGSL, weightsScalarWgsl, lstmCellBackwardWgsl, lstmBackwardCoalescedWgsl],
   storage: lstmBackwardStorage(false, false),
   uniform: { name: 'step', struct: LSTM_BACKWARD_STEP },
   constants: { ...ACTIVATION_CONSTANTS },
@@ -259,16 +265,17 @@ export function rnnBackwardStep(rows: number) {
   checkRows(rows);
   return kernelVariant({
     name: `rnn_backward_step.r${rows}`,
-    code: [ACTIVATIONS_WGSL, rnnBackwardWgsl],
+    code: [ACTIVATIONS_WGSL, SEQUENCE_PLACE_WGSL, rnnBackwardWgsl],
     consts: { ROWS: rows },
     storage: {
-      da: { access: 'read_write', doc: '[T,B,H] dL/d(pre-activations)' },
-      dhTotal: { access: 'read_write', doc: '[T,B,H] total dL/dh_t' },
-      dh0: { access: 'read_write', doc: '[L,B,H]' },
-      dH: { access: 'read', doc: '[T,B,H] from the loss or the layer above' },
-      dhN: { access: 'read', doc: '[L,B,H]' },
-      h: { access: 'read', doc: '[T+1,B,H]' },
+      da: { access: 'read_write', doc: '[T,B,D·H] dL/d(pre-activations)' },
+      dhTotal: { access: 'read_write', doc: '[D][T,B,H] total dL/dh_t' },
+      dh0: { access: 'read_write', doc: '[L·D,B,H]' },
+      dH: { access: 'read', doc: '[T,B,D·H] from the loss or the layer above' },
+      dhN: { access: 'read', doc: '[L·D,B,H]' },
+      h: { access: 'read', doc: '[D][T+1,B,H]' },
       params: { access: 'read', doc: 'the flat parameters (W_hh at offWhh)' },
+      lengths: LENGTHS_BINDING,
     },
     uniform: { name: 'step', struct: RNN_BACKWARD_STEP },
     constants: { WG: 64, ...ACTIVATION_CONSTANTS },
@@ -348,23 +355,26 @@ export interface BackwardStepBuffers {
   dh0?: GPUBuffer;
   dhN?: GPUBuffer;
   dH: GPUBuffer;
-  /** RNN only: hidden states [T+1,B,H]. */
+  /** RNN only: hidden states [D][T+1,B,H]. */
   h?: GPUBuffer;
   params: GPUBuffer;
+  /** [B] u32 steps per row (the LSTM kernels read them from the end of stateGrads). */
+  lengths: GPUBuffer;
 }
 
 /** Backward step kernel: variant t (0..T-1) is step t; variant T is the final pass writing dh0 (and dc0). */
 export function backwardStepKernel(gpu: Gpu, d: StepDims, buf: BackwardStepBuffers): SteppedKernel {
   const shape = stepShapes(d.cell, d.B, d.H, workSplit(gpu)).backward;
-  const step = (t: number) => ({ t: Math.min(t, d.T - 1), T: d.T, B: d.B, H: d.H, offWhh: d.offWhh, offStateGrad: d.offState, isFinal: t === d.T ? 1 : 0 });
+  const step = (t: number) => ({ t: Math.min(t, d.T - 1), T: d.T, D: d.D, B: d.B, H: d.H, offWhh: d.offWhh, whhStride: d.whhStride, offStateGrad: d.offState, isFinal: t === d.T ? 1 : 0 });
   const steps = Array.from({ length: d.T + 1 }, (_, t) => step(t));
+  const grid: [number, number, number] = [shape.grid[0], shape.grid[1], d.D];
   const label = `${d.cell} backward step`;
   if (d.cell === 'lstm') {
     // da four floats per access where rows are shared, each invocation owns whole 4-unit groups and H % 4 = 0.
     const buffers = { params: buf.params, da: buf.da, ds: buf.ds!, dhTotal: buf.dhTotal, stateGrads: buf.stateGrads!, dH: buf.dH, gates: buf.gates!, c: buf.c! };
     const variants = steps.map((v) => ({ ...v, section: d.stateSection }));
     if (workSplit(gpu) === 'gpu') {
-      return new SteppedKernel(gpu, { kernel: LSTM_BACKWARD_STEP_COALESCED, constants: activationConstant(d.activation), buffers, variants, grid: shape.grid, label });
+      return new SteppedKernel(gpu, { kernel: LSTM_BACKWARD_STEP_COALESCED, constants: activationConstant(d.activation), buffers, variants, grid, label });
     }
     const share = sharesRows(gpu);
     const kernel = lstmBackwardStep({ rows: shape.rows, weights4: weightRowsAligned(d.H, d.offWhh), da4: share && shape.units % 4 === 0 && d.H % 4 === 0, share });
@@ -373,16 +383,16 @@ export function backwardStepKernel(gpu: Gpu, d: StepDims, buf: BackwardStepBuffe
       constants: { WG: shape.lanes, UNITS: shape.units, ...activationConstant(d.activation) },
       buffers,
       variants,
-      grid: shape.grid,
+      grid,
       label,
     });
   }
   return new SteppedKernel(gpu, {
     kernel: rnnBackwardStep(shape.rows),
     constants: { WG: shape.lanes, ...activationConstant(d.activation) },
-    buffers: { da: buf.da, dhTotal: buf.dhTotal, dh0: buf.dh0!, dH: buf.dH, dhN: buf.dhN!, h: buf.h!, params: buf.params },
+    buffers: { da: buf.da, dhTotal: buf.dhTotal, dh0: buf.dh0!, dH: buf.dH, dhN: buf.dhN!, h: buf.h!, params: buf.params, lengths: buf.lengths },
     variants: steps,
-    grid: shape.grid,
+    grid,
     label,
   });
 }

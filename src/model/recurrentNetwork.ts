@@ -21,7 +21,7 @@ export interface RecurrentOptions {
   seed?: number;
   /**
    * Two directions per layer (PyTorch's bidirectional): the output is [T,B,2H], forward then reverse
-   * halves, and layers above read both. So far the GPU runs its forward pass only (training: false).
+   * halves, and layers above read both.
    */
   bidirectional?: boolean;
 }
@@ -41,7 +41,7 @@ export interface SequenceInput {
   /**
    * Steps of each batch row, 1 ≤ length ≤ T, any order; absent: T for every row. A row's steps past
    * its length do not exist (PyTorch's packed sequences): output 0 there, final states from its last
-   * step, the reverse direction starting at it. So far with training: false only.
+   * step, the reverse direction starting at it.
    */
   lengths?: ArrayLike<number>;
 }
@@ -55,15 +55,15 @@ export interface ForwardOutput {
 
 /** The gradients of the loss with respect to what forward returned, for RecurrentNetwork.backward; dhN and dcN are zeros when absent. */
 export interface OutputGradients {
-  dOutput: ArrayLike<number>; // [T,B,H]
-  dhN?: ArrayLike<number>; // [L,B,H]
-  dcN?: ArrayLike<number>; // [L,B,H]
+  dOutput: ArrayLike<number>; // [T,B,D·H]
+  dhN?: ArrayLike<number>; // [L·D,B,H]
+  dcN?: ArrayLike<number>; // [L·D,B,H]
 }
 
 /** What RecurrentNetwork.backward returns: gradients of the inputs, the initial states and every parameter. */
 export interface BackwardOutput {
   dx: Float32Array; // [T,B,I]
-  dh0: Float32Array; // [L,B,H]
+  dh0: Float32Array; // [L·D,B,H]
   dc0: Float32Array | null;
   grads: LayerParams<Float32Array>[];
 }
@@ -242,25 +242,29 @@ export class RecurrentNetwork {
   }
 
   writeOutputGradients(plan: RecurrentPlan, g: OutputGradients): void {
-    const { hiddenSize: H, numLayers: L } = this.cfg;
+    const { hiddenSize: H } = this.cfg;
+    const D = directions(this.cfg);
+    const LD = this.cfg.numLayers * D;
     const { T, B } = plan;
     // All checked before anything is written.
-    const dOutput = checkTensor('dOutput', g.dOutput, [T, B, H], '[T,B,H]');
-    const dhN = g.dhN ? checkTensor('dhN', g.dhN, [L, B, H], '[L,B,H]') : new Float32Array(L * B * H);
+    checkKnownKeys('output gradients', g, ['dOutput', 'dhN', 'dcN']);
+    const dOutput = checkTensor('dOutput', g.dOutput, [T, B, D * H], '[T,B,D·H]');
+    const dhN = g.dhN ? checkTensor('dhN', g.dhN, [LD, B, H], '[L·D,B,H]') : new Float32Array(LD * B * H);
     if (g.dcN && this.cfg.cell !== 'lstm') throw new RangeError('dcN is only for LSTMs (an RNN has no cell state)');
-    const dcN = g.dcN ? checkTensor('dcN', g.dcN, [L, B, H], '[L,B,H]') : new Float32Array(L * B * H);
+    const dcN = g.dcN ? checkTensor('dcN', g.dcN, [LD, B, H], '[L·D,B,H]') : new Float32Array(LD * B * H);
     this.gpu.write(plan.dOutput!, dOutput);
     this.gpu.write(plan.dhN!, dhN);
     if (plan.dcN) this.gpu.write(plan.dcN, dcN);
   }
 
   async readBackward(plan: RecurrentPlan): Promise<BackwardOutput> {
-    const { inputSize: I, hiddenSize: H, numLayers: L } = this.cfg;
+    const { inputSize: I, hiddenSize: H } = this.cfg;
+    const LD = this.cfg.numLayers * directions(this.cfg);
     const { T, B } = plan;
     return {
       dx: await this.gpu.read(plan.dx!, T * B * I),
-      dh0: await this.gpu.read(plan.dh0!, L * B * H),
-      dc0: plan.dc0 ? await this.gpu.read(plan.dc0, L * B * H) : null,
+      dh0: await this.gpu.read(plan.dh0!, LD * B * H),
+      dc0: plan.dc0 ? await this.gpu.read(plan.dc0, LD * B * H) : null,
       grads: await this.getGradients(),
     };
   }

@@ -48,10 +48,10 @@ interface LayerBuffers {
   c?: GPUBuffer; // [D][T+1,B,H] LSTM cell states
   gates?: GPUBuffer; // [T,B,D·4H] LSTM activated gates
   out: GPUBuffer; // [T,B,D·H] the layer's output: h, 0 past a row's length
-  da?: GPUBuffer; // [T,B,GH] gradient of the pre-activations
-  ds?: GPUBuffer; // [T,B,H] LSTM total dL/ds_t
-  dhTotal?: GPUBuffer; // [T,B,H] total dL/dh_t
-  dH?: GPUBuffer; // [T,B,H] gradient arriving from the layer above (the top layer uses dOutput)
+  da?: GPUBuffer; // [T,B,D·GH] gradient of the pre-activations
+  ds?: GPUBuffer; // [D][T,B,H] LSTM total dL/ds_t
+  dhTotal?: GPUBuffer; // [D][T,B,H] total dL/dh_t
+  dH?: GPUBuffer; // [T,B,D·H] gradient of the layer's output, from the layer above (the top layer uses dOutput)
 }
 
 /**
@@ -94,7 +94,8 @@ interface LayerKernels {
   forwardStep: SteppedKernel;
   backwardStep?: SteppedKernel;
   dWeightIh?: GemmKernel;
-  dWeightHh?: GemmKernel;
+  /** One per direction. */
+  dWeightHh?: GemmKernel[];
   dBias?: SteppedKernel;
   dInput?: GemmKernel;
 }
@@ -113,16 +114,17 @@ export class RecurrentPlan {
   readonly c0?: GPUBuffer; // [L·D,B,H]
   /** [B] u32: each row's steps (T for all unless setLengths gave others). */
   readonly lengths: GPUBuffer;
-  /** Whether the lengths last set are all T. */
-  private fullLength = true;
-  readonly dOutput?: GPUBuffer; // [T,B,H]
-  readonly dhN?: GPUBuffer; // [L,B,H]
-  readonly dcN?: GPUBuffer; // [L,B,H]
+  readonly dOutput?: GPUBuffer; // [T,B,D·H]
+  readonly dhN?: GPUBuffer; // [L·D,B,H]
+  readonly dcN?: GPUBuffer; // [L·D,B,H]
   readonly dx?: GPUBuffer; // [T,B,I]
-  readonly dh0?: GPUBuffer; // [L,B,H]
-  readonly dc0?: GPUBuffer; // [L,B,H]
-  /** LSTM: dh0, dc0, dhN, dcN as the sections of one buffer for the kernels (copied in and out around BPTT). */
-  private readonly stateGrads?: GPUBuffer; // [4,L,B,H]
+  readonly dh0?: GPUBuffer; // [L·D,B,H]
+  readonly dc0?: GPUBuffer; // [L·D,B,H]
+  /**
+   * LSTM: dh0, dc0, dhN, dcN as the sections of one buffer for the kernels (copied in and out around
+   * BPTT), then the row lengths as floats (the LSTM backward kernels have no binding left for them).
+   */
+  private readonly stateGrads?: GPUBuffer; // [4,L·D,B,H] + [B]
   readonly layers: LayerBuffers[] = [];
   private readonly kernels: LayerKernels[] = [];
   private readonly owned: GPUBuffer[] = [];
@@ -145,7 +147,6 @@ export class RecurrentPlan {
     const TB = T * B;
     const backward = grads !== null;
     if (cfg.projSize) throw new RangeError('projSize: the GPU network has no projection yet (the CPU reference has)');
-    if (backward && D > 1) throw new RangeError('bidirectional: the GPU network runs the forward pass only so far (training: false); its backward pass is not there yet');
     checkPlanLimits(gpu.limits, cfg, T, B, workSplit(gpu));
     this.strategy = resolveStrategy(gpu.limits, cfg, strategy, B, gpu.cpuAdapter);
     const alloc = (floats: number, label: string): GPUBuffer => {
@@ -158,16 +159,16 @@ export class RecurrentPlan {
       this.h0 = alloc(L * D * B * H, 'h0');
       if (lstm) this.c0 = alloc(L * D * B * H, 'c0');
       this.lengths = alloc(B, 'lengths');
-      gpu.write(this.lengths, new Uint32Array(B).fill(T));
       if (backward) {
-        this.dOutput = alloc(TB * H, 'dOutput');
-        this.dhN = alloc(L * B * H, 'dhN');
+        const states = L * D * B * H;
+        this.dOutput = alloc(TB * D * H, 'dOutput');
+        this.dhN = alloc(states, 'dhN');
         this.dx = alloc(TB * cfg.inputSize, 'dx');
-        this.dh0 = alloc(L * B * H, 'dh0');
+        this.dh0 = alloc(states, 'dh0');
         if (lstm) {
-          this.dcN = alloc(L * B * H, 'dcN');
-          this.dc0 = alloc(L * B * H, 'dc0');
-          this.stateGrads = alloc(4 * L * B * H, 'state gradients');
+          this.dcN = alloc(states, 'dcN');
+          this.dc0 = alloc(states, 'dc0');
+          this.stateGrads = alloc(4 * states + B, 'state gradients');
         }
       }
       for (let l = 0; l < L; l++) {
@@ -181,13 +182,14 @@ export class RecurrentPlan {
           buf.gates = alloc(TB * D * GH, `gates l${l}`);
         }
         if (backward) {
-          buf.da = alloc(TB * GH, `da l${l}`);
-          buf.dhTotal = alloc(TB * H, `dhTotal l${l}`);
-          if (lstm) buf.ds = alloc(TB * H, `ds l${l}`);
-          buf.dH = l === L - 1 ? this.dOutput : alloc(TB * H, `dH l${l}`);
+          buf.da = alloc(TB * D * GH, `da l${l}`);
+          buf.dhTotal = alloc(D * TB * H, `dhTotal l${l}`);
+          if (lstm) buf.ds = alloc(D * TB * H, `ds l${l}`);
+          buf.dH = l === L - 1 ? this.dOutput : alloc(TB * D * H, `dH l${l}`);
         }
         this.layers.push(buf);
       }
+      this.setLengths(null);
       for (let l = 0; l < L; l++) this.kernels.push(this.buildLayer(l, layout, params, grads, H, GH, activation));
     } catch (err) {
       this.dispose();
@@ -208,7 +210,7 @@ export class RecurrentPlan {
     const whhStride = D > 1 ? layout.layers[l * D + 1].weightHh.offset - p.weightHh.offset : 0;
     const dims = {
       cell: cfg.cell, activation, T, B, H, D, offWhh: p.weightHh.offset, offBhh: stacked.biasHh.offset, whhStride,
-      offState: l * B * H, stateSection: cfg.numLayers * B * H,
+      offState: l * D * B * H, stateSection: cfg.numLayers * D * B * H,
     };
     const k: LayerKernels = {
       // One GEMM projects the input for every direction: their W_ih and b_ih are stacked.
@@ -223,15 +225,20 @@ export class RecurrentPlan {
     if (!grads) return k;
     k.backwardStep = (this.persistent ? backwardSequenceKernel : backwardStepKernel)(this.gpu, dims, {
       da: buf.da!, ds: buf.ds, stateGrads: this.stateGrads, gates: buf.gates, c: buf.c, h: buf.h,
-      dhTotal: buf.dhTotal!, dh0: this.dh0, dH: buf.dH!, dhN: this.dhN, params,
+      dhTotal: buf.dhTotal!, dh0: this.dh0, dH: buf.dH!, dhN: this.dhN, params, lengths: this.lengths,
     });
-    // dW_ih = Σ_rows daᵀ·input, dW_hh = Σ_rows daᵀ·h_{t-1}, db = Σ_rows da, over all T·B rows at once.
-    k.dWeightIh = new GemmKernel(this.gpu, { M: GH, N: In, K: TB, aLayout: 'KM', bLayout: 'KN', a: { buffer: buf.da! }, b: input, c: { buffer: grads, offset: p.weightIh.offset } });
-    k.dWeightHh = new GemmKernel(this.gpu, { M: GH, N: H, K: TB, aLayout: 'KM', bLayout: 'KN', a: { buffer: buf.da! }, b: { buffer: buf.h, offset: 0 }, c: { buffer: grads, offset: p.weightHh.offset } });
-    k.dBias = columnSumKernel(this.gpu, { R: TB, N: GH, A: buf.da!, out: grads, offOut1: p.biasIh.offset, offOut2: p.biasHh.offset });
-    // dInput = da·W_ih: the layer below's dH, or dx for layer 0.
+    // Over all T·B rows at once, every direction in one product where their tensors are stacked:
+    // dW_ih = Σ_rows daᵀ·input, db = Σ_rows da; per direction dW_hh = Σ_rows da_dᵀ·(the state its
+    // step read): slots 0..T−1 forward, 1..T reverse. A step that does not exist has da = 0.
+    k.dWeightIh = new GemmKernel(this.gpu, { M: D * GH, N: In, K: TB, aLayout: 'KM', bLayout: 'KN', a: { buffer: buf.da! }, b: input, c: { buffer: grads, offset: stacked.weightIh.offset } });
+    k.dWeightHh = Array.from({ length: D }, (_, d) => new GemmKernel(this.gpu, {
+      M: GH, N: H, K: TB, aLayout: 'KM', bLayout: 'KN', a: { buffer: buf.da!, offset: d * GH }, lda: D * GH,
+      b: { buffer: buf.h, offset: (d * (T + 1) + d) * B * H }, c: { buffer: grads, offset: layout.layers[l * D + d].weightHh.offset },
+    }));
+    k.dBias = columnSumKernel(this.gpu, { R: TB, N: D * GH, A: buf.da!, out: grads, offOut1: stacked.biasIh.offset, offOut2: stacked.biasHh.offset });
+    // dInput = da·W_ih, summed over the directions: the layer below's dH, or dx for layer 0.
     const dInput = l === 0 ? this.dx! : this.layers[l - 1].dH!;
-    k.dInput = new GemmKernel(this.gpu, { M: TB, N: In, K: GH, aLayout: 'MK', bLayout: 'KN', a: { buffer: buf.da! }, b: { buffer: params, offset: p.weightIh.offset }, c: { buffer: dInput } });
+    k.dInput = new GemmKernel(this.gpu, { M: TB, N: In, K: D * GH, aLayout: 'MK', bLayout: 'KN', a: { buffer: buf.da! }, b: { buffer: params, offset: stacked.weightIh.offset }, c: { buffer: dInput } });
     return k;
   }
 
@@ -240,8 +247,9 @@ export class RecurrentPlan {
    * written to the GPU for the next recorded forward pass.
    */
   setLengths(lengths: Uint32Array<ArrayBuffer> | null): void {
-    this.fullLength = lengths === null || lengths.every((n) => n === this.T);
-    this.gpu.write(this.lengths, lengths ?? new Uint32Array(this.B).fill(this.T));
+    const rows = lengths ?? new Uint32Array(this.B).fill(this.T);
+    this.gpu.write(this.lengths, rows);
+    if (this.stateGrads) this.gpu.write(this.stateGrads, Float32Array.from(rows), 4 * this.cfg.numLayers * directions(this.cfg) * this.B * this.cfg.hiddenSize);
   }
 
   /** Records the forward pass of every layer over all T steps. */
@@ -298,7 +306,7 @@ export class RecurrentPlan {
         ...groups,
         { name: `backward steps l${l}`, flops: recurrent, record: (rec: Recorder) => this.recordBackwardSteps(rec, k) },
         { name: `dW_ih l${l}`, flops: k.dWeightIh!.flops, record: (rec: Recorder) => k.dWeightIh!.record(rec) },
-        { name: `dW_hh l${l}`, flops: k.dWeightHh!.flops, record: (rec: Recorder) => k.dWeightHh!.record(rec) },
+        { name: `dW_hh l${l}`, flops: k.dWeightHh!.reduce((f, g) => f + g.flops, 0), record: (rec: Recorder) => k.dWeightHh!.forEach((g) => g.record(rec)) },
         { name: `db l${l}`, flops: 0, record: (rec: Recorder) => k.dBias!.record(rec) },
         { name: `dx l${l}`, flops: k.dInput!.flops, record: (rec: Recorder) => k.dInput!.record(rec) },
       ];
@@ -311,8 +319,7 @@ export class RecurrentPlan {
    */
   encodeBackward(rec: Recorder, inputGradient = true): void {
     if (!this.dOutput) throw new Error('this plan was built for inference only (no gradient buffers)');
-    if (!this.fullLength) throw new RangeError('lengths: the GPU network runs the forward pass only so far with lengths; its backward pass is not there yet');
-    const section = this.cfg.numLayers * this.B * this.cfg.hiddenSize * 4;
+    const section = this.cfg.numLayers * directions(this.cfg) * this.B * this.cfg.hiddenSize * 4;
     if (this.stateGrads) {
       rec.copy(this.dhN!, 0, this.stateGrads, 2 * section, section);
       rec.copy(this.dcN!, 0, this.stateGrads, 3 * section, section);
@@ -321,7 +328,7 @@ export class RecurrentPlan {
       const k = this.kernels[l];
       this.recordBackwardSteps(rec, k);
       k.dWeightIh!.record(rec);
-      k.dWeightHh!.record(rec);
+      for (const g of k.dWeightHh!) g.record(rec);
       k.dBias!.record(rec);
       if (l > 0 || inputGradient) k.dInput!.record(rec);
     }
@@ -350,7 +357,7 @@ export class RecurrentPlan {
 
   dispose(): void {
     for (const k of this.kernels) {
-      for (const kernel of Object.values(k)) kernel?.dispose();
+      for (const kernel of Object.values(k).flat()) kernel?.dispose();
     }
     this.kernels.length = 0;
     for (const b of this.owned) this.gpu.pool.release(b);

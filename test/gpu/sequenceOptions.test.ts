@@ -1,17 +1,17 @@
-// The GPU network's forward pass with PyTorch's sequence options — two directions per layer and
-// per-row lengths — against the CPU reference on random inputs (fresh seeds), for every registered
+// The GPU network with PyTorch's sequence options — two directions per layer and per-row lengths —
+// forward and backward against the CPU reference on random inputs (fresh seeds), for every registered
 // kernel variant (both work splits, both strategies), and against the v2 PyTorch fixtures.
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { RecurrentNetwork } from '../../src/model/recurrentNetwork';
-import { recurrentForward } from '../../src/cpu/recurrent';
+import { recurrentBackward, recurrentForward } from '../../src/cpu/recurrent';
 import { swapLeadingAxes } from '../../src/cpu/layout';
 import { directions, type CellKind, type RecurrentConfig } from '../../src/config';
 import { Rng, freshSeed } from '../../src/random';
 import { RECURRENT_VARIANTS } from '../../src/kernels/registry';
 import { fixtureSequence, recurrentCase } from '../../src/fixtures/check';
 import { parseFixture, tensorData, type RecurrentFixture } from '../../src/fixtures/schema';
-import { GPU_FORWARD_TOLERANCE } from '../../src/fixtures/checkGpu';
+import { GPU_FORWARD_TOLERANCE, GPU_GRADIENT_TOLERANCE, checkFixtureGpu, gpuTolerance } from '../../src/fixtures/checkGpu';
 import { relErr } from '../../src/fixtures/compare';
 import { expectClose } from '../helpers/expectClose';
 import { gpuForTests } from '../helpers/gpu';
@@ -39,7 +39,7 @@ const CASES: Case[] = [
 const label = (c: Case) => `${c.cell} I=${c.I} H=${c.H} L=${c.L} T=${c.T} B=${c.B}${c.bidirectional ? ' bidirectional' : ''}${c.lengths ? ' lengths' : ''}`;
 const runs = RECURRENT_VARIANTS.flatMap((v) => CASES.map((c) => [`v${v.version} ${v.name} ${label(c)}`, c, v] as const));
 
-describe.skipIf(!gpu)('GPU forward pass with directions and lengths vs the CPU reference', () => {
+describe.skipIf(!gpu)('GPU network with directions and lengths vs the CPU reference, forward and backward', () => {
   it.each(runs)('%s', async (_n, c, variant) => {
     const seed = freshSeed();
     const rng = new Rng(seed);
@@ -51,20 +51,32 @@ describe.skipIf(!gpu)('GPU forward pass with directions and lengths vs the CPU r
     const c0 = c.cell === 'lstm' ? rng.uniformArray(LD * c.B * c.H, -2, 2) : undefined;
     // Unsorted, with a row of length 1 where there are several rows.
     const lengths = c.lengths ? Array.from({ length: c.B }, (_, b) => (b === c.B - 1 ? 1 : 1 + rng.int(c.T))) : undefined;
+    const W = directions(cfg) * c.H;
+    const dOutput = rng.uniformArray(c.T * c.B * W, -1, 1);
+    const dhN = rng.uniformArray(LD * c.B * c.H, -1, 1);
+    const dcN = c.cell === 'lstm' ? rng.uniformArray(LD * c.B * c.H, -1, 1) : undefined;
     const want = recurrentForward(cfg, params, x, c.T, c.B, h0, c0, { lengths });
+    const wantGrads = recurrentBackward(cfg, params, want, dOutput, dhN, dcN);
     const net = new RecurrentNetwork(variant.view(gpu!), { cell: c.cell, inputSize: c.I, hiddenSize: c.H, numLayers: c.L, bidirectional: c.bidirectional, strategy: variant.strategy });
     try {
       net.setWeights(params);
-      const got = await net.forward({ x, T: c.T, B: c.B, h0, c0, lengths }, { training: false });
+      const got = await net.forward({ x, T: c.T, B: c.B, h0, c0, lengths });
       const tag = `seed ${seed}`;
       expectClose(got.output, want.output, `${tag} output`, { relNorm: GPU_FORWARD_TOLERANCE });
       expectClose(got.hN, want.hN, `${tag} hN`, { relNorm: GPU_FORWARD_TOLERANCE });
       if (want.cN) expectClose(got.cN!, want.cN, `${tag} cN`, { relNorm: GPU_FORWARD_TOLERANCE });
       // Past a row's length the output is exactly 0.
       if (lengths) {
-        const W = directions(cfg) * c.H;
         for (let b = 0; b < c.B; b++) for (let t = lengths[b]; t < c.T; t++) expect(got.output.subarray((t * c.B + b) * W, (t * c.B + b + 1) * W).every((v) => v === 0)).toBe(true);
       }
+      const grads = await net.backward({ dOutput, dhN, dcN });
+      const tol = { relNorm: GPU_GRADIENT_TOLERANCE };
+      expectClose(grads.dx, wantGrads.dx, `${tag} dx`, tol);
+      expectClose(grads.dh0, wantGrads.dh0, `${tag} dh0`, tol);
+      if (wantGrads.dc0) expectClose(grads.dc0!, wantGrads.dc0, `${tag} dc0`, tol);
+      wantGrads.grads.forEach((g, k) => {
+        for (const key of ['weightIh', 'weightHh', 'biasIh', 'biasHh'] as const) expectClose(grads.grads[k][key], g[key], `${tag} params[${k}].${key}`, tol);
+      });
     } finally {
       net.dispose();
     }
@@ -86,30 +98,28 @@ describe.skipIf(!gpu)('GPU forward pass with directions and lengths vs the CPU r
     }
   });
 
-  it('refuses what it cannot do yet, and bad lengths, before any GPU work, naming them', async () => {
+  it('refuses bad lengths and shapes before any GPU work, naming them', async () => {
     const net = new RecurrentNetwork(gpu!, { cell: 'lstm', inputSize: 2, hiddenSize: 4, bidirectional: true });
     const x = new Float32Array(3 * 2 * 2).fill(0.5);
-    await expect(net.forward({ x, T: 3, B: 2 })).rejects.toThrow(/bidirectional: the GPU network runs the forward pass only so far \(training: false\)/);
+    await expect(net.forward({ x, T: 3, B: 2, lengths: [3, 2.5] })).rejects.toThrow(/lengths\[1\] = 2.5: a length must be an integer/);
     await expect(net.forward({ x, T: 3, B: 2, lengths: [3, 0] }, { training: false })).rejects.toThrow(/lengths\[1\] = 0: a length must be an integer in \[1, T = 3\]/);
     await expect(net.forward({ x, T: 3, B: 2, lengths: [3] }, { training: false })).rejects.toThrow(/lengths has 1 values but needs one per batch row \(B = 2\)/);
     await expect(net.forward({ x, T: 3, B: 2, h0: new Float32Array(2 * 4) }, { training: false })).rejects.toThrow(/h0 has 8 values but \[L·D,B,H\] = \[2,2,4\] needs 16/);
+    await net.forward({ x, T: 3, B: 2 });
+    await expect(net.backward({ dOutput: new Float32Array(3 * 2 * 4) })).rejects.toThrow(/dOutput has 24 values but \[T,B,D·H\] = \[3,2,8\] needs 48/);
     net.dispose();
-    const one = new RecurrentNetwork(gpu!, { cell: 'rnn', inputSize: 2, hiddenSize: 4 });
-    await one.forward({ x, T: 3, B: 2, lengths: [2, 3] });
-    await expect(one.backward({ dOutput: new Float32Array(3 * 2 * 4) })).rejects.toThrow(/lengths: the GPU network runs the forward pass only so far with lengths/);
-    one.dispose();
     expect(() => new RecurrentNetwork(gpu!, { cell: 'lstm', inputSize: 2, hiddenSize: 4, projSize: 2 } as never)).toThrow(/unknown option "projSize"/);
   });
 });
 
-// The v2 fixtures the GPU's forward pass covers so far: no projection (batch-first through the host).
+// The v2 fixtures the GPU network covers so far: no projection (batch-first through the host).
 const dir = new URL('../fixtures/torch-v2/', import.meta.url);
 const fixtures = readdirSync(dir)
   .filter((f) => f.startsWith('v2_lstm'))
   .map((f) => parseFixture(JSON.parse(readFileSync(new URL(f, dir), 'utf8')), f) as RecurrentFixture)
   .filter((fx) => fx.config.proj_size === 0);
 
-describe.skipIf(!gpu)('v2 PyTorch fixtures through the GPU forward pass', () => {
+describe.skipIf(!gpu)('v2 PyTorch fixtures through the GPU network', () => {
   it('has the cases', () => expect(fixtures.length).toBe(6));
   it.each(fixtures.map((fx) => [fx.name, fx] as const))('%s: output, h_n, c_n within 1e-5', async (_n, fx) => {
     const rc = recurrentCase(fx);
@@ -126,5 +136,14 @@ describe.skipIf(!gpu)('v2 PyTorch fixtures through the GPU forward pass', () => 
     } finally {
       net.dispose();
     }
+  });
+
+  it.each(fixtures.map((fx) => [fx.name, fx] as const))('%s: every tensor through checkFixtureGpu (gradients within 1e-4)', async (_n, fx) => {
+    const { errors, pass } = await checkFixtureGpu(gpu!, fx);
+    const over = Object.entries(errors).filter(([name, e]) => !(e <= gpuTolerance(name)));
+    expect(over).toEqual([]);
+    expect(pass).toBe(true);
+    // Every output and gradient of the fixture is compared.
+    for (const name of Object.keys(fx.tensors).filter((n) => n.startsWith('grad.') || ['output', 'h_n', 'c_n'].includes(n))) expect(errors[name], name).toBeDefined();
   });
 });

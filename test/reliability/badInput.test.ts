@@ -125,7 +125,7 @@ const cases: Case[] = [
   ['c0 for an RNN', () => w.rnn.forward({ x: xOf(), T, B, c0: new Float32Array(16) }), /c0 is only for LSTMs/],
   ['a sequence over the device limit', () => w.wide.forward({ x: new Float32Array(1_000_000 * 2), T: 1_000_000, B: 2 }), /T=1000000, B=2: the .* buffer needs \d+ bytes, over this device's maxStorageBufferBindingSize of \d+/],
   ['backward without a forward', () => w.rnn.backward({ dOutput: new Float32Array(T * B * 8) }), /backward needs a preceding forward with training: true/],
-  ['dOutput of the wrong length', () => w.net.backward({ dOutput: new Float32Array(7) }), /dOutput has 7 values but \[T,B,H\] = \[5,2,8\] needs 80/],
+  ['dOutput of the wrong length', () => w.net.backward({ dOutput: new Float32Array(7) }), /dOutput has 7 values but \[T,B,D·H\] = \[5,2,8\] needs 80/],
   ['NaN in dhN', () => w.net.backward({ dOutput: new Float32Array(80), dhN: new Float32Array(32).fill(Number.NaN) }), /dhN contains NaN at index 0/],
   // Weights.
   ['setWeights with a layer missing', () => w.net.setWeights([]), /params: expected 2 \(layer, direction\) entries, got 0/],
