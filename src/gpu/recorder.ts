@@ -32,6 +32,12 @@ export class Recorder {
     this.encoder.copyBufferToBuffer(src, srcOffset, dst, dstOffset, size);
   }
 
+  /** Zeroes `size` bytes of `buffer` from `offset` (both multiples of 4). */
+  clear(buffer: GPUBuffer, offset = 0, size?: number): void {
+    this.endPass();
+    this.encoder.clearBuffer(buffer, offset, size);
+  }
+
   finish(): GPUCommandBuffer {
     this.endPass();
     this.timer?.resolve(this.encoder);

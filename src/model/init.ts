@@ -12,14 +12,16 @@ export interface InitOptions {
 
 /**
  * PyTorch's defaults, seeded: every recurrent tensor uniform(±1/√H) (nn.LSTM/nn.RNN), the head
- * (nn.Linear) weight and bias uniform(±1/√H) as its fan-in is H. Values are f32.
+ * (nn.Linear) weight and bias uniform(±1/√fan_in), fan_in being the D·H outputs it reads. Values are f32.
  */
 export function initialWeights(layout: ParamLayout, opts: InitOptions): Float32Array {
   const rng = new Rng(opts.seed);
   const H = layout.cfg.hiddenSize;
   const bound = 1 / Math.sqrt(H);
+  const headStart = layout.head?.weight.offset ?? layout.total;
+  const headBound = layout.head ? 1 / Math.sqrt(layout.head.weight.length / layout.outputSize) : bound;
   const flat = new Float32Array(layout.total);
-  for (let i = 0; i < flat.length; i++) flat[i] = rng.uniform(-bound, bound);
+  for (let i = 0; i < flat.length; i++) flat[i] = rng.uniform(i < headStart ? -bound : -headBound, i < headStart ? bound : headBound);
   if (opts.forgetBias !== undefined && layout.cfg.cell === 'lstm') {
     for (const p of layout.layers) {
       flat.fill(opts.forgetBias, p.biasIh.offset + H, p.biasIh.offset + 2 * H);

@@ -6,6 +6,8 @@ import { RecurrentPlan } from './recurrentPlan';
 import { GemmKernel } from '../kernels/gemm';
 import { columnSumKernel } from '../kernels/columnSum';
 import { mseLossKernel, softmaxCrossEntropyKernel } from '../kernels/losses';
+import { LastOutputs } from '../kernels/lastOutputs';
+import { directions } from '../config';
 
 export type { LossKind } from '../config';
 export type HeadAt = 'all' | 'last';
@@ -18,8 +20,10 @@ export interface UpdateRecorder {
 /**
  * One training step's GPU work for a (T, B) shape, on top of the network's RecurrentPlan:
  * recurrent forward → linear head → loss → head backward → BPTT → the optimizer's update.
- * The head reads the top layer's h at every step ('all', N = T·B rows) or the last step
- * ('last', N = B rows). Built once per shape; `encode` only records.
+ * The head reads the top layer's output (D·H wide: every direction) at every step ('all', N = T·B
+ * rows) or once per sequence ('last', N = B rows): the output at step T−1, or — with two directions
+ * or per-row lengths — the forward half at each row's last step and the reverse half at step 0
+ * (LastOutputs). Built once per shape; `encode` only records.
  */
 export class TrainPlan {
   readonly N: number;
@@ -47,13 +51,17 @@ export class TrainPlan {
     readonly lossKind: LossKind,
     readonly headAt: HeadAt,
     withMask: boolean,
-    /** Where to write the loss (float 0) and the accuracy (float 1); shared across plans so one optimizer can check it. Default: a buffer of this plan. */
-    lossBuffer?: GPUBuffer,
+    extra: {
+      /** Where to write the loss (float 0) and the accuracy (float 1); shared across plans so one optimizer can check it. Default: a buffer of this plan. */
+      lossBuffer?: GPUBuffer;
+      /** Batches come with per-row lengths (a 'last' head then reads each row's last step). */
+      withLengths?: boolean;
+    } = {},
   ) {
     const head = net.layout.head;
-    const H = net.cfg.hiddenSize;
-    // Without a head the model's outputs are the top layer's h. (Bidirectional networks do not train
-    // on the GPU yet: RecurrentPlan refuses their backward pass, so H here is the output width.)
+    // The top layer's output width: every direction's h.
+    const H = directions(net.cfg) * net.cfg.hiddenSize;
+    // Without a head the model's outputs are the top layer's output.
     const O = head ? net.layout.outputSize : H;
     const N = headAt === 'all' ? T * B : B;
     this.N = N;
@@ -64,16 +72,29 @@ export class TrainPlan {
     };
     this.recurrent = new RecurrentPlan(gpu, net.cfg, net.layout, net.params, net.grads, T, B, net.strategy);
     const recurrent = this.recurrent;
-    // The head's input rows — 'all': the top layer's output at every step; 'last': at step T−1 only.
-    const h = recurrent.output.buffer;
-    const hOffset = recurrent.output.offset + (headAt === 'all' ? 0 : (T - 1) * B * H);
-    this.predictionOffset = head ? 0 : hOffset;
     try {
+      // The head's input rows — 'all': the top layer's output at every step; 'last': at step T−1, or
+      // gathered per row (LastOutputs) where directions or lengths make the last step differ.
+      const gathered = headAt === 'last' && (directions(net.cfg) > 1 || !!extra.withLengths);
+      let last: LastOutputs | null = null;
+      let h = recurrent.output.buffer;
+      let hOffset = recurrent.output.offset + (headAt === 'all' ? 0 : (T - 1) * B * H);
+      let dHiddenOut = { buffer: recurrent.dOutput!, offset: headAt === 'all' ? 0 : (T - 1) * B * H };
+      if (gathered) {
+        const rows = alloc(B * H, 'last outputs');
+        const gradRows = alloc(B * H, 'last-output gradients');
+        last = new LastOutputs(gpu, { B, D: directions(net.cfg), H: net.cfg.hiddenSize, seq: recurrent.output.buffer, gradSeq: recurrent.dOutput!, rows, gradRows, lengths: recurrent.lengths });
+        this.kernels.push(last);
+        h = rows;
+        hOffset = 0;
+        dHiddenOut = { buffer: gradRows, offset: 0 };
+      }
+      this.predictionOffset = head ? 0 : hOffset;
       this.logits = head ? alloc(N * O, 'logits') : h;
       this.dlogits = head ? alloc(N * O, 'dlogits') : recurrent.dOutput!;
       this.target = alloc(lossKind === 'mse' ? N * O : N, 'target');
       this.mask = withMask ? alloc(lossKind === 'mse' ? N * O : N, 'mask') : null;
-      this.loss = lossBuffer ?? alloc(2, 'loss');
+      this.loss = extra.lossBuffer ?? alloc(2, 'loss');
       const params = net.params;
       const grads = net.grads;
       const add = <K extends { dispose(): void }>(k: K): K => {
@@ -95,19 +116,25 @@ export class TrainPlan {
         // dL/dh of the top layer: every step, or only the last (the rest of dOutput stays zero).
         const dHidden = add(new GemmKernel(gpu, {
           M: N, N: H, K: O, aLayout: 'MK', bLayout: 'KN',
-          a: { buffer: this.dlogits }, b: { buffer: params, offset: head.weight.offset }, c: { buffer: recurrent.dOutput!, offset: headAt === 'all' ? 0 : (T - 1) * B * H },
+          a: { buffer: this.dlogits }, b: { buffer: params, offset: head.weight.offset }, c: dHiddenOut,
         }));
-        this.encodeInferenceHead = (rec) => forward.record(rec);
+        this.encodeInferenceHead = (rec) => {
+          last?.recordGather(rec);
+          forward.record(rec);
+        };
         this.encodeHeadLoss = (rec) => {
+          last?.recordGather(rec);
           forward.record(rec);
           loss.record(rec);
         };
         this.encodeHeadAndLoss = (rec) => {
+          last?.recordGather(rec);
           forward.record(rec);
           loss.record(rec);
           dWeight.record(rec);
           dBias.record(rec);
           dHidden.record(rec);
+          last?.recordScatter(rec);
         };
       } else {
         // No head: the loss compares the top layer's h directly and writes dL/dh into dOutput.
@@ -119,9 +146,10 @@ export class TrainPlan {
         this.encodeHeadLoss = (rec) => loss.record(rec);
         this.encodeHeadAndLoss = (rec) => loss.record(rec);
       }
+      const states = net.cfg.numLayers * directions(net.cfg) * B * net.cfg.hiddenSize;
       gpu.write(recurrent.dOutput!, new Float32Array(T * B * H));
-      gpu.write(recurrent.dhN!, new Float32Array(net.cfg.numLayers * B * H));
-      if (recurrent.dcN) gpu.write(recurrent.dcN, new Float32Array(net.cfg.numLayers * B * H));
+      gpu.write(recurrent.dhN!, new Float32Array(states));
+      if (recurrent.dcN) gpu.write(recurrent.dcN, new Float32Array(states));
     } catch (err) {
       this.dispose();
       throw err;

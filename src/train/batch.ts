@@ -1,7 +1,9 @@
 import type { Gpu } from '../gpu/runtime';
 import type { RecurrentNetwork } from '../model/recurrentNetwork';
 import type { HeadAt, LossKind, TrainPlan } from '../scheduler/trainPlan';
-import { checkPositiveInt, checkTensor } from '../validate';
+import { checkKnownKeys, checkLengths, checkPositiveInt, checkTensor } from '../validate';
+import { directions } from '../config';
+import { maskPastLengths } from '../lengthMask';
 
 /** One batch of a task: inputs [T,B,I] and targets for the head's rows (all steps or the last). */
 export interface Batch {
@@ -12,6 +14,11 @@ export interface Batch {
   target: ArrayLike<number>;
   /** MSE: per element; cross-entropy: per row. 0/1. */
   mask?: ArrayLike<number>;
+  /**
+   * Steps of each sequence, 1 ≤ length ≤ T (packed-sequence semantics, RecurrentNetwork's `lengths`).
+   * A head on every step counts only the steps that exist; a head on the last reads each row's last.
+   */
+  lengths?: ArrayLike<number>;
 }
 
 /** A batch that passed checkBatch: every array converted, sized and checked, ready to upload. */
@@ -21,6 +28,7 @@ export interface CheckedBatch {
   B: number;
   target: Float32Array<ArrayBuffer> | Int32Array<ArrayBuffer>;
   mask: Float32Array<ArrayBuffer> | null;
+  lengths: Uint32Array<ArrayBuffer> | null;
 }
 
 /**
@@ -28,12 +36,14 @@ export interface CheckedBatch {
  * touching the GPU, so a bad batch fails before any plan is built or buffer written.
  */
 export function checkBatch(net: RecurrentNetwork, lossKind: LossKind, headAt: HeadAt, batch: Batch): CheckedBatch {
-  if (typeof batch !== 'object' || batch === null) throw new TypeError(`batch must be an object {x, T, B, target, mask?}, got ${batch === null ? 'null' : typeof batch}`);
+  if (typeof batch !== 'object' || batch === null) throw new TypeError(`batch must be an object {x, T, B, target, mask?, lengths?}, got ${batch === null ? 'null' : typeof batch}`);
+  checkKnownKeys('batch', batch, ['x', 'T', 'B', 'target', 'mask', 'lengths']);
   const T = checkPositiveInt('batch.T (sequence length)', batch.T);
   const B = checkPositiveInt('batch.B (batch size)', batch.B);
   const x = checkTensor('x', batch.x, [T, B, net.cfg.inputSize], '[T,B,I]');
+  const lengths = batch.lengths === undefined ? null : checkLengths(batch.lengths, T, B);
   const N = headAt === 'all' ? T * B : B;
-  const O = net.layout.head ? net.layout.outputSize : net.cfg.hiddenSize;
+  const O = net.layout.head ? net.layout.outputSize : directions(net.cfg) * net.cfg.hiddenSize;
   const rows = headAt === 'all' ? '[T·B' : '[B';
   let target: Float32Array<ArrayBuffer> | Int32Array<ArrayBuffer>;
   if (lossKind === 'mse') {
@@ -57,14 +67,16 @@ export function checkBatch(net: RecurrentNetwork, lossKind: LossKind, headAt: He
     const bad = mask.findIndex((m) => m !== 0 && m !== 1);
     if (bad >= 0) throw new RangeError(`mask[${bad}] = ${mask[bad]}: mask values must be 0 or 1`);
   }
-  return { x, T, B, target, mask };
+  // A head on every step counts only the steps that exist.
+  if (lengths && headAt === 'all') mask = maskPastLengths(mask, lengths, T, B, lossKind === 'mse' ? O : 1, (n) => new Float32Array(n));
+  return { x, T, B, target, mask, lengths };
 }
 
 /** Uploads a checked batch into a plan built for its shape (and mask). */
 export function uploadBatch(gpu: Gpu, net: RecurrentNetwork, plan: TrainPlan, batch: CheckedBatch): void {
   if (plan.recurrent.T !== batch.T || plan.recurrent.B !== batch.B) throw new Error(`batch is T=${batch.T}, B=${batch.B} but the plan was built for T=${plan.recurrent.T}, B=${plan.recurrent.B}`);
   if (!!plan.mask !== !!batch.mask) throw new Error(batch.mask ? 'mask given but the plan was built without one' : 'the plan was built for a mask but the batch has none');
-  net.writeInputs(plan.recurrent, { x: batch.x, T: batch.T, B: batch.B });
+  net.writeInputs(plan.recurrent, { x: batch.x, T: batch.T, B: batch.B, ...(batch.lengths ? { lengths: batch.lengths } : {}) });
   gpu.write(plan.target, batch.target);
   if (plan.mask && batch.mask) gpu.write(plan.mask, batch.mask);
 }

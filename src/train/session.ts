@@ -5,7 +5,7 @@ import { initialWeights } from '../model/init';
 import type { HeadAt, LossKind } from '../scheduler/trainPlan';
 import type { StrategyChoice } from '../scheduler/recurrentPlan';
 import type { GpuOptimizerOptions } from '../optim/options';
-import { Trainer, checkTrainerOptions, type Evaluation, type StepReport } from './trainer';
+import { Trainer, checkTrainerOptions, type Evaluation, type PredictInput, type StepReport } from './trainer';
 import type { Batch } from './batch';
 import { CheckpointError, expectArchitecture, loadCheckpoint, saveCheckpoint, type Checkpoint } from '../checkpoint/checkpoint';
 import { flatFromTensors, tensorsFromFlat } from '../checkpoint/params';
@@ -13,7 +13,7 @@ import type { OptimizerState } from '../optim/gpuOptimizer';
 import { checkKnownKeys } from '../validate';
 import { contentChecksum } from './integrity';
 
-const MODEL_CONFIG_KEYS = ['cell', 'cellActivation', 'inputSize', 'hiddenSize', 'numLayers', 'outputSize', 'headAt', 'loss', 'strategy'] as const;
+const MODEL_CONFIG_KEYS = ['cell', 'cellActivation', 'inputSize', 'hiddenSize', 'numLayers', 'outputSize', 'headAt', 'loss', 'strategy', 'bidirectional'] as const;
 
 /** Everything that fixes the shapes of a model's parameters and how it is trained against targets. */
 export interface ModelConfig {
@@ -28,6 +28,8 @@ export interface ModelConfig {
   loss: LossKind;
   /** How the recurrence is scheduled (RecurrentNetwork's option); default 'auto'. */
   strategy?: StrategyChoice;
+  /** Two directions per layer; the head reads both halves (RecurrentNetwork's option). */
+  bidirectional?: boolean;
 }
 
 /** A ModelConfig as a caller gives it: cellActivation ('tanh'), numLayers (1) and outputSize (0: no head) may be left out. */
@@ -76,8 +78,8 @@ export class TrainingSession {
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError(`init.seed must be an integer in [0, 2^32), got ${seed}`);
     if (init.forgetBias !== undefined && !Number.isFinite(init.forgetBias)) throw new RangeError(`init.forgetBias must be a finite number, got ${init.forgetBias}`);
     checkTrainerOptions({ loss: config.loss, headAt: config.headAt, optimizer }, config.outputSize > 0);
-    const { cell, cellActivation, inputSize, hiddenSize, numLayers, outputSize, strategy } = config;
-    this.net = new RecurrentNetwork(gpu, { cell, cellActivation, inputSize, hiddenSize, numLayers, outputSize, strategy, seed });
+    const { cell, cellActivation, inputSize, hiddenSize, numLayers, outputSize, strategy, bidirectional } = config;
+    this.net = new RecurrentNetwork(gpu, { cell, cellActivation, inputSize, hiddenSize, numLayers, outputSize, strategy, seed, bidirectional });
     try {
       // The network starts from PyTorch's init with this seed; only a forget bias changes it.
       if (init.forgetBias !== undefined) this.net.setFlatWeights(initialWeights(this.net.layout, { seed, forgetBias: init.forgetBias }));
@@ -101,7 +103,7 @@ export class TrainingSession {
   }
 
   /** The model's outputs for inputs x [T,B,I]: [T·B, O] for headAt 'all', [B, O] for 'last' (Trainer.predict). */
-  predict(input: { x: ArrayLike<number>; T: number; B: number }): Promise<Float32Array> {
+  predict(input: PredictInput): Promise<Float32Array> {
     return this.trainer.predict(input);
   }
 

@@ -6,7 +6,8 @@ import type { GpuOptimizerOptions } from '../optim/options';
 import { decodeStatus, type StepStatus } from '../optim/status';
 import { STATUS_WORDS } from '../kernels/optimLayout';
 import { checkBatch, uploadBatch, type Batch } from './batch';
-import { checkKnownKeys, checkOneOf, checkPositiveInt, checkTensor } from '../validate';
+import { checkKnownKeys, checkLengths, checkOneOf, checkPositiveInt, checkTensor } from '../validate';
+import { directions } from '../config';
 
 /** The loss, where the head reads, and the optimizer of a Trainer. */
 export interface TrainerOptions {
@@ -20,6 +21,14 @@ export interface TrainerOptions {
 export interface Evaluation {
   loss: number;
   accuracy?: number;
+}
+
+/** What predict takes: inputs [T,B,I], and optionally each row's length (RecurrentNetwork's `lengths`). */
+export interface PredictInput {
+  x: ArrayLike<number>;
+  T: number;
+  B: number;
+  lengths?: ArrayLike<number>;
 }
 
 /** What a training step reports when asked: its StepStatus and which call it was. */
@@ -97,11 +106,11 @@ export class Trainer {
     }
   }
 
-  private plan(T: number, B: number, withMask: boolean): TrainPlan {
-    const key = `${T}x${B}${withMask ? ':mask' : ''}`;
+  private plan(T: number, B: number, withMask: boolean, withLengths = false): TrainPlan {
+    const key = `${T}x${B}${withMask ? ':mask' : ''}${withLengths ? ':lengths' : ''}`;
     let plan = this.plans.get(key);
     if (plan) this.plans.delete(key);
-    else plan = new TrainPlan(this.gpu, this.net, T, B, this.opts.loss, this.opts.headAt, withMask, this.loss);
+    else plan = new TrainPlan(this.gpu, this.net, T, B, this.opts.loss, this.opts.headAt, withMask, { lossBuffer: this.loss, withLengths });
     this.plans.set(key, plan);
     while (this.plans.size > PLAN_CACHE_SIZE) {
       const [oldKey, old] = this.plans.entries().next().value!;
@@ -127,7 +136,7 @@ export class Trainer {
   step(batch: Batch, opts: { report?: boolean } = {}): Promise<StepReport> | null {
     if (this.disposed) throw new Error('this Trainer was disposed');
     const checked = checkBatch(this.net, this.opts.loss, this.opts.headAt, batch);
-    const plan = this.plan(checked.T, checked.B, checked.mask !== null);
+    const plan = this.plan(checked.T, checked.B, checked.mask !== null, checked.lengths !== null);
     uploadBatch(this.gpu, this.net, plan, checked);
     const rec = this.gpu.recorder('train step');
     plan.encode(rec, this.optimizer);
@@ -163,7 +172,7 @@ export class Trainer {
   async evaluate(batch: Batch): Promise<Evaluation> {
     if (this.disposed) throw new Error('this Trainer was disposed');
     const checked = checkBatch(this.net, this.opts.loss, this.opts.headAt, batch);
-    const plan = this.plan(checked.T, checked.B, checked.mask !== null);
+    const plan = this.plan(checked.T, checked.B, checked.mask !== null, checked.lengths !== null);
     uploadBatch(this.gpu, this.net, plan, checked);
     const rec = this.gpu.recorder('evaluate');
     plan.encodeEvaluation(rec);
@@ -178,21 +187,23 @@ export class Trainer {
 
   /**
    * The model's outputs for inputs x [T,B,I]: the head's (logits for cross-entropy), or the top
-   * layer's h without a head; [T·B, O] rows for headAt 'all', [B, O] for 'last'. Only they are read back.
+   * layer's output without a head; [T·B, O] rows for headAt 'all', [B, O] for 'last' (each row's last
+   * step with `lengths`). Only they are read back.
    */
-  async predict(input: { x: ArrayLike<number>; T: number; B: number }): Promise<Float32Array> {
+  async predict(input: PredictInput): Promise<Float32Array> {
     if (this.disposed) throw new Error('this Trainer was disposed');
-    if (typeof input !== 'object' || input === null) throw new TypeError(`input must be an object {x, T, B}, got ${input === null ? 'null' : typeof input}`);
-    checkKnownKeys('predict input', input, ['x', 'T', 'B']);
+    if (typeof input !== 'object' || input === null) throw new TypeError(`input must be an object {x, T, B, lengths?}, got ${input === null ? 'null' : typeof input}`);
+    checkKnownKeys('predict input', input, ['x', 'T', 'B', 'lengths']);
     const T = checkPositiveInt('T (sequence length)', input.T);
     const B = checkPositiveInt('B (batch size)', input.B);
     const x = checkTensor('x', input.x, [T, B, this.net.cfg.inputSize], '[T,B,I]');
-    const plan = this.plan(T, B, false);
-    this.net.writeInputs(plan.recurrent, { x, T, B });
+    const lengths = input.lengths === undefined ? undefined : checkLengths(input.lengths, T, B);
+    const plan = this.plan(T, B, false, lengths !== undefined);
+    this.net.writeInputs(plan.recurrent, { x, T, B, ...(lengths ? { lengths } : {}) });
     const rec = this.gpu.recorder('predict');
     plan.encodeInference(rec);
     this.gpu.submit(rec);
-    const O = this.net.layout.head ? this.net.layout.outputSize : this.net.cfg.hiddenSize;
+    const O = this.net.layout.head ? this.net.layout.outputSize : directions(this.net.cfg) * this.net.cfg.hiddenSize;
     return this.gpu.read(plan.logits, plan.N * O, plan.predictionOffset);
   }
 

@@ -15,6 +15,7 @@ export interface ModelSpec {
   loss: 'mse' | 'crossentropy';
   /** Multiplies every weight of the recurrent layers. */
   scale?: number;
+  bidirectional?: boolean;
 }
 
 /**
@@ -36,12 +37,13 @@ export function randomLayerParams(rng: Rng, cfg: RecurrentConfig, opts: { scale?
 
 /** A CPU model with PyTorch-style uniform(±scale/√H) weights, rounded to f32. */
 export function randomCpuModel(rng: Rng, s: ModelSpec): CpuModel {
-  const cfg: RecurrentConfig = { cell: s.cell, inputSize: s.I, hiddenSize: s.H, numLayers: s.L, cellActivation: s.act ?? 'tanh' };
+  const cfg: RecurrentConfig = { cell: s.cell, inputSize: s.I, hiddenSize: s.H, numLayers: s.L, cellActivation: s.act ?? 'tanh', ...(s.bidirectional ? { bidirectional: true } : {}) };
+  const W = directions(cfg) * s.H; // the head's fan-in
   return {
     cfg, outputSize: s.O, headAt: s.headAt, loss: s.loss,
     layers: randomLayerParams(rng, cfg, { scale: s.scale }),
-    headWeight: rng.uniformArray(s.O * s.H, -1 / Math.sqrt(s.H), 1 / Math.sqrt(s.H)),
-    headBias: rng.uniformArray(s.O, -1 / Math.sqrt(s.H), 1 / Math.sqrt(s.H)),
+    headWeight: rng.uniformArray(s.O * W, -1 / Math.sqrt(W), 1 / Math.sqrt(W)),
+    headBias: rng.uniformArray(s.O, -1 / Math.sqrt(W), 1 / Math.sqrt(W)),
   };
 }
 
@@ -59,7 +61,7 @@ export function flatWeights(net: RecurrentNetwork, model: CpuModel): Float32Arra
 /** Random targets (and an optional mask) for the head's N rows. */
 export function randomTargets(rng: Rng, model: CpuModel, T: number, B: number, withMask: boolean): { target: Float32Array | Int32Array; mask?: Float32Array } {
   const N = model.headAt === 'all' ? T * B : B;
-  const O = model.outputSize || model.cfg.hiddenSize;
+  const O = model.outputSize || directions(model.cfg) * model.cfg.hiddenSize;
   const target = model.loss === 'mse' ? new Float32Array(rng.uniformArray(N * O, -1, 1)) : Int32Array.from({ length: N }, () => rng.int(O));
   if (!withMask) return { target };
   const count = model.loss === 'mse' ? N * O : N;
