@@ -14,6 +14,7 @@ export interface ModelCliOptions {
   cellActivation: 'tanh' | 'sigmoid';
   layers: number;
   hidden: number;
+  bidirectional?: boolean;
   seqLen?: number;
   batch: number;
   lr: number;
@@ -35,6 +36,7 @@ export function addModelOptions(cmd: Command): Command {
     .addOption(new Option('--cell-activation <fn>', "φ = ψ of the LSTM (sigmoid: the reference article's variant), or the RNN's nonlinearity").choices(['tanh', 'sigmoid']).default('tanh'))
     .option('--layers <n>', 'stacked recurrent layers', positiveInt, 1)
     .option('--hidden <n>', 'hidden size H', positiveInt, 64)
+    .option('--bidirectional', 'two directions per layer (the head reads both)')
     .option('--seq-len <n>', 'sequence length T (default: the task\'s)', positiveInt)
     .option('--batch <n>', 'batch size B', positiveInt, 32)
     .option('--lr <x>', 'learning rate', positiveNumber, 0.01)
@@ -58,6 +60,7 @@ export function modelConfig(task: Task, o: ModelCliOptions): ModelConfig {
     inputSize: task.inputSize,
     hiddenSize: o.hidden,
     numLayers: o.layers,
+    ...(o.bidirectional ? { bidirectional: true } : {}),
     outputSize: task.outputSize,
     headAt: task.lossAt,
     loss: task.loss,
@@ -73,5 +76,5 @@ export function optimizerOptions(o: ModelCliOptions): GpuOptimizerOptions {
 
 /** A task's batch in the trainer's terms. */
 export function trainBatch(b: TaskBatch): TrainBatch {
-  return { x: b.inputs, T: b.T, B: b.B, target: b.targets, mask: b.mask };
+  return { x: b.inputs, T: b.T, B: b.B, target: b.targets, mask: b.mask, ...(b.lengths ? { lengths: b.lengths } : {}) };
 }

@@ -34,11 +34,12 @@ export interface FlowExperimentResult {
 
 /** The task batch as the trainer sees it, with the loss at the last step only when asked. */
 export function experimentBatch(task: Task, b: TaskBatch, lossAt: 'last' | 'all'): Batch {
-  if (lossAt === task.lossAt) return { x: b.inputs, T: b.T, B: b.B, target: b.targets, mask: b.mask };
+  const lengths = b.lengths ? { lengths: b.lengths } : {};
+  if (lossAt === task.lossAt) return { x: b.inputs, T: b.T, B: b.B, target: b.targets, mask: b.mask, ...lengths };
   if (lossAt === 'all') throw new Error(`--loss-at all: the ${task.name} task has a target at the last step only`);
   // An every-step task with the loss at the last step: keep the last step's targets (and mask).
   const last = (a: ArrayLike<number>) => Array.prototype.slice.call(a, (b.T - 1) * (a.length / b.T)) as number[];
-  return { x: b.inputs, T: b.T, B: b.B, target: last(b.targets), mask: b.mask ? last(b.mask) : undefined };
+  return { x: b.inputs, T: b.T, B: b.B, target: last(b.targets), mask: b.mask ? last(b.mask) : undefined, ...lengths };
 }
 
 export async function runFlowExperiment(gpu: Gpu, o: FlowExperimentOptions, onStep?: (r: StepReport) => void): Promise<FlowExperimentResult> {

@@ -41,3 +41,39 @@ export const addingTask: Task = {
     return { loss: 'mse', T, B, inputs, targets };
   },
 };
+
+/**
+ * The adding problem on sequences of varying length (packed-sequence semantics): row b is n_b steps
+ * long, n_b uniform over [⌈T/4⌉, T] (at least 2), with one marker in each half of its own length and
+ * zeros past it; the target is read after the row's last step. Baseline as the adding problem's, 1/6.
+ */
+export const addingVarTask: Task = {
+  name: 'adding-var',
+  description: 'the adding problem with a length per sequence, uniform over [T/4, T] (the model must stop at each row\'s own end)',
+  inputSize: 2,
+  outputSize: 1,
+  loss: 'mse',
+  lossAt: 'last',
+  baseline: ADDING_BASELINE,
+  baselineDerivation: addingTask.baselineDerivation,
+  minSteps: 8,
+  defaultSteps: 100,
+  batch(rng: Rng, T: number, B: number): RegressionBatch {
+    checkBatchSize(addingVarTask, T, B);
+    const inputs = new Float32Array(T * B * 2);
+    const targets = new Float32Array(B);
+    const lengths = new Int32Array(B);
+    const shortest = Math.max(2, Math.ceil(T / 4));
+    for (let b = 0; b < B; b++) {
+      const n = shortest + rng.int(T - shortest + 1);
+      lengths[b] = n;
+      for (let t = 0; t < n; t++) inputs[(t * B + b) * 2] = rng.next();
+      const half = Math.floor(n / 2);
+      for (const t of [rng.int(half), half + rng.int(n - half)]) {
+        inputs[(t * B + b) * 2 + 1] = 1;
+        targets[b] += inputs[(t * B + b) * 2];
+      }
+    }
+    return { loss: 'mse', T, B, inputs, targets, lengths };
+  },
+};

@@ -1,5 +1,5 @@
 // The built-in tasks by name, with their default settings.
-import { addingTask } from './adding';
+import { addingTask, addingVarTask } from './adding';
 import { charLmTask } from './charLm';
 import { copyTask } from './copy';
 import { sineTask } from './sine';
@@ -7,6 +7,7 @@ import { TaskError, type Task } from './task';
 
 const FACTORIES: Record<string, () => Task> = {
   adding: () => addingTask,
+  'adding-var': () => addingVarTask,
   copy: () => copyTask(),
   sine: () => sineTask(),
   'char-lm': () => charLmTask(),

@@ -21,6 +21,8 @@ interface BatchCommon {
   inputIds?: Int32Array;
   /** [T,B] ('all') or [B] ('last'): 1 where the loss counts, 0 where it does not. Absent: it counts everywhere. */
   mask?: Float32Array;
+  /** [B] steps of each sequence (1..T; inputs past a row's length are 0), for variable-length tasks. */
+  lengths?: Int32Array;
 }
 
 /** A batch of a regression task: real-valued targets. */

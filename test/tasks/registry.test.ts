@@ -5,13 +5,13 @@ import { TaskError } from '../../src/tasks/task';
 
 describe('task registry', () => {
   it('knows the four built-in tasks', () => {
-    expect(TASK_NAMES).toEqual(['adding', 'copy', 'sine', 'char-lm']);
+    expect(TASK_NAMES).toEqual(['adding', 'adding-var', 'copy', 'sine', 'char-lm']);
     for (const name of TASK_NAMES) expect(getTask(name).name).toBe(name);
     expect(getTask('copy')).toBe(getTask('copy'));
   });
 
   it('lists the known names for an unknown one', () => {
-    expect(() => getTask('addition')).toThrow(new TaskError('unknown task "addition" (known: adding, copy, sine, char-lm)'));
+    expect(() => getTask('addition')).toThrow(new TaskError('unknown task "addition" (known: adding, adding-var, copy, sine, char-lm)'));
     expect(() => getTask('toString')).toThrow(TaskError);
   });
 

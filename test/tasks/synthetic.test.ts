@@ -3,12 +3,47 @@
 import { describe, expect, it } from 'vitest';
 import { softmaxCrossEntropy } from '../../src/cpu/loss';
 import { Rng } from '../../src/random';
-import { ADDING_BASELINE, addingTask } from '../../src/tasks/adding';
+import { ADDING_BASELINE, addingTask, addingVarTask } from '../../src/tasks/adding';
 import { copyTask } from '../../src/tasks/copy';
 import { sineTask } from '../../src/tasks/sine';
 import { TaskError, type TaskBatch } from '../../src/tasks/task';
 
 const sameBatch = (a: TaskBatch, b: TaskBatch) => expect(a).toEqual(b);
+
+describe('adding problem with varying lengths', () => {
+  it('row b is n_b ∈ [⌈T/4⌉, T] steps: zeros past it, one marker in each half of its own length, the target their sum', () => {
+    const T = 40;
+    const B = 500;
+    const b = addingVarTask.batch(new Rng(7), T, B);
+    expect(b.lengths).toBeInstanceOf(Int32Array);
+    const lengths = b.lengths!;
+    const seen = new Set<number>();
+    for (let r = 0; r < B; r++) {
+      const n = lengths[r];
+      seen.add(n);
+      expect(n).toBeGreaterThanOrEqual(10);
+      expect(n).toBeLessThanOrEqual(T);
+      const marked: number[] = [];
+      let sum = 0;
+      for (let t = 0; t < T; t++) {
+        const [u, m] = [b.inputs[(t * B + r) * 2], b.inputs[(t * B + r) * 2 + 1]];
+        if (t >= n) expect([u, m]).toEqual([0, 0]);
+        if (m === 1) {
+          marked.push(t);
+          sum += u;
+        }
+      }
+      expect(marked.length).toBe(2);
+      expect(marked[0]).toBeLessThan(Math.floor(n / 2));
+      expect(marked[1]).toBeGreaterThanOrEqual(Math.floor(n / 2));
+      expect(marked[1]).toBeLessThan(n);
+      expect(b.targets[r]).toBeCloseTo(sum, 6);
+    }
+    // Lengths spread over the whole range.
+    expect(seen.has(10) && seen.has(T)).toBe(true);
+    expect(() => addingVarTask.batch(new Rng(1), 7, 2)).toThrow(TaskError);
+  });
+});
 
 describe('adding problem', () => {
   it('has I = 2 inputs, one MSE target per sequence, and values in [0, 1)', () => {
