@@ -8,7 +8,7 @@ export { initialWeights } from './model/init';
 export type { Strategy, StrategyChoice } from './scheduler/recurrentPlan';
 export type { CellActivation, CellKind, LayerParams, RecurrentConfig } from './config';
 export { recurrentForward, recurrentBackward } from './cpu/recurrent';
-export { Trainer, SkippedStepError, expectApplied, type StepReport, type TrainerOptions, type Evaluation, type PredictInput } from './train/trainer';
+export { Trainer, SkippedStepError, expectApplied, type StepReport, type TrainerOptions, type Evaluation, type PredictInput, type StepOptions } from './train/trainer';
 export { ResilientTrainer, stepRng, type BatchAt, type ResilientOptions, type TrainingEvent, type TrainOptions, type TrainResult } from './train/resilient';
 export { TrainingSession, type ModelConfig, type ModelOptions, type SessionInit } from './train/session';
 export type { Batch } from './train/batch';

@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { formatAdapter } from '../gpu/device';
 import { ResilientTrainer, stepRng } from '../train/resilient';
+import type { CharLmTask } from '../tasks/charLm';
 import { checkPlanLimits } from '../scheduler/recurrentPlan';
 import { workSplit } from '../kernels/rowSharing';
 import { SkippedStepError, type StepReport } from '../train/trainer';
@@ -52,6 +53,7 @@ export async function runTraining(o: TrainCliOptions, out: { log: (s: string) =>
   // The data: batch i comes from its own seeded stream, so a run resumed at step k (from a checkpoint,
   // or from a snapshot after a lost device) sees exactly the batches the uninterrupted run would have.
   const dataSeed = o.seed ^ 0x9e3779b9;
+  const carry = 'chunk' in task ? (task as CharLmTask) : null;
   let loseDeviceAt = o.simulateDeviceLoss;
   const losses: { step: number; loss: number }[] = [];
   let lastCall = 0;
@@ -64,8 +66,10 @@ export async function runTraining(o: TrainCliOptions, out: { log: (s: string) =>
         loseDeviceAt = undefined;
         rt.gpu.device.destroy();
       }
-      return trainBatch(task.batch(stepRng(dataSeed, index), T, o.batch));
+      // The character model reads its text on in consecutive chunks, carrying states between them.
+      return trainBatch(carry ? carry.chunk(index, T, o.batch) : task.batch(stepRng(dataSeed, index), T, o.batch));
     },
+    carryState: carry !== null,
     snapshotEvery: o.checkpointEvery ?? o.snapshotEvery,
     checkpointConfig: { task: task.name, seqLen: T },
     onSnapshot: o.checkpointEvery !== undefined ? ({ bytes }) => writeCheckpointFile(o.save!, bytes) : undefined,

@@ -29,6 +29,12 @@ export function unigramEntropy(tokens: Int32Array, V: number): number {
 export interface CharLmTask extends Task {
   readonly vocab: Vocab;
   readonly tokens: Int32Array;
+  /**
+   * Batch `index` of one long reading of the text per row, for training with carried states: row b
+   * starts at b/B of the way through the text and each index moves it T characters on (around the
+   * end to the start), so chunk index + 1 continues chunk index.
+   */
+  chunk(index: number, T: number, B: number): ClassificationBatch;
 }
 
 /** A character language model over `text` (by default the bundled public-domain corpus). */
@@ -60,6 +66,22 @@ export function charLmTask(text: string = CORPUS_TEXT): CharLmTask {
         for (let t = 0; t < T; t++) {
           inputIds[t * B + b] = tokens[start + t];
           targets[t * B + b] = tokens[start + t + 1];
+        }
+      }
+      return { loss: 'crossentropy', T, B, inputs: oneHot(inputIds, V), inputIds, targets };
+    },
+    chunk(index: number, T: number, B: number): ClassificationBatch {
+      checkBatchSize(task, T, B);
+      if (!Number.isInteger(index) || index < 0) throw new TaskError(`char-lm: chunk index must be a non-negative integer, got ${index}`);
+      const N = tokens.length - 1; // positions that have a next character
+      const inputIds = new Int32Array(T * B);
+      const targets = new Int32Array(T * B);
+      for (let b = 0; b < B; b++) {
+        const start = Math.floor((b * N) / B) + index * T;
+        for (let t = 0; t < T; t++) {
+          const at = (start + t) % N;
+          inputIds[t * B + b] = tokens[at];
+          targets[t * B + b] = tokens[at + 1];
         }
       }
       return { loss: 'crossentropy', T, B, inputs: oneHot(inputIds, V), inputIds, targets };

@@ -41,6 +41,8 @@ export interface ResilientOptions {
   init: { seed: number; forgetBias?: number };
   /** The data: batch `index` for the step after `index` steps. */
   batchAt: BatchAt;
+  /** Each step starts from the previous step's final states (StepOptions.carryState: truncated BPTT over consecutive chunks). A recovered device starts them from zeros. */
+  carryState?: boolean;
   /** Steps between in-memory snapshots; a lost device costs at most this many steps of rework. Default 100. */
   snapshotEvery?: number;
   /** Device losses tolerated in a row without a new snapshot in between; the next one is thrown. Default 3. */
@@ -72,7 +74,7 @@ export interface TrainResult {
   interrupted: boolean;
 }
 
-const OPTION_KEYS = ['config', 'optimizer', 'init', 'batchAt', 'snapshotEvery', 'maxRecoveries', 'createGpu', 'onEvent', 'onSnapshot', 'checkpointConfig'] as const;
+const OPTION_KEYS = ['config', 'optimizer', 'init', 'batchAt', 'carryState', 'snapshotEvery', 'maxRecoveries', 'createGpu', 'onEvent', 'onSnapshot', 'checkpointConfig'] as const;
 
 /**
  * A TrainingSession that survives device loss. Every `snapshotEvery` steps it keeps the checkpoint
@@ -194,7 +196,7 @@ export class ResilientTrainer {
       }
       const index = this.done;
       const report = (index + 1) % reportEvery === 0 || index + 1 === end;
-      const p = this.sessionNow.step(this.opts.batchAt(index), { report });
+      const p = this.sessionNow.step(this.opts.batchAt(index), { report, carryState: !!this.opts.carryState });
       this.done = index + 1;
       if (p) {
         const offset = this.skippedOffset;

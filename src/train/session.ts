@@ -5,7 +5,7 @@ import { initialWeights } from '../model/init';
 import type { HeadAt, LossKind } from '../scheduler/trainPlan';
 import type { StrategyChoice } from '../scheduler/recurrentPlan';
 import type { GpuOptimizerOptions } from '../optim/options';
-import { Trainer, checkTrainerOptions, type Evaluation, type PredictInput, type StepReport } from './trainer';
+import { Trainer, checkTrainerOptions, type Evaluation, type PredictInput, type StepOptions, type StepReport } from './trainer';
 import type { Batch } from './batch';
 import { CheckpointError, expectArchitecture, loadCheckpoint, saveCheckpoint, type Checkpoint } from '../checkpoint/checkpoint';
 import { flatFromTensors, tensorsFromFlat } from '../checkpoint/params';
@@ -90,11 +90,16 @@ export class TrainingSession {
     }
   }
 
-  step(batch: Batch, opts: { report: true }): Promise<StepReport>;
-  step(batch: Batch, opts?: { report?: false }): null;
-  step(batch: Batch, opts?: { report?: boolean }): Promise<StepReport> | null;
-  step(batch: Batch, opts: { report?: boolean } = {}): Promise<StepReport> | null {
+  step(batch: Batch, opts: StepOptions & { report: true }): Promise<StepReport>;
+  step(batch: Batch, opts?: StepOptions & { report?: false }): null;
+  step(batch: Batch, opts?: StepOptions): Promise<StepReport> | null;
+  step(batch: Batch, opts: StepOptions = {}): Promise<StepReport> | null {
     return this.trainer.step(batch, opts);
+  }
+
+  /** Zeroes the states carried between calls (Trainer.resetState): the given batch rows, or all. */
+  resetState(rows?: readonly number[]): void {
+    this.trainer.resetState(rows);
   }
 
   /** The loss (and, for cross-entropy, the accuracy) of a batch under the current weights; nothing is updated (Trainer.evaluate). */
@@ -103,8 +108,8 @@ export class TrainingSession {
   }
 
   /** The model's outputs for inputs x [T,B,I]: [T·B, O] for headAt 'all', [B, O] for 'last' (Trainer.predict). */
-  predict(input: PredictInput): Promise<Float32Array> {
-    return this.trainer.predict(input);
+  predict(input: PredictInput, opts: { carryState?: boolean } = {}): Promise<Float32Array> {
+    return this.trainer.predict(input, opts);
   }
 
   /**

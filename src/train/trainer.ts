@@ -1,4 +1,6 @@
 import type { Gpu } from '../gpu/runtime';
+import type { Recorder } from '../gpu/recorder';
+import type { RecurrentPlan } from '../scheduler/recurrentPlan';
 import type { RecurrentNetwork } from '../model/recurrentNetwork';
 import { TrainPlan, type HeadAt, type LossKind } from '../scheduler/trainPlan';
 import { GpuOptimizer } from '../optim/gpuOptimizer';
@@ -21,6 +23,18 @@ export interface TrainerOptions {
 export interface Evaluation {
   loss: number;
   accuracy?: number;
+}
+
+/** Options of a training step. */
+export interface StepOptions {
+  /** Read the step's report back (loss, gradient norm, whether it applied). */
+  report?: boolean;
+  /**
+   * Start from the final states of the previous call with carryState (zeros the first time, or after
+   * resetState) instead of zeros, and keep this call's for the next: consecutive chunks of long
+   * sequences, per batch row, with no gradient across the boundary (truncated BPTT).
+   */
+  carryState?: boolean;
 }
 
 /** What predict takes: inputs [T,B,I], and optionally each row's length (RecurrentNetwork's `lengths`). */
@@ -92,6 +106,7 @@ export class Trainer {
   dispatchesPerStep = 0;
   private readonly plans = new Map<string, TrainPlan>();
   private readonly loss: GPUBuffer;
+  private carried: CarriedState | null = null;
   private callCount = 0;
   private disposed = false;
 
@@ -120,6 +135,29 @@ export class Trainer {
     return plan;
   }
 
+  /** The states carried from call to call (truncated BPTT), made zero for B rows on first use. */
+  private carriedState(B: number): CarriedState {
+    if (this.carried && this.carried.B !== B) {
+      throw new RangeError(`carryState: the carried states are for B = ${this.carried.B} rows, this batch has ${B}; call resetState() to start over`);
+    }
+    this.carried ??= new CarriedState(this.gpu, this.net, B);
+    return this.carried;
+  }
+
+  /**
+   * Zeroes the carried states of the given batch rows (all of them by default, which also forgets
+   * their batch size): where a row's text or series ends and the next one begins.
+   */
+  resetState(rows?: readonly number[]): void {
+    if (!this.carried) return;
+    if (rows === undefined) {
+      this.carried.dispose();
+      this.carried = null;
+      return;
+    }
+    this.carried.reset(rows);
+  }
+
   /** Step calls so far (the `call` of the last report). */
   get calls(): number {
     return this.callCount;
@@ -130,16 +168,20 @@ export class Trainer {
    * one training step. Returns the step's report when `report` is set (a promise that resolves once
    * the GPU has finished it; it rejects with DeviceLostError if the device is lost first), else null.
    */
-  step(batch: Batch, opts: { report: true }): Promise<StepReport>;
-  step(batch: Batch, opts?: { report?: false }): null;
-  step(batch: Batch, opts?: { report?: boolean }): Promise<StepReport> | null;
-  step(batch: Batch, opts: { report?: boolean } = {}): Promise<StepReport> | null {
+  step(batch: Batch, opts: StepOptions & { report: true }): Promise<StepReport>;
+  step(batch: Batch, opts?: StepOptions & { report?: false }): null;
+  step(batch: Batch, opts?: StepOptions): Promise<StepReport> | null;
+  step(batch: Batch, opts: StepOptions = {}): Promise<StepReport> | null {
     if (this.disposed) throw new Error('this Trainer was disposed');
+    checkKnownKeys('step options', opts, ['report', 'carryState']);
     const checked = checkBatch(this.net, this.opts.loss, this.opts.headAt, batch);
+    const carried = opts.carryState ? this.carriedState(checked.B) : null;
     const plan = this.plan(checked.T, checked.B, checked.mask !== null, checked.lengths !== null);
     uploadBatch(this.gpu, this.net, plan, checked);
     const rec = this.gpu.recorder('train step');
+    carried?.load(rec, plan.recurrent);
     plan.encode(rec, this.optimizer);
+    carried?.keep(rec, plan.recurrent);
     const call = ++this.callCount;
     let staging: GPUBuffer | null = null;
     if (opts.report) {
@@ -188,9 +230,9 @@ export class Trainer {
   /**
    * The model's outputs for inputs x [T,B,I]: the head's (logits for cross-entropy), or the top
    * layer's output without a head; [T·B, O] rows for headAt 'all', [B, O] for 'last' (each row's last
-   * step with `lengths`). Only they are read back.
+   * step with `lengths`). Only they are read back. `carryState` as in step (sampling step by step).
    */
-  async predict(input: PredictInput): Promise<Float32Array> {
+  async predict(input: PredictInput, opts: { carryState?: boolean } = {}): Promise<Float32Array> {
     if (this.disposed) throw new Error('this Trainer was disposed');
     if (typeof input !== 'object' || input === null) throw new TypeError(`input must be an object {x, T, B, lengths?}, got ${input === null ? 'null' : typeof input}`);
     checkKnownKeys('predict input', input, ['x', 'T', 'B', 'lengths']);
@@ -198,10 +240,14 @@ export class Trainer {
     const B = checkPositiveInt('B (batch size)', input.B);
     const x = checkTensor('x', input.x, [T, B, this.net.cfg.inputSize], '[T,B,I]');
     const lengths = input.lengths === undefined ? undefined : checkLengths(input.lengths, T, B);
+    checkKnownKeys('predict options', opts, ['carryState']);
+    const carried = opts.carryState ? this.carriedState(B) : null;
     const plan = this.plan(T, B, false, lengths !== undefined);
     this.net.writeInputs(plan.recurrent, { x, T, B, ...(lengths ? { lengths } : {}) });
     const rec = this.gpu.recorder('predict');
+    carried?.load(rec, plan.recurrent);
     plan.encodeInference(rec);
+    carried?.keep(rec, plan.recurrent);
     this.gpu.submit(rec);
     const O = this.net.layout.head ? this.net.layout.outputSize : directions(this.net.cfg) * this.net.cfg.hiddenSize;
     return this.gpu.read(plan.logits, plan.N * O, plan.predictionOffset);
@@ -213,7 +259,62 @@ export class Trainer {
     this.disposed = true;
     for (const p of this.plans.values()) p.dispose();
     this.plans.clear();
+    this.carried?.dispose();
     this.optimizer.dispose();
     this.gpu.pool.release(this.loss);
+  }
+}
+
+/**
+ * The final states of one call, kept on the GPU as the next call's initial states ([L·D,B,H] h and,
+ * for the LSTM, c): copied in before a forward pass and out after it, with no read-back.
+ */
+class CarriedState {
+  private readonly h: GPUBuffer;
+  private readonly c: GPUBuffer | null;
+  private readonly floats: number;
+
+  constructor(private readonly gpu: Gpu, private readonly net: RecurrentNetwork, readonly B: number) {
+    this.floats = net.cfg.numLayers * directions(net.cfg) * B * net.cfg.hiddenSize;
+    this.h = gpu.storage(this.floats, 'carried h');
+    this.c = net.cfg.cell === 'lstm' ? gpu.storage(this.floats, 'carried c') : null;
+    gpu.write(this.h, new Float32Array(this.floats));
+    if (this.c) gpu.write(this.c, new Float32Array(this.floats));
+  }
+
+  /** Records the copy of the carried states into the plan's h0 (and c0). */
+  load(rec: Recorder, plan: RecurrentPlan): void {
+    rec.copy(this.h, 0, plan.h0, 0, this.floats * 4);
+    if (this.c && plan.c0) rec.copy(this.c, 0, plan.c0, 0, this.floats * 4);
+  }
+
+  /** Records the copy of the plan's final states (every layer and direction) into the carried ones. */
+  keep(rec: Recorder, plan: RecurrentPlan): void {
+    const D = directions(this.net.cfg);
+    const bytes = this.B * this.net.cfg.hiddenSize * 4;
+    for (let k = 0; k < this.net.cfg.numLayers * D; k++) {
+      const last = plan.finalState(Math.floor(k / D), k % D);
+      rec.copy(last.h, last.offset * 4, this.h, k * bytes, bytes);
+      if (this.c && last.c) rec.copy(last.c, last.offset * 4, this.c, k * bytes, bytes);
+    }
+  }
+
+  reset(rows: readonly number[]): void {
+    const H = this.net.cfg.hiddenSize;
+    const zeros = new Float32Array(H);
+    for (const b of rows) {
+      if (!Number.isInteger(b) || b < 0 || b >= this.B) throw new RangeError(`resetState: row ${b} is not a batch row in [0, ${this.B})`);
+    }
+    for (let k = 0; k < this.floats / (this.B * H); k++) {
+      for (const b of rows) {
+        this.gpu.write(this.h, zeros, (k * this.B + b) * H);
+        if (this.c) this.gpu.write(this.c, zeros, (k * this.B + b) * H);
+      }
+    }
+  }
+
+  dispose(): void {
+    this.gpu.pool.release(this.h);
+    if (this.c) this.gpu.pool.release(this.c);
   }
 }

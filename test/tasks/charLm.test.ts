@@ -36,6 +36,29 @@ describe('bundled text and vocabulary', () => {
   });
 });
 
+describe('char-lm chunks (for carried states)', () => {
+  it('chunk index + 1 continues chunk index in every row, around the end of the text', () => {
+    const T = 37;
+    const B = 4;
+    const N = tokens.length - 1;
+    // Indices near where the last row runs past the end of the text and starts over.
+    const wrap = Math.floor((N - Math.floor((3 * N) / 4)) / T);
+    for (const index of [0, 1, wrap - 1, wrap, wrap + 1]) {
+      const a = task.chunk(index, T, B);
+      const b = task.chunk(index + 1, T, B);
+      for (let r = 0; r < B; r++) {
+        const start = (Math.floor((r * N) / B) + index * T) % N;
+        for (let t = 0; t < T; t++) {
+          expect(a.inputIds![t * B + r]).toBe(tokens[(start + t) % N]);
+          expect(a.targets[t * B + r]).toBe(tokens[((start + t) % N) + 1]);
+          expect(b.inputIds![t * B + r]).toBe(tokens[(start + T + t) % N]);
+        }
+      }
+    }
+    expect(() => task.chunk(-1, T, B)).toThrow(TaskError);
+  });
+});
+
 describe('char-lm batches', () => {
   it('are windows of the text: targets are the inputs shifted by one', () => {
     const T = 30;
