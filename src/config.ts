@@ -24,6 +24,8 @@ export interface RecurrentConfig {
   bidirectional?: boolean;
   /** LSTM only: h = W_hr (o ⊙ ψ(c)) is projSize wide (PyTorch's proj_size, LSTMP); 0 or absent: no projection. */
   projSize?: number;
+  /** Dropout probability between stacked layers, in training only (PyTorch's dropout; src/dropout.ts); 0 or absent: none. */
+  dropout?: number;
 }
 
 /**

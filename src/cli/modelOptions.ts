@@ -1,6 +1,6 @@
 // The model, data and optimizer options shared by `gateflow train` and `gateflow flow`.
 import { Command, Option } from 'commander';
-import { finiteNumber, nonNegativeNumber, positiveInt, positiveNumber, seedValue } from './options';
+import { dropoutValue, finiteNumber, nonNegativeNumber, positiveInt, positiveNumber, seedValue } from './options';
 import { TASK_NAMES, getTask } from '../tasks/registry';
 import type { Task } from '../tasks/task';
 import type { ModelConfig } from '../train/session';
@@ -15,6 +15,7 @@ export interface ModelCliOptions {
   layers: number;
   hidden: number;
   bidirectional?: boolean;
+  dropout?: number;
   seqLen?: number;
   batch: number;
   lr: number;
@@ -37,6 +38,7 @@ export function addModelOptions(cmd: Command): Command {
     .option('--layers <n>', 'stacked recurrent layers', positiveInt, 1)
     .option('--hidden <n>', 'hidden size H', positiveInt, 64)
     .option('--bidirectional', 'two directions per layer (the head reads both)')
+    .option('--dropout <p>', 'dropout between stacked layers in training, p in [0, 1)', dropoutValue, 0)
     .option('--seq-len <n>', 'sequence length T (default: the task\'s)', positiveInt)
     .option('--batch <n>', 'batch size B', positiveInt, 32)
     .option('--lr <x>', 'learning rate', positiveNumber, 0.01)
@@ -61,6 +63,7 @@ export function modelConfig(task: Task, o: ModelCliOptions): ModelConfig {
     hiddenSize: o.hidden,
     numLayers: o.layers,
     ...(o.bidirectional ? { bidirectional: true } : {}),
+    ...(o.dropout ? { dropout: o.dropout } : {}),
     outputSize: task.outputSize,
     headAt: task.lossAt,
     loss: task.loss,

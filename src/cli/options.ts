@@ -36,3 +36,9 @@ export const seedValue = (value: string): number => {
   if (!Number.isInteger(n) || n < 0 || n > 2 ** 32 - 1) throw new InvalidArgumentError(`must be an integer in [0, 2^32), got "${value}"`);
   return n;
 };
+
+export const dropoutValue = (value: string): number => {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n >= 1) throw new InvalidArgumentError(`must be a number in [0, 1), got "${value}"`);
+  return n;
+};

@@ -4,6 +4,7 @@ import { ParamLayout } from './paramLayout';
 import { RecurrentPlan, type StrategyChoice } from '../scheduler/recurrentPlan';
 import { checkKnownKeys, checkLengths, checkPositiveInt, checkTensor } from '../validate';
 import { initialWeights } from './init';
+import { checkDropout } from '../dropout';
 
 /** The options of a RecurrentNetwork; any other key is an error. */
 export interface RecurrentOptions {
@@ -24,9 +25,15 @@ export interface RecurrentOptions {
    * halves, and layers above read both.
    */
   bidirectional?: boolean;
+  /**
+   * Dropout between stacked layers, p in [0, 1) (PyTorch's dropout): in training passes each element
+   * of a layer's output reaches the next layer as 0 with probability p, else scaled by 1/(1−p); masks
+   * drawn on the GPU from the seed and the call (src/dropout.ts); evaluation passes are unchanged.
+   */
+  dropout?: number;
 }
 
-const OPTION_KEYS = ['cell', 'inputSize', 'hiddenSize', 'numLayers', 'cellActivation', 'outputSize', 'strategy', 'seed', 'bidirectional'] as const;
+const OPTION_KEYS = ['cell', 'inputSize', 'hiddenSize', 'numLayers', 'cellActivation', 'outputSize', 'strategy', 'seed', 'bidirectional', 'dropout'] as const;
 
 /** A batch of sequences for RecurrentNetwork.forward, time-major, with optional initial states. */
 export interface SequenceInput {
@@ -80,6 +87,10 @@ export class RecurrentNetwork {
   readonly params: GPUBuffer;
   readonly grads: GPUBuffer;
   readonly strategy: StrategyChoice;
+  /** Seeds the dropout masks (the network's seed). */
+  readonly dropoutSeed: number;
+  /** Training forward passes so far: the call index of the next one's dropout masks. */
+  private dropoutCalls = 0;
   /** Dispatches recorded by the last forward and backward calls. */
   readonly lastDispatches = { forward: 0, backward: 0 };
   private readonly plans = new Map<string, RecurrentPlan>();
@@ -102,7 +113,10 @@ export class RecurrentNetwork {
       numLayers: checkPositiveInt('numLayers', opts.numLayers ?? 1),
       cellActivation,
       ...(opts.bidirectional ? { bidirectional: true } : {}),
+      ...(opts.dropout ? { dropout: checkDropout(opts.dropout) } : {}),
     };
+    if (opts.dropout !== undefined) checkDropout(opts.dropout);
+    this.dropoutSeed = seed;
     if (opts.bidirectional !== undefined && typeof opts.bidirectional !== 'boolean') throw new TypeError(`bidirectional must be true or false, got ${String(opts.bidirectional)}`);
     this.strategy = opts.strategy ?? 'auto';
     if (!['auto', 'per-step', 'persistent'].includes(this.strategy)) throw new RangeError(`strategy must be 'auto', 'per-step' or 'persistent', got ${String(this.strategy)}`);
@@ -159,7 +173,7 @@ export class RecurrentNetwork {
     if (plan) {
       this.plans.delete(key); // re-insert: the Map's order is the LRU order
     } else {
-      plan = new RecurrentPlan(this.gpu, this.cfg, this.layout, this.params, training ? this.grads : null, T, B, this.strategy);
+      plan = new RecurrentPlan(this.gpu, this.cfg, this.layout, this.params, training ? this.grads : null, T, B, this.strategy, this.dropoutSeed);
     }
     this.plans.set(key, plan);
     while (this.plans.size > PLAN_CACHE_SIZE) {
@@ -206,7 +220,7 @@ export class RecurrentNetwork {
     const plan = this.plan(T, B, training);
     this.uploadInputs(plan, inputs);
     const rec = this.gpu.recorder('forward');
-    plan.encodeForward(rec);
+    plan.encodeForward(rec, training ? this.dropoutCalls++ : null);
     this.gpu.submit(rec);
     this.lastDispatches.forward = rec.dispatches;
     this.lastForward = training ? plan : null;

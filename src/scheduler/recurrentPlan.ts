@@ -8,6 +8,7 @@ import { backwardStepKernel, forwardStepKernel, stepShapes } from '../kernels/re
 import { workSplit, type WorkSplit } from '../kernels/rowSharing';
 import { backwardSequenceKernel, forwardSequenceKernel, persistentFits } from '../kernels/recurrentSequence';
 import type { SteppedKernel } from '../kernels/stepped';
+import { Dropout } from '../kernels/dropout';
 
 /**
  * Fails before any allocation when a (T, B) shape cannot run on this device, naming the limit and
@@ -48,6 +49,7 @@ interface LayerBuffers {
   c?: GPUBuffer; // [D][T+1,B,H] LSTM cell states
   gates?: GPUBuffer; // [T,B,D·4H] LSTM activated gates
   out: GPUBuffer; // [T,B,D·H] the layer's output: h, 0 past a row's length
+  next?: GPUBuffer; // [T,B,D·H] with dropout: what the layer above reads (out after dropout)
   da?: GPUBuffer; // [T,B,D·GH] gradient of the pre-activations
   ds?: GPUBuffer; // [D][T,B,H] LSTM total dL/ds_t
   dhTotal?: GPUBuffer; // [D][T,B,H] total dL/dh_t
@@ -98,6 +100,8 @@ interface LayerKernels {
   dWeightHh?: GemmKernel[];
   dBias?: SteppedKernel;
   dInput?: GemmKernel;
+  /** Between this layer and the next (training: a mask; evaluation: a copy). */
+  dropout?: Dropout;
 }
 
 /**
@@ -114,6 +118,8 @@ export class RecurrentPlan {
   readonly c0?: GPUBuffer; // [L·D,B,H]
   /** [B] u32: each row's steps (T for all unless setLengths gave others). */
   readonly lengths: GPUBuffer;
+  /** With dropout: [seed, call] as u32, written before each training forward pass. */
+  private readonly dropoutState?: GPUBuffer;
   readonly dOutput?: GPUBuffer; // [T,B,D·H]
   readonly dhN?: GPUBuffer; // [L·D,B,H]
   readonly dcN?: GPUBuffer; // [L·D,B,H]
@@ -139,6 +145,8 @@ export class RecurrentPlan {
     readonly T: number,
     readonly B: number,
     strategy: StrategyChoice = 'auto',
+    /** Seeds the dropout masks (src/dropout.ts). */
+    private readonly dropoutSeed = 0,
   ) {
     const { hiddenSize: H, numLayers: L, cell, cellActivation: activation } = cfg;
     const lstm = cell === 'lstm';
@@ -159,6 +167,8 @@ export class RecurrentPlan {
       this.h0 = alloc(L * D * B * H, 'h0');
       if (lstm) this.c0 = alloc(L * D * B * H, 'c0');
       this.lengths = alloc(B, 'lengths');
+      const dropping = (cfg.dropout ?? 0) > 0 && L > 1;
+      if (dropping) this.dropoutState = alloc(2, 'dropout state');
       if (backward) {
         const states = L * D * B * H;
         this.dOutput = alloc(TB * D * H, 'dOutput');
@@ -181,6 +191,7 @@ export class RecurrentPlan {
           buf.c = alloc(D * (T + 1) * B * H, `c l${l}`);
           buf.gates = alloc(TB * D * GH, `gates l${l}`);
         }
+        if (dropping && l < L - 1) buf.next = alloc(TB * D * H, `dropout l${l}`);
         if (backward) {
           buf.da = alloc(TB * D * GH, `da l${l}`);
           buf.dhTotal = alloc(D * TB * H, `dhTotal l${l}`);
@@ -205,8 +216,9 @@ export class RecurrentPlan {
     const p = layout.layers[l * D];
     const stacked = layout.stacked[l];
     const buf = this.layers[l];
-    // Layer l's input: x, or the layer below's output.
-    const input = l === 0 ? { buffer: this.x, offset: 0 } : { buffer: this.layers[l - 1].out, offset: 0 };
+    // Layer l's input: x, or the layer below's output (after dropout, where there is dropout).
+    const below = this.layers[l - 1];
+    const input = l === 0 ? { buffer: this.x, offset: 0 } : { buffer: below.next ?? below.out, offset: 0 };
     const whhStride = D > 1 ? layout.layers[l * D + 1].weightHh.offset - p.weightHh.offset : 0;
     const dims = {
       cell: cfg.cell, activation, T, B, H, D, offWhh: p.weightHh.offset, offBhh: stacked.biasHh.offset, whhStride,
@@ -222,6 +234,9 @@ export class RecurrentPlan {
         gates: buf.gates, c: buf.c, h: buf.h, xproj: buf.xproj, params, out: buf.out, lengths: this.lengths,
       }),
     };
+    if (buf.next) {
+      k.dropout = new Dropout(this.gpu, { count: TB * D * H, layer: l, p: cfg.dropout!, out: buf.out, next: buf.next, grad: grads ? buf.dH! : null, state: this.dropoutState! });
+    }
     if (!grads) return k;
     k.backwardStep = (this.persistent ? backwardSequenceKernel : backwardStepKernel)(this.gpu, dims, {
       da: buf.da!, ds: buf.ds, stateGrads: this.stateGrads, gates: buf.gates, c: buf.c, h: buf.h,
@@ -252,8 +267,13 @@ export class RecurrentPlan {
     if (this.stateGrads) this.gpu.write(this.stateGrads, Float32Array.from(rows), 4 * this.cfg.numLayers * directions(this.cfg) * this.B * this.cfg.hiddenSize);
   }
 
-  /** Records the forward pass of every layer over all T steps. */
-  encodeForward(rec: Recorder): void {
+  /**
+   * Records the forward pass of every layer over all T steps. `dropoutCall`: a training pass, whose
+   * dropout masks are those of this call index (written to the GPU now, for the submission that
+   * follows, and read again by its backward pass); null (the default): evaluation, no dropout.
+   */
+  encodeForward(rec: Recorder, dropoutCall: number | null = null): void {
+    if (this.dropoutState && dropoutCall !== null) this.gpu.write(this.dropoutState, new Uint32Array([this.dropoutSeed >>> 0, dropoutCall >>> 0]));
     const { T, B } = this;
     const D = directions(this.cfg);
     const stateBytes = B * this.cfg.hiddenSize * 4;
@@ -265,9 +285,14 @@ export class RecurrentPlan {
         if (buf.c) rec.copy(this.c0!, (l * D + d) * stateBytes, buf.c, slot, stateBytes);
       }
     });
-    this.kernels.forEach((k) => {
+    this.kernels.forEach((k, l) => {
       k.projection.record(rec);
       this.recordForwardSteps(rec, k);
+      const next = this.layers[l].next;
+      if (k.dropout && next) {
+        if (dropoutCall !== null) k.dropout.recordForward(rec);
+        else rec.copy(this.layers[l].out, 0, next, 0, this.T * this.B * directions(this.cfg) * this.cfg.hiddenSize * 4);
+      }
     });
   }
 
@@ -326,6 +351,8 @@ export class RecurrentPlan {
     }
     for (let l = this.cfg.numLayers - 1; l >= 0; l--) {
       const k = this.kernels[l];
+      // The gradient the layer above sent reaches this layer's output through its dropout mask.
+      k.dropout?.recordBackward(rec);
       this.recordBackwardSteps(rec, k);
       k.dWeightIh!.record(rec);
       for (const g of k.dWeightHh!) g.record(rec);

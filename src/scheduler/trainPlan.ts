@@ -70,7 +70,7 @@ export class TrainPlan {
       this.owned.push(b);
       return b;
     };
-    this.recurrent = new RecurrentPlan(gpu, net.cfg, net.layout, net.params, net.grads, T, B, net.strategy);
+    this.recurrent = new RecurrentPlan(gpu, net.cfg, net.layout, net.params, net.grads, T, B, net.strategy, net.dropoutSeed);
     const recurrent = this.recurrent;
     try {
       // The head's input rows — 'all': the top layer's output at every step; 'last': at step T−1, or
@@ -156,9 +156,9 @@ export class TrainPlan {
     }
   }
 
-  /** Records the whole step: forward, loss, backward, then `update` (if given). */
-  encode(rec: Recorder, update?: UpdateRecorder): void {
-    this.recurrent.encodeForward(rec);
+  /** Records the whole step: forward (dropout masks of call `dropoutCall`), loss, backward, then `update` (if given). */
+  encode(rec: Recorder, update?: UpdateRecorder, dropoutCall = 0): void {
+    this.recurrent.encodeForward(rec, dropoutCall);
     this.encodeHeadAndLoss(rec);
     this.recurrent.encodeBackward(rec, false);
     update?.record(rec);

@@ -180,9 +180,9 @@ export class Trainer {
     uploadBatch(this.gpu, this.net, plan, checked);
     const rec = this.gpu.recorder('train step');
     carried?.load(rec, plan.recurrent);
-    plan.encode(rec, this.optimizer);
-    carried?.keep(rec, plan.recurrent);
     const call = ++this.callCount;
+    plan.encode(rec, this.optimizer, call);
+    carried?.keep(rec, plan.recurrent);
     let staging: GPUBuffer | null = null;
     if (opts.report) {
       staging = this.gpu.pool.acquire(STATUS_WORDS * 4, MAP_READ | COPY_DST, 'step report');
