@@ -5,6 +5,7 @@ import { RecurrentPlan, type StrategyChoice } from '../scheduler/recurrentPlan';
 import { checkKnownKeys, checkLengths, checkPositiveInt, checkTensor } from '../validate';
 import { initialWeights } from './init';
 import { checkDropout } from '../dropout';
+import { swapLeadingAxes } from '../sequenceLayout';
 
 /** The options of a RecurrentNetwork; any other key is an error. */
 export interface RecurrentOptions {
@@ -31,9 +32,15 @@ export interface RecurrentOptions {
    * drawn on the GPU from the seed and the call (src/dropout.ts); evaluation passes are unchanged.
    */
   dropout?: number;
+  /**
+   * Sequences [B,T,*] instead of [T,B,*] in forward, backward and training batches (PyTorch's
+   * batch_first): x, output, dOutput, dx, and a training head's per-step targets, masks and
+   * predictions; states stay [L·D,B,H]. Converted at the call, on the host.
+   */
+  batchFirst?: boolean;
 }
 
-const OPTION_KEYS = ['cell', 'inputSize', 'hiddenSize', 'numLayers', 'cellActivation', 'outputSize', 'strategy', 'seed', 'bidirectional', 'dropout'] as const;
+const OPTION_KEYS = ['cell', 'inputSize', 'hiddenSize', 'numLayers', 'cellActivation', 'outputSize', 'strategy', 'seed', 'bidirectional', 'dropout', 'batchFirst'] as const;
 
 /** A batch of sequences for RecurrentNetwork.forward, time-major, with optional initial states. */
 export interface SequenceInput {
@@ -89,6 +96,8 @@ export class RecurrentNetwork {
   readonly strategy: StrategyChoice;
   /** Seeds the dropout masks (the network's seed). */
   readonly dropoutSeed: number;
+  /** Sequences are [B,T,*] at this network's calls (RecurrentOptions.batchFirst). */
+  readonly batchFirst: boolean;
   /** Training forward passes so far: the call index of the next one's dropout masks. */
   private dropoutCalls = 0;
   /** Dispatches recorded by the last forward and backward calls. */
@@ -117,6 +126,8 @@ export class RecurrentNetwork {
     };
     if (opts.dropout !== undefined) checkDropout(opts.dropout);
     this.dropoutSeed = seed;
+    if (opts.batchFirst !== undefined && typeof opts.batchFirst !== 'boolean') throw new TypeError(`batchFirst must be true or false, got ${String(opts.batchFirst)}`);
+    this.batchFirst = !!opts.batchFirst;
     if (opts.bidirectional !== undefined && typeof opts.bidirectional !== 'boolean') throw new TypeError(`bidirectional must be true or false, got ${String(opts.bidirectional)}`);
     this.strategy = opts.strategy ?? 'auto';
     if (!['auto', 'per-step', 'persistent'].includes(this.strategy)) throw new RangeError(`strategy must be 'auto', 'per-step' or 'persistent', got ${String(this.strategy)}`);
@@ -216,6 +227,7 @@ export class RecurrentNetwork {
   async forward(input: SequenceInput, opts: { training?: boolean } = {}): Promise<ForwardOutput> {
     const { T, B } = input;
     const training = opts.training ?? true;
+    if (this.batchFirst) input = { ...input, x: this.timeMajor('x', input.x, input.T, input.B, this.cfg.inputSize) };
     const inputs = this.checkInputs(input); // before the plan: bad input builds nothing and evicts nothing
     const plan = this.plan(T, B, training);
     this.uploadInputs(plan, inputs);
@@ -224,7 +236,15 @@ export class RecurrentNetwork {
     this.gpu.submit(rec);
     this.lastDispatches.forward = rec.dispatches;
     this.lastForward = training ? plan : null;
-    return this.readForward(plan);
+    const out = await this.readForward(plan);
+    return this.batchFirst ? { ...out, output: swapLeadingAxes(out.output, T, B, out.output.length / (T * B)) } : out;
+  }
+
+  /** A batch-first [B,T,F] sequence, checked, as time-major [T,B,F]. */
+  timeMajor(name: string, data: ArrayLike<number>, T: number, B: number, F: number): Float32Array<ArrayBuffer> {
+    checkPositiveInt('T (sequence length)', T);
+    checkPositiveInt('B (batch size)', B);
+    return swapLeadingAxes(checkTensor(name, data, [B, T, F], '[B,T,*] (batchFirst)'), B, T, F);
   }
 
   async readForward(plan: RecurrentPlan): Promise<ForwardOutput> {
@@ -247,12 +267,15 @@ export class RecurrentNetwork {
   async backward(g: OutputGradients): Promise<BackwardOutput> {
     const plan = this.lastForward;
     if (!plan) throw new Error('backward needs a preceding forward with training: true on this network');
+    const W = directions(this.cfg) * this.cfg.hiddenSize;
+    if (this.batchFirst && g && typeof g === 'object') g = { ...g, dOutput: this.timeMajor('dOutput', g.dOutput, plan.T, plan.B, W) };
     this.writeOutputGradients(plan, g);
     const rec = this.gpu.recorder('backward');
     plan.encodeBackward(rec);
     this.gpu.submit(rec);
     this.lastDispatches.backward = rec.dispatches;
-    return this.readBackward(plan);
+    const grads = await this.readBackward(plan);
+    return this.batchFirst ? { ...grads, dx: swapLeadingAxes(grads.dx, plan.T, plan.B, this.cfg.inputSize) } : grads;
   }
 
   writeOutputGradients(plan: RecurrentPlan, g: OutputGradients): void {

@@ -4,6 +4,7 @@ import type { HeadAt, LossKind, TrainPlan } from '../scheduler/trainPlan';
 import { checkKnownKeys, checkLengths, checkPositiveInt, checkTensor } from '../validate';
 import { directions } from '../config';
 import { maskPastLengths } from '../lengthMask';
+import { swapLeadingAxes } from '../sequenceLayout';
 
 /** One batch of a task: inputs [T,B,I] and targets for the head's rows (all steps or the last). */
 export interface Batch {
@@ -40,6 +41,8 @@ export function checkBatch(net: RecurrentNetwork, lossKind: LossKind, headAt: He
   checkKnownKeys('batch', batch, ['x', 'T', 'B', 'target', 'mask', 'lengths']);
   const T = checkPositiveInt('batch.T (sequence length)', batch.T);
   const B = checkPositiveInt('batch.B (batch size)', batch.B);
+  // A batch-first network takes [B,T,*] sequences and per-step targets: made time-major here, once.
+  if (net.batchFirst) batch = batchFirstToTimeMajor(net, lossKind, headAt, batch, T, B);
   const x = checkTensor('x', batch.x, [T, B, net.cfg.inputSize], '[T,B,I]');
   const lengths = batch.lengths === undefined ? null : checkLengths(batch.lengths, T, B);
   const N = headAt === 'all' ? T * B : B;
@@ -70,6 +73,24 @@ export function checkBatch(net: RecurrentNetwork, lossKind: LossKind, headAt: He
   // A head on every step counts only the steps that exist.
   if (lengths && headAt === 'all') mask = maskPastLengths(mask, lengths, T, B, lossKind === 'mse' ? O : 1, (n) => new Float32Array(n));
   return { x, T, B, target, mask, lengths };
+}
+
+/** A batch of a batch-first network, its sequences made time-major (targets and mask too, for a head on every step). */
+function batchFirstToTimeMajor(net: RecurrentNetwork, lossKind: LossKind, headAt: HeadAt, batch: Batch, T: number, B: number): Batch {
+  const O = net.layout.head ? net.layout.outputSize : directions(net.cfg) * net.cfg.hiddenSize;
+  const perRow = lossKind === 'mse' ? O : 1;
+  const out: Batch = { ...batch, x: net.timeMajor('x', batch.x, T, B, net.cfg.inputSize) };
+  if (headAt === 'all') {
+    out.target = lossKind === 'mse' ? net.timeMajor('target', batch.target, T, B, O) : swapLeadingAxes(checkIds(batch.target, B * T), B, T, 1);
+    if (batch.mask !== undefined && batch.mask !== null) out.mask = net.timeMajor('mask', batch.mask, T, B, perRow);
+  }
+  return out;
+}
+
+/** Class ids as an Int32Array of `n` (their values are checked later, with the time-major batch). */
+function checkIds(ids: ArrayLike<number>, n: number): Int32Array {
+  if (!ids || typeof ids.length !== 'number' || ids.length !== n) throw new RangeError(`target must hold ${n} class ids ([B·T] rows, batchFirst), got ${ids?.length}`);
+  return Int32Array.from(ids);
 }
 
 /** Uploads a checked batch into a plan built for its shape (and mask). */

@@ -13,7 +13,7 @@ import type { OptimizerState } from '../optim/gpuOptimizer';
 import { checkKnownKeys } from '../validate';
 import { contentChecksum } from './integrity';
 
-const MODEL_CONFIG_KEYS = ['cell', 'cellActivation', 'inputSize', 'hiddenSize', 'numLayers', 'outputSize', 'headAt', 'loss', 'strategy', 'bidirectional', 'dropout'] as const;
+const MODEL_CONFIG_KEYS = ['cell', 'cellActivation', 'inputSize', 'hiddenSize', 'numLayers', 'outputSize', 'headAt', 'loss', 'strategy', 'bidirectional', 'dropout', 'batchFirst'] as const;
 
 /** Everything that fixes the shapes of a model's parameters and how it is trained against targets. */
 export interface ModelConfig {
@@ -32,6 +32,8 @@ export interface ModelConfig {
   bidirectional?: boolean;
   /** Dropout between stacked layers in training steps (RecurrentNetwork's option); evaluate and predict run without. */
   dropout?: number;
+  /** Batches [B,T,*] (RecurrentNetwork's option): x, and per-step targets, masks and predictions. */
+  batchFirst?: boolean;
 }
 
 /** A ModelConfig as a caller gives it: cellActivation ('tanh'), numLayers (1) and outputSize (0: no head) may be left out. */
@@ -80,8 +82,8 @@ export class TrainingSession {
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError(`init.seed must be an integer in [0, 2^32), got ${seed}`);
     if (init.forgetBias !== undefined && !Number.isFinite(init.forgetBias)) throw new RangeError(`init.forgetBias must be a finite number, got ${init.forgetBias}`);
     checkTrainerOptions({ loss: config.loss, headAt: config.headAt, optimizer }, config.outputSize > 0);
-    const { cell, cellActivation, inputSize, hiddenSize, numLayers, outputSize, strategy, bidirectional, dropout } = config;
-    this.net = new RecurrentNetwork(gpu, { cell, cellActivation, inputSize, hiddenSize, numLayers, outputSize, strategy, seed, bidirectional, dropout });
+    const { cell, cellActivation, inputSize, hiddenSize, numLayers, outputSize, strategy, bidirectional, dropout, batchFirst } = config;
+    this.net = new RecurrentNetwork(gpu, { cell, cellActivation, inputSize, hiddenSize, numLayers, outputSize, strategy, seed, bidirectional, dropout, batchFirst });
     try {
       // The network starts from PyTorch's init with this seed; only a forget bias changes it.
       if (init.forgetBias !== undefined) this.net.setFlatWeights(initialWeights(this.net.layout, { seed, forgetBias: init.forgetBias }));

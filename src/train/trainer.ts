@@ -10,6 +10,7 @@ import { STATUS_WORDS } from '../kernels/optimLayout';
 import { checkBatch, uploadBatch, type Batch } from './batch';
 import { checkKnownKeys, checkLengths, checkOneOf, checkPositiveInt, checkTensor } from '../validate';
 import { directions } from '../config';
+import { swapLeadingAxes } from '../sequenceLayout';
 
 /** The loss, where the head reads, and the optimizer of a Trainer. */
 export interface TrainerOptions {
@@ -238,7 +239,7 @@ export class Trainer {
     checkKnownKeys('predict input', input, ['x', 'T', 'B', 'lengths']);
     const T = checkPositiveInt('T (sequence length)', input.T);
     const B = checkPositiveInt('B (batch size)', input.B);
-    const x = checkTensor('x', input.x, [T, B, this.net.cfg.inputSize], '[T,B,I]');
+    const x = this.net.batchFirst ? this.net.timeMajor('x', input.x, T, B, this.net.cfg.inputSize) : checkTensor('x', input.x, [T, B, this.net.cfg.inputSize], '[T,B,I]');
     const lengths = input.lengths === undefined ? undefined : checkLengths(input.lengths, T, B);
     checkKnownKeys('predict options', opts, ['carryState']);
     const carried = opts.carryState ? this.carriedState(B) : null;
@@ -250,7 +251,9 @@ export class Trainer {
     carried?.keep(rec, plan.recurrent);
     this.gpu.submit(rec);
     const O = this.net.layout.head ? this.net.layout.outputSize : directions(this.net.cfg) * this.net.cfg.hiddenSize;
-    return this.gpu.read(plan.logits, plan.N * O, plan.predictionOffset);
+    const predictions = await this.gpu.read(plan.logits, plan.N * O, plan.predictionOffset);
+    // A batch-first network's per-step predictions come back [B,T,O].
+    return this.net.batchFirst && this.opts.headAt === 'all' ? swapLeadingAxes(predictions, T, B, O) : predictions;
   }
 
   /** Returns every buffer of the plans, the optimizer and the loss to the pool (the network stays). */

@@ -4,8 +4,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { RecurrentNetwork } from '../../src/model/recurrentNetwork';
+import { TrainingSession } from '../../src/train/session';
 import { recurrentBackward, recurrentForward } from '../../src/cpu/recurrent';
-import { swapLeadingAxes } from '../../src/cpu/layout';
+import { swapLeadingAxes } from '../../src/sequenceLayout';
 import { directions, type CellKind, type RecurrentConfig } from '../../src/config';
 import { Rng, freshSeed } from '../../src/random';
 import { RECURRENT_VARIANTS } from '../../src/kernels/registry';
@@ -145,5 +146,53 @@ describe.skipIf(!gpu)('v2 PyTorch fixtures through the GPU network', () => {
     expect(pass).toBe(true);
     // Every output and gradient of the fixture is compared.
     for (const name of Object.keys(fx.tensors).filter((n) => n.startsWith('grad.') || ['output', 'h_n', 'c_n'].includes(n))) expect(errors[name], name).toBeDefined();
+  });
+});
+
+describe.skipIf(!gpu)('batchFirst: [B,T,*] at every call', () => {
+  it('network forward and backward are the time-major ones, transposed', async () => {
+    const rng = new Rng(freshSeed());
+    const [T, B, I, H] = [4, 3, 2, 5];
+    const opts = { cell: 'lstm' as const, inputSize: I, hiddenSize: H, numLayers: 2, bidirectional: true, seed: 4 };
+    const tm = new RecurrentNetwork(gpu!, opts);
+    const bf = new RecurrentNetwork(gpu!, { ...opts, batchFirst: true });
+    try {
+      const x = Float32Array.from(rng.uniformArray(T * B * I, -1, 1));
+      const dOutput = Float32Array.from(rng.uniformArray(T * B * 2 * H, -1, 1));
+      const a = await tm.forward({ x, T, B, lengths: [4, 1, 3] });
+      const b = await bf.forward({ x: swapLeadingAxes(x, T, B, I), T, B, lengths: [4, 1, 3] });
+      expect(b.output).toEqual(swapLeadingAxes(a.output, T, B, 2 * H));
+      expect(b.hN).toEqual(a.hN);
+      const ga = await tm.backward({ dOutput });
+      const gb = await bf.backward({ dOutput: swapLeadingAxes(dOutput, T, B, 2 * H) });
+      expect(gb.dx).toEqual(swapLeadingAxes(ga.dx, T, B, I));
+      expect(gb.grads).toEqual(ga.grads);
+      await expect(bf.forward({ x: new Float32Array(7), T, B })).rejects.toThrow(/x has 7 values but \[B,T,\*\] \(batchFirst\) = \[3,4,2\] needs 24/);
+    } finally {
+      tm.dispose();
+      bf.dispose();
+    }
+  });
+
+  it('a training session takes [B,T,*] batches and per-step targets, and predicts [B,T,O]', async () => {
+    const rng = new Rng(freshSeed());
+    const [T, B, I, O] = [5, 2, 3, 4];
+    const config = { cell: 'lstm' as const, inputSize: I, hiddenSize: 6, outputSize: O, headAt: 'all' as const, loss: 'crossentropy' as const };
+    const tm = new TrainingSession(gpu!, config, { kind: 'sgd', lr: 0.1 }, { seed: 2 });
+    const bf = new TrainingSession(gpu!, { ...config, batchFirst: true }, { kind: 'sgd', lr: 0.1 }, { seed: 2 });
+    try {
+      const x = Float32Array.from(rng.uniformArray(T * B * I, -1, 1));
+      const target = Int32Array.from({ length: T * B }, () => rng.int(O));
+      const mask = Float32Array.from({ length: T * B }, (_, k) => (k % 3 === 0 ? 0 : 1));
+      const a = await tm.step({ x, T, B, target, mask }, { report: true });
+      const b = await bf.step({ x: swapLeadingAxes(x, T, B, I), T, B, target: swapLeadingAxes(target, T, B, 1), mask: swapLeadingAxes(mask, T, B, 1) }, { report: true });
+      expect(b.loss).toBe(a.loss);
+      const pa = await tm.predict({ x, T, B });
+      const pb = await bf.predict({ x: swapLeadingAxes(x, T, B, I), T, B });
+      expect(pb).toEqual(swapLeadingAxes(pa, T, B, O));
+    } finally {
+      tm.dispose();
+      bf.dispose();
+    }
   });
 });
