@@ -108,12 +108,15 @@ const lossChart = new LiveLineChart(byId<HTMLCanvasElement>('lossChart'), {
 
 let gpu: Gpu | null = null;
 let task: CharLmTask = charLmTask();
+/** The batch size the session's carried states are for (null: none carried yet). */
+let carriedRows: number | null = null;
 let textSource: 'bundled' | 'pasted' = 'bundled';
 let session: TrainingSession | null = null;
 let stepper: Stepper | null = null;
 let settings = readSettings();
 let loop: TrainLoop<StepReport> | null = null;
-let data = new Rng(SEED);
+/** The text chunk the loop's first step reads (a loaded checkpoint's step count, so it reads on). */
+let chunkBase = 0;
 let samples = 0;
 let generation = 0;
 let lastAutoSample = 0;
@@ -160,9 +163,15 @@ function onReport(r: StepReport): void {
 function newLoop(): void {
   loop = new TrainLoop<StepReport>(
     {
-      step: (_i, report) => {
-        const b = task.batch(data, settings.T, settings.B);
-        return session!.step({ x: b.inputs, T: b.T, B: b.B, target: b.targets }, { report });
+      // Each row reads the text on in consecutive chunks, its states carried from one step to the
+      // next (truncated BPTT); a new batch size starts them over.
+      step: (i, report) => {
+        if (carriedRows !== settings.B) {
+          session!.resetState();
+          carriedRows = settings.B;
+        }
+        const b = task.chunk(chunkBase + i, settings.T, settings.B);
+        return session!.step({ x: b.inputs, T: b.T, B: b.B, target: b.targets }, { report, carryState: true });
       },
       onReport,
       onError: (err) => showError('Training stopped', errorText(err), 'train'),
@@ -211,7 +220,7 @@ async function rebuild(): Promise<void> {
     updateStatus();
     return;
   }
-  data = new Rng(SEED ^ 0x9e3779b9);
+  chunkBase = 0;
   newLoop();
   updateStatus();
 }
@@ -384,7 +393,7 @@ async function load(file: File): Promise<void> {
       state.settings = settings;
       clearRun();
       describeText();
-      data = new Rng(SEED ^ 0x9e3779b9 ^ (ck.optimizer?.step ?? 0));
+      chunkBase = ck.optimizer?.step ?? 0;
       newLoop();
       const step = ck.optimizer?.step ?? 0;
       state.checkpoint.loaded = { name: file.name, step };
