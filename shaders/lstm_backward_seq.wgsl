@@ -31,7 +31,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let G = 4u * H;
   let T = dims.T;
   let w = dims.offWhh + wid.z * dims.whhStride;
-  seq_len_section = 4u * dims.section;
+  set_length_section(4u * dims.section);
   for (var s = 0u; s < T; s++) {
     enter(wid.z, T - 1u - s, T, dims.D, B, H, G);
     let t = seq_here.t;

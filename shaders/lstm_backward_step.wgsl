@@ -101,7 +101,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   let H = step.H;
   let G = 4u * H;
   enter(wid.z, step.t, step.T, step.D, B, H, G);
-  seq_len_section = 4u * step.section;
+  set_length_section(4u * step.section);
   let t = seq_here.t;
   let subLane = share_lane();
   let j0 = (wid.x * WG + lane) * UNITS;

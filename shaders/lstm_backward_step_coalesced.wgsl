@@ -23,7 +23,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   let H = step.H;
   let G = 4u * H;
   enter(wid.z, step.t, step.T, step.D, B, H, G);
-  seq_len_section = 4u * step.section;
+  set_length_section(4u * step.section);
   let t = seq_here.t;
   let b = wid.y;
   let u = lane % UNITS;
@@ -31,10 +31,20 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   let j = wid.x * UNITS + u;
   let jj = min(j, H - 1u);  // lanes past H sum for the last unit and write nothing
   let finalPass = step.isFinal == 1u;
-  // (W_hhᵀ · da)[b, j] for da of the step after t (in this direction's forward order), or of the row's
-  // first step in the final pass; none at the row's last step or a step that does not exist.
   var sum = 0.0;
-  if (finalPass || (step_exists(t, b) && !is_last_step(t, b))) {
+  if (PROJ) {
+    // With a projection: (W_hrᵀ · dh_t)[b, j], dh_t from lstmp_backward_dh.wgsl (R wide).
+    project_to(step.R);
+    if (!finalPass && step_exists(t, b)) {
+      let dhRow = diag_r_at(t, b);
+      let w0 = step.offWhr + seq_dir * step.whrStride;
+      for (var r = slice; r < step.R; r += SLICES) {
+        sum = fma(weight(w0 + r * H + jj), dhTotal[dhRow + r], sum);
+      }
+    }
+  } else if (finalPass || (step_exists(t, b) && !is_last_step(t, b))) {
+    // (W_hhᵀ · da)[b, j] for da of the step after t (in this direction's forward order), or of the
+    // row's first step in the final pass; none at the row's last step or a step that does not exist.
     let daRow = gate_row(select(next_step(t), first_step(b), finalPass), b);
     let w0 = step.offWhh + seq_dir * step.whhStride;
     for (var r = slice; r < G; r += SLICES) {

@@ -22,24 +22,26 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   let B = step.B;
   let H = step.H;
   enter(wid.z, step.t, step.T, step.D, B, H, 4u * H);
+  project_to(step.R);  // h is R wide (R = H without a projection): W_hh [4H,R]
+  let R = step.R;
   let t = seq_here.t;
   let b = wid.y;
   let j0 = wid.x * UNITS;
-  let hPrev = state_at(seq_here.read, b);  // h_{t-1} of row b
+  let hPrev = h_at(seq_here.read, b);  // h_{t-1} of row b
   // The W_hh row of gate g, unit j0 + u (units past H read row j0's: never written).
   var rows: array<u32, 16>;
   for (var q = 0u; q < 4u * UNITS; q++) {
     let u = q % UNITS;
     let j = select(j0, j0 + u, j0 + u < H);
-    rows[q] = step.offWhh + seq_dir * step.whhStride + ((q / UNITS) * H + j) * H;
+    rows[q] = step.offWhh + seq_dir * step.whhStride + ((q / UNITS) * H + j) * R;
   }
   var acc: array<f32, 16>;
-  let H4 = H - H % 4u;
-  for (var k = 4u * lane; k < H4; k += 4u * WG) {
+  let R4 = R - R % 4u;
+  for (var k = 4u * lane; k < R4; k += 4u * WG) {
     let hv = vec4f(h[hPrev + k], h[hPrev + k + 1u], h[hPrev + k + 2u], h[hPrev + k + 3u]);
     for (var q = 0u; q < 4u * UNITS; q++) { acc[q] += dot(weight4(rows[q] + k), hv); }
   }
-  for (var k = H4 + lane; k < H; k += WG) {  // the last H % 4 columns
+  for (var k = R4 + lane; k < R; k += WG) {  // the last R % 4 columns
     let hk = h[hPrev + k];
     for (var q = 0u; q < 4u * UNITS; q++) { acc[q] = fma(weight(rows[q] + k), hk, acc[q]); }
   }

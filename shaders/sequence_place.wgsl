@@ -6,7 +6,9 @@
 //     step t = T−1−s (s: the step index) reads slot t+1 and writes slot t, so its initial state sits
 //     in slot T and its final state in slot 0. Each direction has its own [T+1,B,H] section of h, c.
 //   - Gate-sized rows (xproj, gates, da) are [T,B,D·G]: direction d's G columns from d·G.
-//   - The layer's output (and its gradient) is [T,B,D·H]: direction d's H columns from d·H.
+//   - The layer's output (and its gradient) is [T,B,D·R]: direction d's R columns from d·R, R being
+//     the width of h (H, or the LSTM projection's size: set with project_to(R) after enter()); the
+//     h states are [D][T+1,B,R] (h_at), the c states [D][T+1,B,H] (state_at).
 //   - Per-step diagnostics of backward (ds, dhTotal) are [D][T,B,H].
 //   - Backward runs each direction's steps in the reverse of its forward order; a direction's last
 //     step in forward order (where dL/dh_N enters) is t = length−1 forward and t = 0 reverse, its
@@ -24,6 +26,7 @@ var<private> seq_D: u32;
 var<private> seq_B: u32;
 var<private> seq_H: u32;
 var<private> seq_G: u32;
+var<private> seq_R: u32;
 
 fn place(s: u32, d: u32, T: u32) -> Place {
   if (d == 0u) { return Place(s, s, s + 1u); }
@@ -39,8 +42,12 @@ fn enter(d: u32, s: u32, T: u32, D: u32, B: u32, H: u32, G: u32) {
   seq_B = B;
   seq_H = H;
   seq_G = G;
+  seq_R = H;
   seq_here = place(s, d, T);
 }
+
+// For the LSTM with a projection: h (states and output) is R wide.
+fn project_to(R: u32) { seq_R = R; }
 
 fn step_exists(t: u32, b: u32) -> bool { return t < row_length(b); }
 
@@ -62,5 +69,11 @@ fn gate_row(t: u32, b: u32) -> u32 { return (t * seq_B + b) * seq_D * seq_G + se
 // The first of row b's H state values in slot `slot` of this direction's section.
 fn state_at(slot: u32, b: u32) -> u32 { return ((seq_dir * (seq_T + 1u) + slot) * seq_B + b) * seq_H; }
 
-// The first of row b's H output values at time t, this direction's.
-fn out_at(t: u32, b: u32) -> u32 { return (t * seq_B + b) * seq_D * seq_H + seq_dir * seq_H; }
+// The first of row b's R output values at time t, this direction's.
+fn out_at(t: u32, b: u32) -> u32 { return (t * seq_B + b) * seq_D * seq_R + seq_dir * seq_R; }
+
+// The first of row b's R values of h in slot `slot` of this direction's section.
+fn h_at(slot: u32, b: u32) -> u32 { return ((seq_dir * (seq_T + 1u) + slot) * seq_B + b) * seq_R; }
+
+// The first of row b's R values at time t in this direction's [T,B,R] section (dhTotal under a projection).
+fn diag_r_at(t: u32, b: u32) -> u32 { return ((seq_dir * seq_T + t) * seq_B + b) * seq_R; }

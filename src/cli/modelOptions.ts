@@ -16,6 +16,7 @@ export interface ModelCliOptions {
   hidden: number;
   bidirectional?: boolean;
   dropout?: number;
+  projSize?: number;
   seqLen?: number;
   batch: number;
   lr: number;
@@ -38,6 +39,7 @@ export function addModelOptions(cmd: Command): Command {
     .option('--layers <n>', 'stacked recurrent layers', positiveInt, 1)
     .option('--hidden <n>', 'hidden size H', positiveInt, 64)
     .option('--bidirectional', 'two directions per layer (the head reads both)')
+    .option('--proj-size <n>', 'LSTM projection: h = W_hr (o ⊙ ψ(c)) is n wide (n < --hidden)', positiveInt)
     .option('--dropout <p>', 'dropout between stacked layers in training, p in [0, 1)', dropoutValue, 0)
     .option('--seq-len <n>', 'sequence length T (default: the task\'s)', positiveInt)
     .option('--batch <n>', 'batch size B', positiveInt, 32)
@@ -64,6 +66,7 @@ export function modelConfig(task: Task, o: ModelCliOptions): ModelConfig {
     numLayers: o.layers,
     ...(o.bidirectional ? { bidirectional: true } : {}),
     ...(o.dropout ? { dropout: o.dropout } : {}),
+    ...(o.projSize ? { projSize: o.projSize } : {}),
     outputSize: task.outputSize,
     headAt: task.lossAt,
     loss: task.loss,

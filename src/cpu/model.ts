@@ -4,7 +4,7 @@
 import { denseBackward, denseForward } from './dense';
 import { mseLoss, softmaxCrossEntropy } from './loss';
 import { recurrentBackward, recurrentForward, type BackwardResult, type ForwardResult } from './recurrent';
-import { directions, type LayerParams, type RecurrentConfig } from '../config';
+import { directions, outputWidth, type LayerParams, type RecurrentConfig } from '../config';
 import { maskPastLengths } from '../lengthMask';
 
 export interface CpuModel {
@@ -56,7 +56,7 @@ function headRows(headAt: 'all' | 'last', T: number, B: number, D: number, lengt
 export function modelLossAndGradients(m: CpuModel, batch: ModelBatch): ModelGradients {
   const { T, B } = batch;
   const D = directions(m.cfg);
-  const H = m.cfg.hiddenSize;
+  const H = outputWidth(m.cfg); // each direction's output width
   const W = D * H;
   const hasHead = m.outputSize > 0;
   const O = hasHead ? m.outputSize : W;

@@ -10,11 +10,16 @@ import rnnBackwardWgsl from '../../shaders/rnn_backward_step.wgsl?raw';
 import lstmCellBackwardWgsl from '../../shaders/lstm_cell_backward.wgsl?raw';
 import lstmCellUpdateWgsl from '../../shaders/lstm_cell_update.wgsl?raw';
 import rnnCellUpdateWgsl from '../../shaders/rnn_cell_update.wgsl?raw';
+import lstmpCellUpdateWgsl from '../../shaders/lstmp_cell_update.wgsl?raw';
+import lstmpCellBackwardWgsl from '../../shaders/lstmp_cell_backward.wgsl?raw';
+import lstmpProjectStepWgsl from '../../shaders/lstmp_project_step.wgsl?raw';
+import lstmpBackwardDhWgsl from '../../shaders/lstmp_backward_dh.wgsl?raw';
 import lstmDaScalarWgsl from '../../shaders/lstm_da_scalar.wgsl?raw';
 import lstmDaVec4Wgsl from '../../shaders/lstm_da_vec4.wgsl?raw';
 import weightsScalarWgsl from '../../shaders/weights_scalar.wgsl?raw';
 import weightsVec4Wgsl from '../../shaders/weights_vec4.wgsl?raw';
 import type { Gpu } from '../gpu/runtime';
+import type { Recorder } from '../gpu/recorder';
 import type { CellActivation, CellKind } from '../config';
 import { SteppedKernel } from './stepped';
 import { ACTIVATION_CONSTANTS, ACTIVATIONS_WGSL, activationConstant } from './activations';
@@ -99,6 +104,10 @@ const STEP_FIELDS = {
   t: ['t', 'u32', 'time step (forward kernels: the step index; the reverse direction runs time T−1−t)'],
   D: ['D', 'u32', 'directions of the layer (1, or 2 when bidirectional)'],
   whhStride: ['whhStride', 'u32', 'floats from one direction\'s W_hh to the next\'s'],
+  R: ['R', 'u32', 'the width of h: H, or the projection size'],
+  offWhr: ['offWhr', 'u32', 'the first direction\'s W_hr [R,H] inside params (projection)'],
+  whrStride: ['whrStride', 'u32', 'floats from one direction\'s W_hr to the next\'s'],
+  offStateGradR: ['offStateGradR', 'u32', "this layer's [D,B,R] block in the dh sections of stateGrads"],
   T: ['T', 'u32', 'steps'],
   B: ['B', 'u32', 'batch rows'],
   H: ['H', 'u32', 'hidden units'],
@@ -109,8 +118,10 @@ const STEP_FIELDS = {
   section: ['section', 'u32', 'L·D·B·H: the stride between the sections of stateGrads'],
 } as const;
 const F = STEP_FIELDS;
-const FORWARD_STEP: WgslStruct = { name: 'Step', fields: [F.t, F.T, F.D, F.B, F.H, F.offWhh, F.offBhh, F.whhStride] };
-const LSTM_BACKWARD_STEP: WgslStruct = { name: 'Step', fields: [F.t, F.T, F.D, F.B, F.H, F.offWhh, F.whhStride, F.offStateGrad, F.isFinal, F.section] };
+const FORWARD_STEP: WgslStruct = { name: 'Step', fields: [F.t, F.T, F.D, F.B, F.H, F.R, F.offWhh, F.offBhh, F.whhStride] };
+const LSTM_BACKWARD_STEP: WgslStruct = { name: 'Step', fields: [F.t, F.T, F.D, F.B, F.H, F.R, F.offWhh, F.whhStride, F.offWhr, F.whrStride, F.offStateGrad, F.isFinal, F.section] };
+const PROJECT_STEP: WgslStruct = { name: 'Step', fields: [F.t, F.T, F.D, F.B, F.H, F.R, F.offWhr, F.whrStride] };
+const LSTMP_BACKWARD_DH_STEP: WgslStruct = { name: 'Step', fields: [F.t, F.T, F.D, F.B, F.H, F.R, F.offWhh, F.whhStride, F.offStateGradR, F.isFinal, F.section] };
 const RNN_BACKWARD_STEP: WgslStruct = { name: 'Step', fields: [F.t, F.T, F.D, F.B, F.H, F.offWhh, F.whhStride, F.offStateGrad, F.isFinal] };
 
 const paramsBinding = (weights4: boolean, doc: string) => ({ access: 'read', type: weights4 ? 'array<vec4f>' : 'array<f32>', doc }) as const;
@@ -198,6 +209,23 @@ export function lstmForwardStepCoalesced(v: { weights4: boolean }) {
   });
 }
 
+/**
+ * The same kernel for an LSTM with a projection (LSTMP): it stores m = o ⊙ ψ(s) instead of h and the
+ * output, which lstmp_project_step.wgsl then writes (h = W_hr·m).
+ */
+export function lstmpForwardStep(v: { weights4: boolean }) {
+  const { out: _out, ...storage } = lstmForwardStorage(v.weights4);
+  return kernelVariant({
+    name: `lstm_forward_step_coalesced${v.weights4 ? '.w4' : ''}.proj`,
+    code: [ACTIVATIONS_WGSL, SEQUENCE_PLACE_WGSL, v.weights4 ? weightsVec4Wgsl : weightsScalarWgsl, lstmpCellUpdateWgsl, lstmForwardCoalescedWgsl],
+    consts: { WG: GPU_FORWARD_LANES },
+    storage: { ...storage, m: { access: 'read_write', doc: '[D][T,B,H] m = o ⊙ ψ(s), before the projection' } },
+    uniform: { name: 'step', struct: FORWARD_STEP },
+    // UNITS: hidden units per workgroup, 1..4 (its partial sums are arrays of 16 = 4 gates × 4 units).
+    constants: { UNITS: 4, ...ACTIVATION_CONSTANTS },
+  });
+}
+
 /** The LSTM backward step kernel of a variant. */
 export function lstmBackwardStep(v: StepVariant) {
   checkRows(v.rows);
@@ -222,9 +250,55 @@ export function lstmBackwardStep(v: StepVariant) {
 export const LSTM_BACKWARD_STEP_COALESCED = kernelVariant({
   name: 'lstm_backward_step_coalesced',
   code: [ACTIVATIONS_WGSL, SEQUENCE_PLACE_STATE_GRADS_WGSL, weightsScalarWgsl, lstmCellBackwardWgsl, lstmBackwardCoalescedWgsl],
+  consts: { PROJ: false },
   storage: lstmBackwardStorage(false, false),
   uniform: { name: 'step', struct: LSTM_BACKWARD_STEP },
   constants: { ...ACTIVATION_CONSTANTS },
+});
+
+/**
+ * The same kernel for an LSTM with a projection (LSTMP): dh_t comes from lstmp_backward_dh.wgsl
+ * (through dhTotal, R wide) and goes through W_hr to m_t; the row lengths have their own binding.
+ */
+const { dH: _dH, ...LSTMP_BACKWARD_STORAGE } = lstmBackwardStorage(false, false);
+export const LSTMP_BACKWARD_STEP = kernelVariant({
+  name: 'lstm_backward_step_coalesced.proj',
+  code: [ACTIVATIONS_WGSL, SEQUENCE_PLACE_WGSL, weightsScalarWgsl, lstmpCellBackwardWgsl, lstmBackwardCoalescedWgsl],
+  consts: { PROJ: true },
+  storage: { ...LSTMP_BACKWARD_STORAGE, dhTotal: { access: 'read', doc: '[D][T,B,R] dL/dh_t from lstmp_backward_dh.wgsl' }, lengths: LENGTHS_BINDING },
+  uniform: { name: 'step', struct: LSTM_BACKWARD_STEP },
+  constants: { ...ACTIVATION_CONSTANTS },
+});
+
+/** The projection of an LSTMP step (lstmp_project_step.wgsl): h_t = W_hr·m_t. */
+export const LSTMP_PROJECT_STEP = kernelVariant({
+  name: 'lstmp_project_step',
+  code: [SEQUENCE_PLACE_WGSL, lstmpProjectStepWgsl],
+  storage: {
+    h: { access: 'read_write', doc: '[D][T+1,B,R] hidden states' },
+    out: OUT_BINDING,
+    m: { access: 'read', doc: '[D][T,B,H] m = o ⊙ ψ(s)' },
+    params: { access: 'read', doc: 'the flat parameters (W_hr at offWhr)' },
+    lengths: LENGTHS_BINDING,
+  },
+  uniform: { name: 'step', struct: PROJECT_STEP },
+  constants: { WG: 64 },
+});
+
+/** The first half of an LSTMP backward step (lstmp_backward_dh.wgsl): dh_t, R wide, and dh_{-1}. */
+export const LSTMP_BACKWARD_DH = kernelVariant({
+  name: 'lstmp_backward_dh',
+  code: [SEQUENCE_PLACE_WGSL, lstmpBackwardDhWgsl],
+  storage: {
+    dhTotal: { access: 'read_write', doc: '[D][T,B,R] dL/dh_t' },
+    stateGrads: { access: 'read_write', doc: '[4,L·D,B,H] sections: dh0 written, dhN read ([L·D,B,R] at their start)' },
+    dH: { access: 'read', doc: '[T,B,D·R] from the loss or the layer above' },
+    da: { access: 'read', doc: '[T,B,D·4H]' },
+    params: { access: 'read', doc: 'the flat parameters (W_hh at offWhh)' },
+    lengths: LENGTHS_BINDING,
+  },
+  uniform: { name: 'step', struct: LSTMP_BACKWARD_DH_STEP },
+  constants: { WG: 64 },
 });
 
 /** The bindings of the RNN forward step kernels (both work splits). */
@@ -294,6 +368,12 @@ export interface StepDims {
   T: number;
   B: number;
   H: number;
+  /** The width of h: H, or the LSTM projection's size (W_hr [R,H] at offWhr, whrStride apart per direction). */
+  R: number;
+  offWhr: number;
+  whrStride: number;
+  /** Offset of this layer's [D,B,R] block in the dh sections of stateGrads (= offState without a projection). */
+  offStateR: number;
   /** Directions (1, or 2 when bidirectional): the forward kernels run them side by side (workgroup z). */
   D: number;
   /** Offsets (floats) of this layer's W_hh (the first direction's) and stacked b_hh in the parameter buffer. */
@@ -311,6 +391,8 @@ export interface ForwardStepBuffers {
   /** LSTM only: activated gates [T,B,D·4H] and cell states [D][T+1,B,H]. */
   gates?: GPUBuffer;
   c?: GPUBuffer;
+  /** LSTM with a projection: m = o ⊙ ψ(s), [D][T,B,H]. */
+  m?: GPUBuffer;
   h: GPUBuffer;
   xproj: GPUBuffer;
   params: GPUBuffer;
@@ -321,23 +403,59 @@ export interface ForwardStepBuffers {
 }
 
 /** Forward step kernel: variant t computes step t. */
-export function forwardStepKernel(gpu: Gpu, d: StepDims, buf: ForwardStepBuffers): SteppedKernel {
-  const shape = stepShapes(d.cell, d.B, d.H, workSplit(gpu)).forward;
-  const variants = Array.from({ length: d.T }, (_, t) => ({ t, T: d.T, D: d.D, B: d.B, H: d.H, offWhh: d.offWhh, offBhh: d.offBhh, whhStride: d.whhStride }));
+/** What a layer's step kernels are to the scheduler: variant t records step t (or the whole sequence). */
+export interface StepRecorder {
+  record(rec: Recorder, variant?: number): void;
+  dispose(): void;
+}
+
+/** Two kernels recorded one after the other for each variant: an LSTMP step's cell and projection halves. */
+class StepPair implements StepRecorder {
+  constructor(private readonly first: SteppedKernel, private readonly second: SteppedKernel) {}
+
+  record(rec: Recorder, variant = 0): void {
+    this.first.record(rec, variant);
+    this.second.record(rec, variant);
+  }
+
+  dispose(): void {
+    this.first.dispose();
+    this.second.dispose();
+  }
+}
+
+/**
+ * Forward step kernel: variant t computes step t. With a projection (R < H) each step is the
+ * coalesced cell kernel (on every adapter class: the rows kernels have no projection) and then the
+ * projection h = W_hr·m.
+ */
+export function forwardStepKernel(gpu: Gpu, d: StepDims, buf: ForwardStepBuffers): StepRecorder {
+  const proj = d.R !== d.H;
+  const split = proj ? 'gpu' : workSplit(gpu);
+  const shape = stepShapes(d.cell, d.B, d.H, split).forward;
+  const variants = Array.from({ length: d.T }, (_, t) => ({ t, T: d.T, D: d.D, B: d.B, H: d.H, R: d.R, offWhh: d.offWhh, offBhh: d.offBhh, whhStride: d.whhStride }));
   const grid: [number, number, number] = [shape.grid[0], shape.grid[1], d.D];
   const common = { constants: { WG: shape.lanes, ...activationConstant(d.activation) }, variants, grid, label: `${d.cell} forward step` };
   const place = { out: buf.out, lengths: buf.lengths };
   if (d.cell === 'lstm') {
-    const weights4 = weightRowsAligned(d.H, d.offWhh) && d.whhStride % 4 === 0;
+    const weights4 = weightRowsAligned(d.R, d.offWhh) && d.whhStride % 4 === 0;
     const buffers = { params: buf.params, gates: buf.gates!, c: buf.c!, h: buf.h, xproj: buf.xproj, ...place };
-    if (workSplit(gpu) === 'gpu') {
-      const constants = { UNITS: shape.units, ...activationConstant(d.activation) };
-      return new SteppedKernel(gpu, { ...common, constants, kernel: lstmForwardStepCoalesced({ weights4 }), buffers });
+    const constants = { UNITS: shape.units, ...activationConstant(d.activation) };
+    if (proj) {
+      const cell = new SteppedKernel(gpu, { ...common, constants, kernel: lstmpForwardStep({ weights4 }), buffers: { params: buf.params, gates: buf.gates!, c: buf.c!, h: buf.h, xproj: buf.xproj, m: buf.m!, lengths: buf.lengths } });
+      const projection = new SteppedKernel(gpu, {
+        kernel: LSTMP_PROJECT_STEP, constants: {}, label: 'lstm projection step',
+        buffers: { h: buf.h, out: buf.out, m: buf.m!, params: buf.params, lengths: buf.lengths },
+        variants: variants.map((v) => ({ t: v.t, T: d.T, D: d.D, B: d.B, H: d.H, R: d.R, offWhr: d.offWhr, whrStride: d.whrStride })),
+        grid: [Math.ceil(d.R / 64), d.B, d.D],
+      });
+      return new StepPair(cell, projection);
     }
+    if (split === 'gpu') return new SteppedKernel(gpu, { ...common, constants, kernel: lstmForwardStepCoalesced({ weights4 }), buffers });
     return new SteppedKernel(gpu, { ...common, kernel: lstmForwardStep({ rows: shape.rows, weights4, share: sharesRows(gpu) }), buffers });
   }
   const buffers = { h: buf.h, xproj: buf.xproj, params: buf.params, ...place };
-  if (workSplit(gpu) === 'gpu') {
+  if (split === 'gpu') {
     return new SteppedKernel(gpu, { ...common, constants: { UNITS: shape.units, ...activationConstant(d.activation) }, kernel: RNN_FORWARD_STEP_COALESCED, buffers });
   }
   return new SteppedKernel(gpu, { ...common, kernel: rnnForwardStep(shape.rows), buffers });
@@ -363,17 +481,40 @@ export interface BackwardStepBuffers {
 }
 
 /** Backward step kernel: variant t (0..T-1) is step t; variant T is the final pass writing dh0 (and dc0). */
-export function backwardStepKernel(gpu: Gpu, d: StepDims, buf: BackwardStepBuffers): SteppedKernel {
-  const shape = stepShapes(d.cell, d.B, d.H, workSplit(gpu)).backward;
-  const step = (t: number) => ({ t: Math.min(t, d.T - 1), T: d.T, D: d.D, B: d.B, H: d.H, offWhh: d.offWhh, whhStride: d.whhStride, offStateGrad: d.offState, isFinal: t === d.T ? 1 : 0 });
+/**
+ * Backward step kernel: variant t (0..T-1) is step t; variant T is the final pass writing dh0 (and
+ * dc0). With a projection each step is lstmp_backward_dh (dh_t, R wide) and then the coalesced cell
+ * kernel's .proj variant (through W_hr to m_t and the cell), on every adapter class.
+ */
+export function backwardStepKernel(gpu: Gpu, d: StepDims, buf: BackwardStepBuffers): StepRecorder {
+  const proj = d.R !== d.H;
+  const split = proj ? 'gpu' : workSplit(gpu);
+  const shape = stepShapes(d.cell, d.B, d.H, split).backward;
+  const step = (t: number) => ({
+    t: Math.min(t, d.T - 1), T: d.T, D: d.D, B: d.B, H: d.H, R: d.R, offWhh: d.offWhh, whhStride: d.whhStride,
+    offWhr: d.offWhr, whrStride: d.whrStride, offStateGrad: d.offState, isFinal: t === d.T ? 1 : 0,
+  });
   const steps = Array.from({ length: d.T + 1 }, (_, t) => step(t));
   const grid: [number, number, number] = [shape.grid[0], shape.grid[1], d.D];
   const label = `${d.cell} backward step`;
   if (d.cell === 'lstm') {
+    const variants = steps.map((v) => ({ ...v, section: d.stateSection }));
+    if (proj) {
+      const dh = new SteppedKernel(gpu, {
+        kernel: LSTMP_BACKWARD_DH, constants: {}, label: 'lstm projection backward',
+        buffers: { dhTotal: buf.dhTotal, stateGrads: buf.stateGrads!, dH: buf.dH, da: buf.da, params: buf.params, lengths: buf.lengths },
+        variants: variants.map((v) => ({ t: v.t, T: v.T, D: v.D, B: v.B, H: v.H, R: v.R, offWhh: v.offWhh, whhStride: v.whhStride, offStateGradR: d.offStateR, isFinal: v.isFinal, section: v.section })),
+        grid: [Math.ceil(d.R / 64), d.B, d.D],
+      });
+      const cell = new SteppedKernel(gpu, {
+        kernel: LSTMP_BACKWARD_STEP, constants: activationConstant(d.activation), variants, grid, label,
+        buffers: { params: buf.params, da: buf.da, ds: buf.ds!, dhTotal: buf.dhTotal, stateGrads: buf.stateGrads!, gates: buf.gates!, c: buf.c!, lengths: buf.lengths },
+      });
+      return new StepPair(dh, cell);
+    }
     // da four floats per access where rows are shared, each invocation owns whole 4-unit groups and H % 4 = 0.
     const buffers = { params: buf.params, da: buf.da, ds: buf.ds!, dhTotal: buf.dhTotal, stateGrads: buf.stateGrads!, dH: buf.dH, gates: buf.gates!, c: buf.c! };
-    const variants = steps.map((v) => ({ ...v, section: d.stateSection }));
-    if (workSplit(gpu) === 'gpu') {
+    if (split === 'gpu') {
       return new SteppedKernel(gpu, { kernel: LSTM_BACKWARD_STEP_COALESCED, constants: activationConstant(d.activation), buffers, variants, grid, label });
     }
     const share = sharesRows(gpu);
@@ -391,7 +532,7 @@ export function backwardStepKernel(gpu: Gpu, d: StepDims, buf: BackwardStepBuffe
     kernel: rnnBackwardStep(shape.rows),
     constants: { WG: shape.lanes, ...activationConstant(d.activation) },
     buffers: { da: buf.da, dhTotal: buf.dhTotal, dh0: buf.dh0!, dH: buf.dH, dhN: buf.dhN!, h: buf.h!, params: buf.params, lengths: buf.lengths },
-    variants: steps,
+    variants: steps.map(({ t, T, D, B, H, offWhh, whhStride, offStateGrad, isFinal }) => ({ t, T, D, B, H, offWhh, whhStride, offStateGrad, isFinal })),
     grid,
     label,
   });

@@ -1,5 +1,5 @@
 import type { Gpu } from '../gpu/runtime';
-import { directions, gatesPerCell, type CellActivation, type CellKind, type LayerParams, type RecurrentConfig } from '../config';
+import { directions, gatesPerCell, outputWidth, type CellActivation, type CellKind, type LayerParams, type RecurrentConfig } from '../config';
 import { ParamLayout } from './paramLayout';
 import { RecurrentPlan, type StrategyChoice } from '../scheduler/recurrentPlan';
 import { checkKnownKeys, checkLengths, checkPositiveInt, checkTensor } from '../validate';
@@ -33,6 +33,12 @@ export interface RecurrentOptions {
    */
   dropout?: number;
   /**
+   * LSTM only: a projection h = W_hr (o ⊙ ψ(c)), h projSize wide, in [1, hiddenSize) (PyTorch's
+   * proj_size, LSTMP): outputs and h states are projSize wide, c stays hiddenSize; weight_hr_l{k}
+   * [projSize, hiddenSize]. Runs with the per-step strategy.
+   */
+  projSize?: number;
+  /**
    * Sequences [B,T,*] instead of [T,B,*] in forward, backward and training batches (PyTorch's
    * batch_first): x, output, dOutput, dx, and a training head's per-step targets, masks and
    * predictions; states stay [L·D,B,H]. Converted at the call, on the host.
@@ -40,7 +46,7 @@ export interface RecurrentOptions {
   batchFirst?: boolean;
 }
 
-const OPTION_KEYS = ['cell', 'inputSize', 'hiddenSize', 'numLayers', 'cellActivation', 'outputSize', 'strategy', 'seed', 'bidirectional', 'dropout', 'batchFirst'] as const;
+const OPTION_KEYS = ['cell', 'inputSize', 'hiddenSize', 'numLayers', 'cellActivation', 'outputSize', 'strategy', 'seed', 'bidirectional', 'dropout', 'batchFirst', 'projSize'] as const;
 
 /** A batch of sequences for RecurrentNetwork.forward, time-major, with optional initial states. */
 export interface SequenceInput {
@@ -123,7 +129,14 @@ export class RecurrentNetwork {
       cellActivation,
       ...(opts.bidirectional ? { bidirectional: true } : {}),
       ...(opts.dropout ? { dropout: checkDropout(opts.dropout) } : {}),
+      ...(opts.projSize ? { projSize: opts.projSize } : {}),
     };
+    if (opts.projSize !== undefined && opts.projSize !== 0) {
+      if (cell !== 'lstm') throw new RangeError(`projSize is for the LSTM only (cell '${cell}')`);
+      if (!Number.isInteger(opts.projSize) || opts.projSize < 1 || opts.projSize >= this.cfg.hiddenSize) {
+        throw new RangeError(`projSize must be an integer in [1, hiddenSize = ${this.cfg.hiddenSize}), got ${String(opts.projSize)}`);
+      }
+    }
     if (opts.dropout !== undefined) checkDropout(opts.dropout);
     this.dropoutSeed = seed;
     if (opts.batchFirst !== undefined && typeof opts.batchFirst !== 'boolean') throw new TypeError(`batchFirst must be true or false, got ${String(opts.batchFirst)}`);
@@ -202,9 +215,10 @@ export class RecurrentNetwork {
     const T = checkPositiveInt('T (sequence length)', input.T);
     const B = checkPositiveInt('B (batch size)', input.B);
     const { inputSize: I, hiddenSize: H } = this.cfg;
+    const R = outputWidth(this.cfg);
     const LD = this.cfg.numLayers * directions(this.cfg);
     const x = checkTensor('x', input.x, [T, B, I], '[T,B,I]');
-    const h0 = input.h0 ? checkTensor('h0', input.h0, [LD, B, H], '[L·D,B,H]') : new Float32Array(LD * B * H);
+    const h0 = input.h0 ? checkTensor('h0', input.h0, [LD, B, R], R === H ? '[L·D,B,H]' : '[L·D,B,R]') : new Float32Array(LD * B * R);
     if (input.c0 && this.cfg.cell !== 'lstm') throw new RangeError('c0 is only for LSTMs (an RNN has no cell state)');
     const c0 = input.c0 ? checkTensor('c0', input.c0, [LD, B, H], '[L·D,B,H]') : new Float32Array(LD * B * H);
     const lengths = input.lengths === undefined ? null : checkLengths(input.lengths, T, B);
@@ -250,15 +264,16 @@ export class RecurrentNetwork {
   async readForward(plan: RecurrentPlan): Promise<ForwardOutput> {
     const { hiddenSize: H, numLayers: L } = this.cfg;
     const D = directions(this.cfg);
+    const R = outputWidth(this.cfg);
     const { T, B } = plan;
     const out = plan.output;
-    const output = await this.gpu.read(out.buffer, T * B * D * H, out.offset);
-    const hN = new Float32Array(L * D * B * H);
+    const output = await this.gpu.read(out.buffer, T * B * D * R, out.offset);
+    const hN = new Float32Array(L * D * B * R);
     const cN = this.cfg.cell === 'lstm' ? new Float32Array(L * D * B * H) : null;
     for (let k = 0; k < L * D; k++) {
       const last = plan.finalState(Math.floor(k / D), k % D);
-      hN.set(await this.gpu.read(last.h, B * H, last.offset), k * B * H);
-      if (cN) cN.set(await this.gpu.read(last.c!, B * H, last.offset), k * B * H);
+      hN.set(await this.gpu.read(last.h, B * R, last.hOffset), k * B * R);
+      if (cN) cN.set(await this.gpu.read(last.c!, B * H, last.cOffset), k * B * H);
     }
     return { output, hN, cN };
   }
@@ -267,7 +282,7 @@ export class RecurrentNetwork {
   async backward(g: OutputGradients): Promise<BackwardOutput> {
     const plan = this.lastForward;
     if (!plan) throw new Error('backward needs a preceding forward with training: true on this network');
-    const W = directions(this.cfg) * this.cfg.hiddenSize;
+    const W = directions(this.cfg) * outputWidth(this.cfg);
     if (this.batchFirst && g && typeof g === 'object') g = { ...g, dOutput: this.timeMajor('dOutput', g.dOutput, plan.T, plan.B, W) };
     this.writeOutputGradients(plan, g);
     const rec = this.gpu.recorder('backward');
@@ -281,12 +296,13 @@ export class RecurrentNetwork {
   writeOutputGradients(plan: RecurrentPlan, g: OutputGradients): void {
     const { hiddenSize: H } = this.cfg;
     const D = directions(this.cfg);
+    const R = outputWidth(this.cfg);
     const LD = this.cfg.numLayers * D;
     const { T, B } = plan;
     // All checked before anything is written.
     checkKnownKeys('output gradients', g, ['dOutput', 'dhN', 'dcN']);
-    const dOutput = checkTensor('dOutput', g.dOutput, [T, B, D * H], '[T,B,D·H]');
-    const dhN = g.dhN ? checkTensor('dhN', g.dhN, [LD, B, H], '[L·D,B,H]') : new Float32Array(LD * B * H);
+    const dOutput = checkTensor('dOutput', g.dOutput, [T, B, D * R], R === H ? '[T,B,D·H]' : '[T,B,D·R]');
+    const dhN = g.dhN ? checkTensor('dhN', g.dhN, [LD, B, R], R === H ? '[L·D,B,H]' : '[L·D,B,R]') : new Float32Array(LD * B * R);
     if (g.dcN && this.cfg.cell !== 'lstm') throw new RangeError('dcN is only for LSTMs (an RNN has no cell state)');
     const dcN = g.dcN ? checkTensor('dcN', g.dcN, [LD, B, H], '[L·D,B,H]') : new Float32Array(LD * B * H);
     this.gpu.write(plan.dOutput!, dOutput);
@@ -300,7 +316,7 @@ export class RecurrentNetwork {
     const { T, B } = plan;
     return {
       dx: await this.gpu.read(plan.dx!, T * B * I),
-      dh0: await this.gpu.read(plan.dh0!, LD * B * H),
+      dh0: await this.gpu.read(plan.dh0!, LD * B * outputWidth(this.cfg)),
       dc0: plan.dc0 ? await this.gpu.read(plan.dc0, LD * B * H) : null,
       grads: await this.getGradients(),
     };

@@ -1,10 +1,10 @@
 import type { Gpu } from '../gpu/runtime';
 import type { Recorder } from '../gpu/recorder';
-import { directions, gatesPerCell, layerInputSize, type RecurrentConfig } from '../config';
+import { directions, gatesPerCell, layerInputSize, outputWidth, type RecurrentConfig } from '../config';
 import { paramCount, type ParamLayout } from '../model/paramLayout';
 import { GemmKernel, gemmFlops, gemmGrid } from '../kernels/gemm';
 import { columnSumKernel } from '../kernels/columnSum';
-import { backwardStepKernel, forwardStepKernel, stepShapes } from '../kernels/recurrentSteps';
+import { backwardStepKernel, forwardStepKernel, stepShapes, type StepRecorder } from '../kernels/recurrentSteps';
 import { workSplit, type WorkSplit } from '../kernels/rowSharing';
 import { backwardSequenceKernel, forwardSequenceKernel, persistentFits } from '../kernels/recurrentSequence';
 import type { SteppedKernel } from '../kernels/stepped';
@@ -45,15 +45,16 @@ export function checkPlanLimits(limits: GPUSupportedLimits, cfg: RecurrentConfig
 /** One layer's activations and gradients for a (T, B) shape (D directions; slots: shaders/sequence_place.wgsl). */
 interface LayerBuffers {
   xproj: GPUBuffer; // [T,B,D·GH]  x·W_ihᵀ + b_ih
-  h: GPUBuffer; // [D][T+1,B,H] hidden states
+  h: GPUBuffer; // [D][T+1,B,R] hidden states (R: H, or the projection's size)
   c?: GPUBuffer; // [D][T+1,B,H] LSTM cell states
   gates?: GPUBuffer; // [T,B,D·4H] LSTM activated gates
-  out: GPUBuffer; // [T,B,D·H] the layer's output: h, 0 past a row's length
-  next?: GPUBuffer; // [T,B,D·H] with dropout: what the layer above reads (out after dropout)
+  out: GPUBuffer; // [T,B,D·R] the layer's output: h, 0 past a row's length
+  next?: GPUBuffer; // [T,B,D·R] with dropout: what the layer above reads (out after dropout)
+  m?: GPUBuffer; // [D][T,B,H] with a projection: m = o ⊙ ψ(s), which W_hr projects to h
   da?: GPUBuffer; // [T,B,D·GH] gradient of the pre-activations
   ds?: GPUBuffer; // [D][T,B,H] LSTM total dL/ds_t
-  dhTotal?: GPUBuffer; // [D][T,B,H] total dL/dh_t
-  dH?: GPUBuffer; // [T,B,D·H] gradient of the layer's output, from the layer above (the top layer uses dOutput)
+  dhTotal?: GPUBuffer; // [D][T,B,R] total dL/dh_t
+  dH?: GPUBuffer; // [T,B,D·R] gradient of the layer's output, from the layer above (the top layer uses dOutput)
 }
 
 /**
@@ -80,6 +81,11 @@ export const CPU_PERSISTENT_MAX_HIDDEN = 32;
  * small shapes (see CPU_PERSISTENT_MAX_UNITS).
  */
 export function resolveStrategy(limits: GPUSupportedLimits, cfg: RecurrentConfig, choice: StrategyChoice, B = 1, cpuAdapter = false): Strategy {
+  // The projection (LSTMP) has per-step kernels only: a second product per step.
+  if (cfg.projSize) {
+    if (choice === 'persistent') throw new RangeError(`strategy 'persistent' has no projection (projSize ${cfg.projSize}): an LSTMP runs per step; use 'per-step' or 'auto'`);
+    return 'per-step';
+  }
   const fits = persistentFits(limits, cfg.cell, cfg.hiddenSize);
   if (choice === 'persistent' && !fits) {
     throw new RangeError(`strategy 'persistent' needs hiddenSize ${cfg.hiddenSize} in workgroup memory, over this device's maxComputeWorkgroupStorageSize of ${limits.maxComputeWorkgroupStorageSize}; use 'per-step' or 'auto'`);
@@ -93,11 +99,13 @@ export function resolveStrategy(limits: GPUSupportedLimits, cfg: RecurrentConfig
 interface LayerKernels {
   projection: GemmKernel;
   /** Per-step strategy: variant t is step t. Persistent: one variant, the whole sequence. */
-  forwardStep: SteppedKernel;
-  backwardStep?: SteppedKernel;
+  forwardStep: StepRecorder;
+  backwardStep?: StepRecorder;
   dWeightIh?: GemmKernel;
   /** One per direction. */
   dWeightHh?: GemmKernel[];
+  /** With a projection, one per direction: dW_hr = Σ dh_t·m_tᵀ. */
+  dWeightHr?: GemmKernel[];
   dBias?: SteppedKernel;
   dInput?: GemmKernel;
   /** Between this layer and the next (training: a mask; evaluation: a copy). */
@@ -151,10 +159,11 @@ export class RecurrentPlan {
     const { hiddenSize: H, numLayers: L, cell, cellActivation: activation } = cfg;
     const lstm = cell === 'lstm';
     const D = directions(cfg);
+    const R = outputWidth(cfg);
+    const proj = R !== H;
     const GH = gatesPerCell(cell) * H;
     const TB = T * B;
     const backward = grads !== null;
-    if (cfg.projSize) throw new RangeError('projSize: the GPU network has no projection yet (the CPU reference has)');
     checkPlanLimits(gpu.limits, cfg, T, B, workSplit(gpu));
     this.strategy = resolveStrategy(gpu.limits, cfg, strategy, B, gpu.cpuAdapter);
     const alloc = (floats: number, label: string): GPUBuffer => {
@@ -164,17 +173,17 @@ export class RecurrentPlan {
     };
     try {
       this.x = alloc(TB * cfg.inputSize, 'x');
-      this.h0 = alloc(L * D * B * H, 'h0');
+      this.h0 = alloc(L * D * B * R, 'h0');
       if (lstm) this.c0 = alloc(L * D * B * H, 'c0');
       this.lengths = alloc(B, 'lengths');
       const dropping = (cfg.dropout ?? 0) > 0 && L > 1;
       if (dropping) this.dropoutState = alloc(2, 'dropout state');
       if (backward) {
         const states = L * D * B * H;
-        this.dOutput = alloc(TB * D * H, 'dOutput');
-        this.dhN = alloc(states, 'dhN');
+        this.dOutput = alloc(TB * D * R, 'dOutput');
+        this.dhN = alloc(L * D * B * R, 'dhN');
         this.dx = alloc(TB * cfg.inputSize, 'dx');
-        this.dh0 = alloc(states, 'dh0');
+        this.dh0 = alloc(L * D * B * R, 'dh0');
         if (lstm) {
           this.dcN = alloc(states, 'dcN');
           this.dc0 = alloc(states, 'dc0');
@@ -184,19 +193,20 @@ export class RecurrentPlan {
       for (let l = 0; l < L; l++) {
         const buf: LayerBuffers = {
           xproj: alloc(TB * D * GH, `xproj l${l}`),
-          h: alloc(D * (T + 1) * B * H, `h l${l}`),
-          out: alloc(TB * D * H, `out l${l}`),
+          h: alloc(D * (T + 1) * B * R, `h l${l}`),
+          out: alloc(TB * D * R, `out l${l}`),
         };
+        if (proj) buf.m = alloc(D * TB * H, `m l${l}`);
         if (lstm) {
           buf.c = alloc(D * (T + 1) * B * H, `c l${l}`);
           buf.gates = alloc(TB * D * GH, `gates l${l}`);
         }
-        if (dropping && l < L - 1) buf.next = alloc(TB * D * H, `dropout l${l}`);
+        if (dropping && l < L - 1) buf.next = alloc(TB * D * R, `dropout l${l}`);
         if (backward) {
           buf.da = alloc(TB * D * GH, `da l${l}`);
-          buf.dhTotal = alloc(D * TB * H, `dhTotal l${l}`);
+          buf.dhTotal = alloc(D * TB * R, `dhTotal l${l}`);
           if (lstm) buf.ds = alloc(D * TB * H, `ds l${l}`);
-          buf.dH = l === L - 1 ? this.dOutput : alloc(TB * D * H, `dH l${l}`);
+          buf.dH = l === L - 1 ? this.dOutput : alloc(TB * D * R, `dH l${l}`);
         }
         this.layers.push(buf);
       }
@@ -220,9 +230,12 @@ export class RecurrentPlan {
     const below = this.layers[l - 1];
     const input = l === 0 ? { buffer: this.x, offset: 0 } : { buffer: below.next ?? below.out, offset: 0 };
     const whhStride = D > 1 ? layout.layers[l * D + 1].weightHh.offset - p.weightHh.offset : 0;
+    const R = outputWidth(cfg);
+    const offWhr = p.weightHr?.offset ?? 0;
+    const whrStride = D > 1 && p.weightHr ? layout.layers[l * D + 1].weightHr!.offset - offWhr : 0;
     const dims = {
-      cell: cfg.cell, activation, T, B, H, D, offWhh: p.weightHh.offset, offBhh: stacked.biasHh.offset, whhStride,
-      offState: l * D * B * H, stateSection: cfg.numLayers * D * B * H,
+      cell: cfg.cell, activation, T, B, H, D, R, offWhh: p.weightHh.offset, offBhh: stacked.biasHh.offset, whhStride, offWhr, whrStride,
+      offState: l * D * B * H, offStateR: l * D * B * R, stateSection: cfg.numLayers * D * B * H,
     };
     const k: LayerKernels = {
       // One GEMM projects the input for every direction: their W_ih and b_ih are stacked.
@@ -231,11 +244,11 @@ export class RecurrentPlan {
         a: input, b: { buffer: params, offset: stacked.weightIh.offset }, c: { buffer: buf.xproj }, bias: { buffer: params, offset: stacked.biasIh.offset },
       }),
       forwardStep: (this.persistent ? forwardSequenceKernel : forwardStepKernel)(this.gpu, dims, {
-        gates: buf.gates, c: buf.c, h: buf.h, xproj: buf.xproj, params, out: buf.out, lengths: this.lengths,
+        gates: buf.gates, c: buf.c, h: buf.h, xproj: buf.xproj, params, out: buf.out, lengths: this.lengths, m: buf.m,
       }),
     };
     if (buf.next) {
-      k.dropout = new Dropout(this.gpu, { count: TB * D * H, layer: l, p: cfg.dropout!, out: buf.out, next: buf.next, grad: grads ? buf.dH! : null, state: this.dropoutState! });
+      k.dropout = new Dropout(this.gpu, { count: TB * D * R, layer: l, p: cfg.dropout!, out: buf.out, next: buf.next, grad: grads ? buf.dH! : null, state: this.dropoutState! });
     }
     if (!grads) return k;
     k.backwardStep = (this.persistent ? backwardSequenceKernel : backwardStepKernel)(this.gpu, dims, {
@@ -247,9 +260,16 @@ export class RecurrentPlan {
     // step read): slots 0..T−1 forward, 1..T reverse. A step that does not exist has da = 0.
     k.dWeightIh = new GemmKernel(this.gpu, { M: D * GH, N: In, K: TB, aLayout: 'KM', bLayout: 'KN', a: { buffer: buf.da! }, b: input, c: { buffer: grads, offset: stacked.weightIh.offset } });
     k.dWeightHh = Array.from({ length: D }, (_, d) => new GemmKernel(this.gpu, {
-      M: GH, N: H, K: TB, aLayout: 'KM', bLayout: 'KN', a: { buffer: buf.da!, offset: d * GH }, lda: D * GH,
-      b: { buffer: buf.h, offset: (d * (T + 1) + d) * B * H }, c: { buffer: grads, offset: layout.layers[l * D + d].weightHh.offset },
+      M: GH, N: R, K: TB, aLayout: 'KM', bLayout: 'KN', a: { buffer: buf.da!, offset: d * GH }, lda: D * GH,
+      b: { buffer: buf.h, offset: (d * (T + 1) + d) * B * R }, c: { buffer: grads, offset: layout.layers[l * D + d].weightHh.offset },
     }));
+    // With a projection, per direction: dW_hr = Σ_rows dh_tᵀ·m_t (dh: [T·B,R], m: [T·B,H], this direction's sections).
+    if (buf.m) {
+      k.dWeightHr = Array.from({ length: D }, (_, d) => new GemmKernel(this.gpu, {
+        M: R, N: H, K: TB, aLayout: 'KM', bLayout: 'KN', a: { buffer: buf.dhTotal!, offset: d * TB * R },
+        b: { buffer: buf.m!, offset: d * TB * H }, c: { buffer: grads, offset: layout.layers[l * D + d].weightHr!.offset },
+      }));
+    }
     k.dBias = columnSumKernel(this.gpu, { R: TB, N: D * GH, A: buf.da!, out: grads, offOut1: stacked.biasIh.offset, offOut2: stacked.biasHh.offset });
     // dInput = da·W_ih, summed over the directions: the layer below's dH, or dx for layer 0.
     const dInput = l === 0 ? this.dx! : this.layers[l - 1].dH!;
@@ -276,13 +296,14 @@ export class RecurrentPlan {
     if (this.dropoutState && dropoutCall !== null) this.gpu.write(this.dropoutState, new Uint32Array([this.dropoutSeed >>> 0, dropoutCall >>> 0]));
     const { T, B } = this;
     const D = directions(this.cfg);
-    const stateBytes = B * this.cfg.hiddenSize * 4;
+    const hBytes = B * outputWidth(this.cfg) * 4;
+    const cBytes = B * this.cfg.hiddenSize * 4;
     this.layers.forEach((buf, l) => {
       for (let d = 0; d < D; d++) {
         // Direction d's initial state goes to its first slot: 0 forward, T reverse.
-        const slot = (d * (T + 1) + (d === 0 ? 0 : T)) * stateBytes;
-        rec.copy(this.h0, (l * D + d) * stateBytes, buf.h, slot, stateBytes);
-        if (buf.c) rec.copy(this.c0!, (l * D + d) * stateBytes, buf.c, slot, stateBytes);
+        const slot = d * (T + 1) + (d === 0 ? 0 : T);
+        rec.copy(this.h0, (l * D + d) * hBytes, buf.h, slot * hBytes, hBytes);
+        if (buf.c) rec.copy(this.c0!, (l * D + d) * cBytes, buf.c, slot * cBytes, cBytes);
       }
     });
     this.kernels.forEach((k, l) => {
@@ -291,7 +312,7 @@ export class RecurrentPlan {
       const next = this.layers[l].next;
       if (k.dropout && next) {
         if (dropoutCall !== null) k.dropout.recordForward(rec);
-        else rec.copy(this.layers[l].out, 0, next, 0, this.T * this.B * directions(this.cfg) * this.cfg.hiddenSize * 4);
+        else rec.copy(this.layers[l].out, 0, next, 0, this.T * this.B * directions(this.cfg) * outputWidth(this.cfg) * 4);
       }
     });
   }
@@ -344,9 +365,11 @@ export class RecurrentPlan {
    */
   encodeBackward(rec: Recorder, inputGradient = true): void {
     if (!this.dOutput) throw new Error('this plan was built for inference only (no gradient buffers)');
+    // Sections of L·D·B·H floats; dh0 and dhN (R wide under a projection) fill the start of theirs.
     const section = this.cfg.numLayers * directions(this.cfg) * this.B * this.cfg.hiddenSize * 4;
+    const hSection = (section / this.cfg.hiddenSize) * outputWidth(this.cfg);
     if (this.stateGrads) {
-      rec.copy(this.dhN!, 0, this.stateGrads, 2 * section, section);
+      rec.copy(this.dhN!, 0, this.stateGrads, 2 * section, hSection);
       rec.copy(this.dcN!, 0, this.stateGrads, 3 * section, section);
     }
     for (let l = this.cfg.numLayers - 1; l >= 0; l--) {
@@ -356,11 +379,12 @@ export class RecurrentPlan {
       this.recordBackwardSteps(rec, k);
       k.dWeightIh!.record(rec);
       for (const g of k.dWeightHh!) g.record(rec);
+      for (const g of k.dWeightHr ?? []) g.record(rec);
       k.dBias!.record(rec);
       if (l > 0 || inputGradient) k.dInput!.record(rec);
     }
     if (this.stateGrads) {
-      rec.copy(this.stateGrads, 0, this.dh0!, 0, section);
+      rec.copy(this.stateGrads, 0, this.dh0!, 0, hSection);
       rec.copy(this.stateGrads, section, this.dc0!, 0, section);
     }
   }
@@ -374,12 +398,12 @@ export class RecurrentPlan {
     return { buffer: this.layers[this.cfg.numLayers - 1].out, offset: 0 };
   }
 
-  /** Where direction `d` of layer `l` keeps its final states: [B,H] from this float offset of its h (and c) buffer. */
-  finalState(l: number, d: number): { h: GPUBuffer; c: GPUBuffer | null; offset: number } {
+  /** Where direction `d` of layer `l` keeps its final states: [B,R] of h and [B,H] of c, from these float offsets. */
+  finalState(l: number, d: number): { h: GPUBuffer; c: GPUBuffer | null; hOffset: number; cOffset: number } {
     const { T, B } = this;
     const buf = this.layers[l];
-    const slot = d === 0 ? T : 0;
-    return { h: buf.h, c: buf.c ?? null, offset: (d * (T + 1) + slot) * B * this.cfg.hiddenSize };
+    const slot = d * (T + 1) + (d === 0 ? T : 0);
+    return { h: buf.h, c: buf.c ?? null, hOffset: slot * B * outputWidth(this.cfg), cOffset: slot * B * this.cfg.hiddenSize };
   }
 
   dispose(): void {

@@ -7,7 +7,7 @@ import { GemmKernel } from '../kernels/gemm';
 import { columnSumKernel } from '../kernels/columnSum';
 import { mseLossKernel, softmaxCrossEntropyKernel } from '../kernels/losses';
 import { LastOutputs } from '../kernels/lastOutputs';
-import { directions } from '../config';
+import { directions, outputWidth } from '../config';
 
 export type { LossKind } from '../config';
 export type HeadAt = 'all' | 'last';
@@ -60,7 +60,7 @@ export class TrainPlan {
   ) {
     const head = net.layout.head;
     // The top layer's output width: every direction's h.
-    const H = directions(net.cfg) * net.cfg.hiddenSize;
+    const H = directions(net.cfg) * outputWidth(net.cfg);
     // Without a head the model's outputs are the top layer's output.
     const O = head ? net.layout.outputSize : H;
     const N = headAt === 'all' ? T * B : B;
@@ -83,7 +83,7 @@ export class TrainPlan {
       if (gathered) {
         const rows = alloc(B * H, 'last outputs');
         const gradRows = alloc(B * H, 'last-output gradients');
-        last = new LastOutputs(gpu, { B, D: directions(net.cfg), H: net.cfg.hiddenSize, seq: recurrent.output.buffer, gradSeq: recurrent.dOutput!, rows, gradRows, lengths: recurrent.lengths });
+        last = new LastOutputs(gpu, { B, D: directions(net.cfg), H: outputWidth(net.cfg), seq: recurrent.output.buffer, gradSeq: recurrent.dOutput!, rows, gradRows, lengths: recurrent.lengths });
         this.kernels.push(last);
         h = rows;
         hOffset = 0;
@@ -146,10 +146,10 @@ export class TrainPlan {
         this.encodeHeadLoss = (rec) => loss.record(rec);
         this.encodeHeadAndLoss = (rec) => loss.record(rec);
       }
-      const states = net.cfg.numLayers * directions(net.cfg) * B * net.cfg.hiddenSize;
+      const states = net.cfg.numLayers * directions(net.cfg) * B;
       gpu.write(recurrent.dOutput!, new Float32Array(T * B * H));
-      gpu.write(recurrent.dhN!, new Float32Array(states));
-      if (recurrent.dcN) gpu.write(recurrent.dcN, new Float32Array(states));
+      gpu.write(recurrent.dhN!, new Float32Array(states * outputWidth(net.cfg)));
+      if (recurrent.dcN) gpu.write(recurrent.dcN, new Float32Array(states * net.cfg.hiddenSize));
     } catch (err) {
       this.dispose();
       throw err;

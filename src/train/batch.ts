@@ -2,7 +2,7 @@ import type { Gpu } from '../gpu/runtime';
 import type { RecurrentNetwork } from '../model/recurrentNetwork';
 import type { HeadAt, LossKind, TrainPlan } from '../scheduler/trainPlan';
 import { checkKnownKeys, checkLengths, checkPositiveInt, checkTensor } from '../validate';
-import { directions } from '../config';
+import { directions, outputWidth } from '../config';
 import { maskPastLengths } from '../lengthMask';
 import { swapLeadingAxes } from '../sequenceLayout';
 
@@ -46,7 +46,7 @@ export function checkBatch(net: RecurrentNetwork, lossKind: LossKind, headAt: He
   const x = checkTensor('x', batch.x, [T, B, net.cfg.inputSize], '[T,B,I]');
   const lengths = batch.lengths === undefined ? null : checkLengths(batch.lengths, T, B);
   const N = headAt === 'all' ? T * B : B;
-  const O = net.layout.head ? net.layout.outputSize : directions(net.cfg) * net.cfg.hiddenSize;
+  const O = net.layout.head ? net.layout.outputSize : directions(net.cfg) * outputWidth(net.cfg);
   const rows = headAt === 'all' ? '[T·B' : '[B';
   let target: Float32Array<ArrayBuffer> | Int32Array<ArrayBuffer>;
   if (lossKind === 'mse') {
@@ -77,7 +77,7 @@ export function checkBatch(net: RecurrentNetwork, lossKind: LossKind, headAt: He
 
 /** A batch of a batch-first network, its sequences made time-major (targets and mask too, for a head on every step). */
 function batchFirstToTimeMajor(net: RecurrentNetwork, lossKind: LossKind, headAt: HeadAt, batch: Batch, T: number, B: number): Batch {
-  const O = net.layout.head ? net.layout.outputSize : directions(net.cfg) * net.cfg.hiddenSize;
+  const O = net.layout.head ? net.layout.outputSize : directions(net.cfg) * outputWidth(net.cfg);
   const perRow = lossKind === 'mse' ? O : 1;
   const out: Batch = { ...batch, x: net.timeMajor('x', batch.x, T, B, net.cfg.inputSize) };
   if (headAt === 'all') {

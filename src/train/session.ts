@@ -13,7 +13,7 @@ import type { OptimizerState } from '../optim/gpuOptimizer';
 import { checkKnownKeys } from '../validate';
 import { contentChecksum } from './integrity';
 
-const MODEL_CONFIG_KEYS = ['cell', 'cellActivation', 'inputSize', 'hiddenSize', 'numLayers', 'outputSize', 'headAt', 'loss', 'strategy', 'bidirectional', 'dropout', 'batchFirst'] as const;
+const MODEL_CONFIG_KEYS = ['cell', 'cellActivation', 'inputSize', 'hiddenSize', 'numLayers', 'outputSize', 'headAt', 'loss', 'strategy', 'bidirectional', 'dropout', 'batchFirst', 'projSize'] as const;
 
 /** Everything that fixes the shapes of a model's parameters and how it is trained against targets. */
 export interface ModelConfig {
@@ -34,6 +34,8 @@ export interface ModelConfig {
   dropout?: number;
   /** Batches [B,T,*] (RecurrentNetwork's option): x, and per-step targets, masks and predictions. */
   batchFirst?: boolean;
+  /** LSTM projection size (RecurrentNetwork's option): h and the head's input are projSize wide. */
+  projSize?: number;
 }
 
 /** A ModelConfig as a caller gives it: cellActivation ('tanh'), numLayers (1) and outputSize (0: no head) may be left out. */
@@ -82,8 +84,8 @@ export class TrainingSession {
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError(`init.seed must be an integer in [0, 2^32), got ${seed}`);
     if (init.forgetBias !== undefined && !Number.isFinite(init.forgetBias)) throw new RangeError(`init.forgetBias must be a finite number, got ${init.forgetBias}`);
     checkTrainerOptions({ loss: config.loss, headAt: config.headAt, optimizer }, config.outputSize > 0);
-    const { cell, cellActivation, inputSize, hiddenSize, numLayers, outputSize, strategy, bidirectional, dropout, batchFirst } = config;
-    this.net = new RecurrentNetwork(gpu, { cell, cellActivation, inputSize, hiddenSize, numLayers, outputSize, strategy, seed, bidirectional, dropout, batchFirst });
+    const { cell, cellActivation, inputSize, hiddenSize, numLayers, outputSize, strategy, bidirectional, dropout, batchFirst, projSize } = config;
+    this.net = new RecurrentNetwork(gpu, { cell, cellActivation, inputSize, hiddenSize, numLayers, outputSize, strategy, seed, bidirectional, dropout, batchFirst, projSize });
     try {
       // The network starts from PyTorch's init with this seed; only a forget bias changes it.
       if (init.forgetBias !== undefined) this.net.setFlatWeights(initialWeights(this.net.layout, { seed, forgetBias: init.forgetBias }));

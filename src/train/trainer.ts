@@ -9,7 +9,7 @@ import { decodeStatus, type StepStatus } from '../optim/status';
 import { STATUS_WORDS } from '../kernels/optimLayout';
 import { checkBatch, uploadBatch, type Batch } from './batch';
 import { checkKnownKeys, checkLengths, checkOneOf, checkPositiveInt, checkTensor } from '../validate';
-import { directions } from '../config';
+import { directions, outputWidth } from '../config';
 import { swapLeadingAxes } from '../sequenceLayout';
 
 /** The loss, where the head reads, and the optimizer of a Trainer. */
@@ -250,7 +250,7 @@ export class Trainer {
     plan.encodeInference(rec);
     carried?.keep(rec, plan.recurrent);
     this.gpu.submit(rec);
-    const O = this.net.layout.head ? this.net.layout.outputSize : directions(this.net.cfg) * this.net.cfg.hiddenSize;
+    const O = this.net.layout.head ? this.net.layout.outputSize : directions(this.net.cfg) * outputWidth(this.net.cfg);
     const predictions = await this.gpu.read(plan.logits, plan.N * O, plan.predictionOffset);
     // A batch-first network's per-step predictions come back [B,T,O].
     return this.net.batchFirst && this.opts.headAt === 'all' ? swapLeadingAxes(predictions, T, B, O) : predictions;
@@ -275,43 +275,47 @@ export class Trainer {
 class CarriedState {
   private readonly h: GPUBuffer;
   private readonly c: GPUBuffer | null;
-  private readonly floats: number;
+  /** (layer, direction) pairs, and the widths of h (R) and c (H). */
+  private readonly LD: number;
+  private readonly R: number;
+  private readonly H: number;
 
   constructor(private readonly gpu: Gpu, private readonly net: RecurrentNetwork, readonly B: number) {
-    this.floats = net.cfg.numLayers * directions(net.cfg) * B * net.cfg.hiddenSize;
-    this.h = gpu.storage(this.floats, 'carried h');
-    this.c = net.cfg.cell === 'lstm' ? gpu.storage(this.floats, 'carried c') : null;
-    gpu.write(this.h, new Float32Array(this.floats));
-    if (this.c) gpu.write(this.c, new Float32Array(this.floats));
+    this.LD = net.cfg.numLayers * directions(net.cfg);
+    this.R = outputWidth(net.cfg);
+    this.H = net.cfg.hiddenSize;
+    this.h = gpu.storage(this.LD * B * this.R, 'carried h');
+    this.c = net.cfg.cell === 'lstm' ? gpu.storage(this.LD * B * this.H, 'carried c') : null;
+    gpu.write(this.h, new Float32Array(this.LD * B * this.R));
+    if (this.c) gpu.write(this.c, new Float32Array(this.LD * B * this.H));
   }
 
   /** Records the copy of the carried states into the plan's h0 (and c0). */
   load(rec: Recorder, plan: RecurrentPlan): void {
-    rec.copy(this.h, 0, plan.h0, 0, this.floats * 4);
-    if (this.c && plan.c0) rec.copy(this.c, 0, plan.c0, 0, this.floats * 4);
+    rec.copy(this.h, 0, plan.h0, 0, this.LD * this.B * this.R * 4);
+    if (this.c && plan.c0) rec.copy(this.c, 0, plan.c0, 0, this.LD * this.B * this.H * 4);
   }
 
   /** Records the copy of the plan's final states (every layer and direction) into the carried ones. */
   keep(rec: Recorder, plan: RecurrentPlan): void {
     const D = directions(this.net.cfg);
-    const bytes = this.B * this.net.cfg.hiddenSize * 4;
-    for (let k = 0; k < this.net.cfg.numLayers * D; k++) {
+    const hBytes = this.B * this.R * 4;
+    const cBytes = this.B * this.H * 4;
+    for (let k = 0; k < this.LD; k++) {
       const last = plan.finalState(Math.floor(k / D), k % D);
-      rec.copy(last.h, last.offset * 4, this.h, k * bytes, bytes);
-      if (this.c && last.c) rec.copy(last.c, last.offset * 4, this.c, k * bytes, bytes);
+      rec.copy(last.h, last.hOffset * 4, this.h, k * hBytes, hBytes);
+      if (this.c && last.c) rec.copy(last.c, last.cOffset * 4, this.c, k * cBytes, cBytes);
     }
   }
 
   reset(rows: readonly number[]): void {
-    const H = this.net.cfg.hiddenSize;
-    const zeros = new Float32Array(H);
     for (const b of rows) {
       if (!Number.isInteger(b) || b < 0 || b >= this.B) throw new RangeError(`resetState: row ${b} is not a batch row in [0, ${this.B})`);
     }
-    for (let k = 0; k < this.floats / (this.B * H); k++) {
+    for (let k = 0; k < this.LD; k++) {
       for (const b of rows) {
-        this.gpu.write(this.h, zeros, (k * this.B + b) * H);
-        if (this.c) this.gpu.write(this.c, zeros, (k * this.B + b) * H);
+        this.gpu.write(this.h, new Float32Array(this.R), (k * this.B + b) * this.R);
+        if (this.c) this.gpu.write(this.c, new Float32Array(this.H), (k * this.B + b) * this.H);
       }
     }
   }

@@ -36,13 +36,12 @@ describe('gateflow check', () => {
     }
   });
 
-  it('a v2 file with a projection: the CPU reference checks it, the GPU check says what it lacks', () => {
-    const r = runCli(['check', fixture('torch-v2/v2_lstm_proj.json')]);
+  it.skipIf(!gpu)('a v2 file with a projection, bidirectional, 2 layers: weight_hr gradients too', () => {
+    const r = runCli(['check', fixture('torch-v2/v2_lstm_proj_2layer_bidir.json')]);
     expect(r.status, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout);
-    expect(report.gpu).toBeNull();
-    expect(report.cpu.pass).toBe(true);
-    expect(r.stderr).toMatch(/no GPU check: the GPU network has no proj_size yet/);
+    expect(report.pass).toBe(true);
+    for (const name of ['output', 'h_n', 'grad.weight_hr_l1_reverse', 'grad.weight_hh_l0']) expect(report.gpu.errors[name], name).toBeLessThanOrEqual(1e-4);
   });
 
   it('names a v2 kind it does not have (gru) and exits 2', () => {

@@ -29,6 +29,8 @@ interface Case {
   B: number;
   bidirectional: boolean;
   lengths: boolean;
+  /** LSTM projection size (0: none). */
+  projSize?: number;
 }
 
 const CASES: Case[] = [
@@ -36,29 +38,33 @@ const CASES: Case[] = [
   { cell: 'lstm', I: 2, H: 12, L: 1, T: 6, B: 5, bidirectional: false, lengths: true },
   { cell: 'lstm', I: 1, H: 7, L: 1, T: 1, B: 1, bidirectional: true, lengths: false },
   { cell: 'rnn', I: 4, H: 7, L: 2, T: 4, B: 2, bidirectional: true, lengths: true },
+  { cell: 'lstm', I: 3, H: 9, L: 2, T: 5, B: 3, bidirectional: true, lengths: true, projSize: 4 },
+  { cell: 'lstm', I: 2, H: 12, L: 1, T: 1, B: 1, bidirectional: false, lengths: false, projSize: 8 },
 ];
-const label = (c: Case) => `${c.cell} I=${c.I} H=${c.H} L=${c.L} T=${c.T} B=${c.B}${c.bidirectional ? ' bidirectional' : ''}${c.lengths ? ' lengths' : ''}`;
-const runs = RECURRENT_VARIANTS.flatMap((v) => CASES.map((c) => [`v${v.version} ${v.name} ${label(c)}`, c, v] as const));
+const label = (c: Case) => `${c.cell} I=${c.I} H=${c.H} L=${c.L} T=${c.T} B=${c.B}${c.bidirectional ? ' bidirectional' : ''}${c.lengths ? ' lengths' : ''}${c.projSize ? ` projSize ${c.projSize}` : ''}`;
+// A projection runs per step only (the persistent strategy has none: the scheduler says so).
+const runs = RECURRENT_VARIANTS.flatMap((v) => CASES.filter((c) => !(c.projSize && v.strategy === 'persistent')).map((c) => [`v${v.version} ${v.name} ${label(c)}`, c, v] as const));
 
 describe.skipIf(!gpu)('GPU network with directions and lengths vs the CPU reference, forward and backward', () => {
   it.each(runs)('%s', async (_n, c, variant) => {
     const seed = freshSeed();
     const rng = new Rng(seed);
-    const cfg: RecurrentConfig = { cell: c.cell, inputSize: c.I, hiddenSize: c.H, numLayers: c.L, cellActivation: 'tanh', bidirectional: c.bidirectional };
+    const cfg: RecurrentConfig = { cell: c.cell, inputSize: c.I, hiddenSize: c.H, numLayers: c.L, cellActivation: 'tanh', bidirectional: c.bidirectional, projSize: c.projSize ?? 0 };
     const LD = c.L * directions(cfg);
+    const R = c.projSize || c.H;
     const params = randomLayerParams(rng, cfg);
     const x = rng.uniformArray(c.T * c.B * c.I, -1, 1);
-    const h0 = rng.uniformArray(LD * c.B * c.H, -1, 1);
+    const h0 = rng.uniformArray(LD * c.B * R, -1, 1);
     const c0 = c.cell === 'lstm' ? rng.uniformArray(LD * c.B * c.H, -2, 2) : undefined;
     // Unsorted, with a row of length 1 where there are several rows.
     const lengths = c.lengths ? Array.from({ length: c.B }, (_, b) => (b === c.B - 1 ? 1 : 1 + rng.int(c.T))) : undefined;
-    const W = directions(cfg) * c.H;
+    const W = directions(cfg) * R;
     const dOutput = rng.uniformArray(c.T * c.B * W, -1, 1);
-    const dhN = rng.uniformArray(LD * c.B * c.H, -1, 1);
+    const dhN = rng.uniformArray(LD * c.B * R, -1, 1);
     const dcN = c.cell === 'lstm' ? rng.uniformArray(LD * c.B * c.H, -1, 1) : undefined;
     const want = recurrentForward(cfg, params, x, c.T, c.B, h0, c0, { lengths });
     const wantGrads = recurrentBackward(cfg, params, want, dOutput, dhN, dcN);
-    const net = new RecurrentNetwork(variant.view(gpu!), { cell: c.cell, inputSize: c.I, hiddenSize: c.H, numLayers: c.L, bidirectional: c.bidirectional, strategy: variant.strategy });
+    const net = new RecurrentNetwork(variant.view(gpu!), { cell: c.cell, inputSize: c.I, hiddenSize: c.H, numLayers: c.L, bidirectional: c.bidirectional, strategy: variant.strategy, projSize: c.projSize });
     try {
       net.setWeights(params);
       const got = await net.forward({ x, T: c.T, B: c.B, h0, c0, lengths });
@@ -76,7 +82,7 @@ describe.skipIf(!gpu)('GPU network with directions and lengths vs the CPU refere
       expectClose(grads.dh0, wantGrads.dh0, `${tag} dh0`, tol);
       if (wantGrads.dc0) expectClose(grads.dc0!, wantGrads.dc0, `${tag} dc0`, tol);
       wantGrads.grads.forEach((g, k) => {
-        for (const key of ['weightIh', 'weightHh', 'biasIh', 'biasHh'] as const) expectClose(grads.grads[k][key], g[key], `${tag} params[${k}].${key}`, tol);
+        for (const key of ['weightIh', 'weightHh', 'biasIh', 'biasHh', 'weightHr'] as const) if (g[key]) expectClose(grads.grads[k][key]!, g[key]!, `${tag} params[${k}].${key}`, tol);
       });
     } finally {
       net.dispose();
@@ -109,23 +115,26 @@ describe.skipIf(!gpu)('GPU network with directions and lengths vs the CPU refere
     await net.forward({ x, T: 3, B: 2 });
     await expect(net.backward({ dOutput: new Float32Array(3 * 2 * 4) })).rejects.toThrow(/dOutput has 24 values but \[T,B,D·H\] = \[3,2,8\] needs 48/);
     net.dispose();
-    expect(() => new RecurrentNetwork(gpu!, { cell: 'lstm', inputSize: 2, hiddenSize: 4, projSize: 2 } as never)).toThrow(/unknown option "projSize"/);
+    expect(() => new RecurrentNetwork(gpu!, { cell: 'rnn', inputSize: 2, hiddenSize: 4, projSize: 2 })).toThrow(/projSize is for the LSTM only \(cell 'rnn'\)/);
+    expect(() => new RecurrentNetwork(gpu!, { cell: 'lstm', inputSize: 2, hiddenSize: 4, projSize: 4 })).toThrow(/projSize must be an integer in \[1, hiddenSize = 4\), got 4/);
+    const lstmp = new RecurrentNetwork(gpu!, { cell: 'lstm', inputSize: 2, hiddenSize: 4, projSize: 2, strategy: 'persistent' });
+    await expect(lstmp.forward({ x, T: 3, B: 2 })).rejects.toThrow(/strategy 'persistent' has no projection \(projSize 2\): an LSTMP runs per step/);
+    lstmp.dispose();
   });
 });
 
-// The v2 fixtures the GPU network covers so far: no projection (batch-first through the host).
+// Every lstm case of the v2 fixtures (batch-first through the host).
 const dir = new URL('../fixtures/torch-v2/', import.meta.url);
 const fixtures = readdirSync(dir)
   .filter((f) => f.startsWith('v2_lstm'))
-  .map((f) => parseFixture(JSON.parse(readFileSync(new URL(f, dir), 'utf8')), f) as RecurrentFixture)
-  .filter((fx) => fx.config.proj_size === 0);
+  .map((f) => parseFixture(JSON.parse(readFileSync(new URL(f, dir), 'utf8')), f) as RecurrentFixture);
 
 describe.skipIf(!gpu)('v2 PyTorch fixtures through the GPU network', () => {
-  it('has the cases', () => expect(fixtures.length).toBe(6));
+  it('has the cases', () => expect(fixtures.length).toBe(8));
   it.each(fixtures.map((fx) => [fx.name, fx] as const))('%s: output, h_n, c_n within 1e-5', async (_n, fx) => {
     const rc = recurrentCase(fx);
     const { num_layers: L, hidden_size: H, input_size: I } = fx.config;
-    const net = new RecurrentNetwork(gpu!, { cell: 'lstm', inputSize: I, hiddenSize: H, numLayers: L, bidirectional: fx.config.bidirectional });
+    const net = new RecurrentNetwork(gpu!, { cell: 'lstm', inputSize: I, hiddenSize: H, numLayers: L, bidirectional: fx.config.bidirectional, projSize: fx.config.proj_size });
     try {
       net.setWeights(rc.params);
       const got = await net.forward({ x: rc.x, T: rc.T, B: rc.B, h0: rc.h0, c0: rc.c0 ?? undefined, lengths: rc.lengths ?? undefined }, { training: false });

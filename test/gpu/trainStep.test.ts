@@ -11,7 +11,7 @@ import { gpuForTests, nanFilled } from '../helpers/gpu';
 
 const gpu = await gpuForTests();
 
-interface Case { cell: CellKind; loss: LossKind; headAt: HeadAt; I: number; H: number; L: number; O: number; T: number; B: number; mask: boolean; bidirectional?: boolean; lengths?: boolean }
+interface Case { cell: CellKind; loss: LossKind; headAt: HeadAt; I: number; H: number; L: number; O: number; T: number; B: number; mask: boolean; bidirectional?: boolean; lengths?: boolean; projSize?: number }
 
 const cases: Case[] = [
   { cell: 'lstm', loss: 'mse', headAt: 'last', I: 2, H: 33, L: 1, O: 1, T: 17, B: 3, mask: false },
@@ -28,12 +28,15 @@ const cases: Case[] = [
   { cell: 'lstm', loss: 'mse', headAt: 'all', I: 2, H: 7, L: 1, O: 2, T: 5, B: 4, mask: true, bidirectional: true, lengths: true },
   { cell: 'rnn', loss: 'mse', headAt: 'last', I: 2, H: 8, L: 1, O: 3, T: 4, B: 2, mask: false, bidirectional: true },
   { cell: 'lstm', loss: 'mse', headAt: 'last', I: 2, H: 12, L: 1, O: 1, T: 7, B: 3, mask: false, lengths: true },
+  // A projection: the head reads h, projSize wide per direction.
+  { cell: 'lstm', loss: 'crossentropy', headAt: 'last', I: 3, H: 10, L: 2, O: 3, T: 5, B: 3, mask: false, bidirectional: true, lengths: true, projSize: 4 },
 ];
 
 describe.skipIf(!gpu)('GPU training step (head, loss, BPTT) vs CPU reference', () => {
   const strategies = ['per-step', 'persistent'] as const;
-  const label = (c: Case) => `${c.cell} ${c.loss}@${c.headAt} I=${c.I} H=${c.H} L=${c.L} O=${c.O} T=${c.T} B=${c.B}${c.mask ? ' masked' : ''}${c.bidirectional ? ' bidirectional' : ''}${c.lengths ? ' lengths' : ''}`;
-  it.each(strategies.flatMap((strategy) => cases.map((c) => [`${strategy} ${label(c)}`, c, strategy] as const)))('%s', async (_n, c, strategy) => {
+  const label = (c: Case) => `${c.cell} ${c.loss}@${c.headAt} I=${c.I} H=${c.H} L=${c.L} O=${c.O} T=${c.T} B=${c.B}${c.mask ? ' masked' : ''}${c.bidirectional ? ' bidirectional' : ''}${c.lengths ? ' lengths' : ''}${c.projSize ? ` projSize ${c.projSize}` : ''}`;
+  // A projection has per-step kernels only.
+  it.each(strategies.flatMap((strategy) => cases.filter((c) => !(c.projSize && strategy === 'persistent')).map((c) => [`${strategy} ${label(c)}`, c, strategy] as const)))('%s', async (_n, c, strategy) => {
     const g = gpu!;
     const seed = freshSeed();
     const rng = new Rng(seed);
@@ -61,7 +64,7 @@ describe.skipIf(!gpu)('GPU training step (head, loss, BPTT) vs CPU reference', (
     expectClose([loss], [ref.loss], `${tag} loss`, { relNorm: 1e-5 });
     const layers = net.layout.unpack(grads);
     layers.forEach((gl, l) => {
-      for (const key of ['weightIh', 'weightHh', 'biasIh', 'biasHh'] as const) expectClose(gl[key], ref.layers[l][key], `${tag} ${key} l${l}`, { relNorm: 1e-4 });
+      for (const key of ['weightIh', 'weightHh', 'biasIh', 'biasHh', 'weightHr'] as const) if (ref.layers[l][key]) expectClose(gl[key]!, ref.layers[l][key]!, `${tag} ${key} l${l}`, { relNorm: 1e-4 });
     });
     const head = net.layout.head;
     if (head) {
@@ -73,7 +76,9 @@ describe.skipIf(!gpu)('GPU training step (head, loss, BPTT) vs CPU reference', (
     // Two directions run in the same dispatches; dW_hh is one GEMM per direction. A head on the last
     // step that reads per-row steps gathers them and scatters their gradient: 2 more.
     const D = c.bidirectional ? 2 : 1;
-    const recurrent = strategy === 'per-step' ? c.L * (1 + c.T) + c.L * (c.T + 3 + D) : 2 * c.L + c.L * (3 + D);
+    // A projection adds a dispatch per step forward and backward (and one for the final pass), and dW_hr per direction.
+    const P = c.projSize ? 1 : 0;
+    const recurrent = strategy === 'per-step' ? c.L * (1 + c.T * (1 + P)) + c.L * ((c.T + 1) * (1 + P) + 2 + D * (1 + P)) : 2 * c.L + c.L * (3 + D);
     const gathered = c.headAt === 'last' && (D > 1 || !!lengths) ? 2 : 0;
     expect(rec.dispatches).toBe(recurrent + (head ? 5 : 1) + c.L - 1 + gathered);
     plan.dispose();

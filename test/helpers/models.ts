@@ -1,5 +1,5 @@
 import type { CpuModel } from '../../src/cpu/model';
-import { directions, gatesPerCell, layerInputSize, type CellActivation, type CellKind, type LayerParams, type RecurrentConfig } from '../../src/config';
+import { directions, gatesPerCell, layerInputSize, outputWidth, type CellActivation, type CellKind, type LayerParams, type RecurrentConfig } from '../../src/config';
 import type { RecurrentNetwork } from '../../src/model/recurrentNetwork';
 import type { Rng } from '../../src/random';
 
@@ -16,6 +16,7 @@ export interface ModelSpec {
   /** Multiplies every weight of the recurrent layers. */
   scale?: number;
   bidirectional?: boolean;
+  projSize?: number;
 }
 
 /**
@@ -29,16 +30,17 @@ export function randomLayerParams(rng: Rng, cfg: RecurrentConfig, opts: { scale?
   // One entry per (layer, direction), index layer·D + direction.
   return Array.from({ length: cfg.numLayers * directions(cfg) }, (_, n) => ({
     weightIh: rng.uniformArray(GH * layerInputSize(cfg, Math.floor(n / directions(cfg))), -ki, ki),
-    weightHh: rng.uniformArray(GH * cfg.hiddenSize, -k, k),
+    weightHh: rng.uniformArray(GH * outputWidth(cfg), -k, k),
     biasIh: rng.uniformArray(GH, -k, k),
     biasHh: rng.uniformArray(GH, -k, k),
+    ...(cfg.projSize ? { weightHr: rng.uniformArray(cfg.projSize * cfg.hiddenSize, -k, k) } : {}),
   }));
 }
 
 /** A CPU model with PyTorch-style uniform(±scale/√H) weights, rounded to f32. */
 export function randomCpuModel(rng: Rng, s: ModelSpec): CpuModel {
-  const cfg: RecurrentConfig = { cell: s.cell, inputSize: s.I, hiddenSize: s.H, numLayers: s.L, cellActivation: s.act ?? 'tanh', ...(s.bidirectional ? { bidirectional: true } : {}) };
-  const W = directions(cfg) * s.H; // the head's fan-in
+  const cfg: RecurrentConfig = { cell: s.cell, inputSize: s.I, hiddenSize: s.H, numLayers: s.L, cellActivation: s.act ?? 'tanh', ...(s.bidirectional ? { bidirectional: true } : {}), ...(s.projSize ? { projSize: s.projSize } : {}) };
+  const W = directions(cfg) * outputWidth(cfg); // the head's fan-in
   return {
     cfg, outputSize: s.O, headAt: s.headAt, loss: s.loss,
     layers: randomLayerParams(rng, cfg, { scale: s.scale }),
@@ -61,7 +63,7 @@ export function flatWeights(net: RecurrentNetwork, model: CpuModel): Float32Arra
 /** Random targets (and an optional mask) for the head's N rows. */
 export function randomTargets(rng: Rng, model: CpuModel, T: number, B: number, withMask: boolean): { target: Float32Array | Int32Array; mask?: Float32Array } {
   const N = model.headAt === 'all' ? T * B : B;
-  const O = model.outputSize || directions(model.cfg) * model.cfg.hiddenSize;
+  const O = model.outputSize || directions(model.cfg) * outputWidth(model.cfg);
   const target = model.loss === 'mse' ? new Float32Array(rng.uniformArray(N * O, -1, 1)) : Int32Array.from({ length: N }, () => rng.int(O));
   if (!withMask) return { target };
   const count = model.loss === 'mse' ? N * O : N;

@@ -111,7 +111,7 @@ const cases: Case[] = [
   ['unknown cell', () => new RecurrentNetwork(w.g, { cell: 'gru' as 'lstm', inputSize: 2, hiddenSize: 8 }), /cell must be 'lstm' or 'rnn', got gru/],
   ['unknown cellActivation', () => new RecurrentNetwork(w.g, { inputSize: 2, hiddenSize: 8, cellActivation: 'relu' as 'tanh' }), /cellActivation must be 'tanh' or 'sigmoid', got relu/],
   ['negative outputSize', () => new RecurrentNetwork(w.g, { inputSize: 2, hiddenSize: 8, outputSize: -1 }), /outputSize must be a positive integer, got -1/],
-  ['an option the network does not have', () => new RecurrentNetwork(w.g, { inputSize: 2, hiddenSize: 8, projSize: 4, bidirectonal: true } as never), /RecurrentNetwork options: unknown options "projSize", "bidirectonal"/],
+  ['an option the network does not have', () => new RecurrentNetwork(w.g, { inputSize: 2, hiddenSize: 8, peepholes: true, bidirectonal: true } as never), /RecurrentNetwork options: unknown options "peepholes", "bidirectonal"/],
   ['a seed that is not a u32', () => new RecurrentNetwork(w.g, { inputSize: 2, hiddenSize: 8, seed: -1 }), /seed must be an integer in \[0, 2\^32\), got -1/],
   ['parameters over the device limit', () => new RecurrentNetwork(w.g, { inputSize: 2, hiddenSize: 4096 }), /hiddenSize=4096.*parameters need \d+ bytes, over this device's maxStorageBufferBindingSize/],
   // forward / backward: shapes, ranks, values, limits.
