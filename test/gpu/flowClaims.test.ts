@@ -12,7 +12,7 @@ import { gpuForTests } from '../helpers/gpu';
 const gpu = await gpuForTests();
 const T = 100;
 
-function options(cell: 'lstm' | 'rnn', forgetBias: number | undefined, trainSteps: number, hidden = 64, batch = 32): FlowExperimentOptions {
+function options(cell: 'lstm' | 'rnn', forgetBias: number | undefined, trainSteps: number, hidden = 32, batch = 16): FlowExperimentOptions {
   const config: ModelConfig = { cell, cellActivation: 'tanh', inputSize: 2, hiddenSize: hidden, numLayers: 1, outputSize: 1, headAt: 'last', loss: 'mse' };
   return { task: addingTask, config, optimizer: { kind: 'adam', lr: 0.01, clipNorm: 1 }, seqLen: T, batch, seed: 1234, forgetBias, trainSteps, lossAt: 'last' };
 }
