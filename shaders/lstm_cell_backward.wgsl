@@ -17,8 +17,7 @@ fn write_initial_state_grads(b: u32, j: u32, carried: f32) {
 // Unit j of row b at step t: writes ds_t and dhTotal_t, returns da_t for the gates (i, f, g, o); all
 // zero where the step does not exist for the row.
 fn cell_backward(t: u32, b: u32, j: u32, carried: f32) -> vec4f {
-  let H = step.H;
-  let state = step.offStateGrad + (seq_dir * step.B + b) * H + j;
+  let state = step.offStateGrad + (seq_dir * step.B + b) * step.H + j;
   let bh = diag_at(t, b) + j;
   if (!step_exists(t, b)) {
     ds[bh] = 0.0;
@@ -26,25 +25,11 @@ fn cell_backward(t: u32, b: u32, j: u32, carried: f32) -> vec4f {
     return vec4f(0.0);
   }
   var dh = dH[out_at(t, b) + j];
-  var carry: f32;
   if (is_last_step(t, b)) {
     dh += stateGrads[2u * step.section + state];  // dh_N
-    carry = stateGrads[3u * step.section + state];  // ds_N
   } else {
     dh += carried;
-    let n = next_step(t);
-    carry = ds[diag_at(n, b) + j] * gates[gate_row(n, b) + H + j];
   }
-  let row = gate_row(t, b);
-  let ig = gates[row + j];
-  let fg = gates[row + H + j];
-  let gg = gates[row + 2u * H + j];
-  let og = gates[row + 3u * H + j];
-  let s = c[state_at(seq_here.write, b) + j];
-  let sPrev = c[state_at(seq_here.read, b) + j];
-  let psi = cell_act(s);
-  let dsTotal = dh * og * cell_act_grad(psi) + carry;
-  ds[bh] = dsTotal;
   dhTotal[bh] = dh;
-  return vec4f(dsTotal * gg * ig * (1.0 - ig), dsTotal * sPrev * fg * (1.0 - fg), dsTotal * ig * cell_act_grad(gg), dh * psi * og * (1.0 - og));
+  return cell_grads(t, b, j, dh, carry_from_next(t, b, j, state));
 }

@@ -10,8 +10,7 @@ import { SteppedKernel } from './stepped';
 import { ACTIVATION_CONSTANTS, ACTIVATIONS_WGSL, activationConstant } from './activations';
 import { defineKernel, type WgslStruct } from './kernel';
 import { LENGTHS_BINDING, SEQUENCE_PLACE_STATE_GRADS_WGSL, SEQUENCE_PLACE_WGSL } from './sequencePlace';
-import { STATE_GRADS_BINDING } from './recurrentSteps';
-import lstmCellUpdateWgsl from '../../shaders/lstm_cell_update.wgsl?raw';
+import { LSTM_CELL_UPDATE_WGSL, STATE_GRADS_BINDING } from './recurrentSteps';
 import rnnCellUpdateWgsl from '../../shaders/rnn_cell_update.wgsl?raw';
 import type { BackwardStepBuffers, ForwardStepBuffers, StepDims } from './recurrentSteps';
 
@@ -35,7 +34,7 @@ const params = { access: 'read', doc: 'the flat parameters' } as const;
 
 export const LSTM_FORWARD_SEQ = defineKernel({
   name: 'lstm_forward_seq',
-  code: [ACTIVATIONS_WGSL, SEQUENCE_PLACE_WGSL, lstmCellUpdateWgsl, lstmForwardSeqWgsl],
+  code: [ACTIVATIONS_WGSL, SEQUENCE_PLACE_WGSL, LSTM_CELL_UPDATE_WGSL, lstmForwardSeqWgsl],
   storage: {
     gates: { access: 'read_write', doc: '[T,B,D·4H] activated i, f, g, o' },
     c: { access: 'read_write', doc: '[D][T+1,B,H] cell states (sequence_place.wgsl: the slots)' },

@@ -7,11 +7,13 @@ import lstmBackwardCoalescedWgsl from '../../shaders/lstm_backward_step_coalesce
 import rnnForwardWgsl from '../../shaders/rnn_forward_step.wgsl?raw';
 import rnnForwardCoalescedWgsl from '../../shaders/rnn_forward_step_coalesced.wgsl?raw';
 import rnnBackwardWgsl from '../../shaders/rnn_backward_step.wgsl?raw';
-import lstmCellBackwardWgsl from '../../shaders/lstm_cell_backward.wgsl?raw';
-import lstmCellUpdateWgsl from '../../shaders/lstm_cell_update.wgsl?raw';
+import lstmCellBackwardOnlyWgsl from '../../shaders/lstm_cell_backward.wgsl?raw';
+import lstmCellUpdateOnlyWgsl from '../../shaders/lstm_cell_update.wgsl?raw';
+import lstmCellStepWgsl from '../../shaders/lstm_cell_step.wgsl?raw';
+import lstmCellGradsWgsl from '../../shaders/lstm_cell_grads.wgsl?raw';
 import rnnCellUpdateWgsl from '../../shaders/rnn_cell_update.wgsl?raw';
-import lstmpCellUpdateWgsl from '../../shaders/lstmp_cell_update.wgsl?raw';
-import lstmpCellBackwardWgsl from '../../shaders/lstmp_cell_backward.wgsl?raw';
+import lstmpCellUpdateOnlyWgsl from '../../shaders/lstmp_cell_update.wgsl?raw';
+import lstmpCellBackwardOnlyWgsl from '../../shaders/lstmp_cell_backward.wgsl?raw';
 import lstmpProjectStepWgsl from '../../shaders/lstmp_project_step.wgsl?raw';
 import lstmpBackwardDhWgsl from '../../shaders/lstmp_backward_dh.wgsl?raw';
 import lstmDaScalarWgsl from '../../shaders/lstm_da_scalar.wgsl?raw';
@@ -26,6 +28,13 @@ import { ACTIVATION_CONSTANTS, ACTIVATIONS_WGSL, activationConstant } from './ac
 import { cpuMaxRows, rowSharing, sharesRows, workSplit, type WorkSplit } from './rowSharing';
 import { kernelVariant, type WgslStruct } from './kernel';
 import { LENGTHS_BINDING, SEQUENCE_PLACE_STATE_GRADS_WGSL, SEQUENCE_PLACE_WGSL } from './sequencePlace';
+
+/** The cell ends of the LSTM kernels: the shared cell (lstm_cell_step.wgsl, lstm_cell_grads.wgsl) with what each stores. */
+export const LSTM_CELL_UPDATE_WGSL = [lstmCellStepWgsl, lstmCellUpdateOnlyWgsl].join('\n');
+const lstmpCellUpdateWgsl = [lstmCellStepWgsl, lstmpCellUpdateOnlyWgsl].join('\n');
+const lstmCellBackwardWgsl = [lstmCellGradsWgsl, lstmCellBackwardOnlyWgsl].join('\n');
+const lstmpCellBackwardWgsl = [lstmCellGradsWgsl, lstmpCellBackwardOnlyWgsl].join('\n');
+const lstmCellUpdateWgsl = LSTM_CELL_UPDATE_WGSL;
 
 /** The most batch rows one per-step RNN workgroup takes (its accumulator arrays). */
 const RNN_MAX_ROWS = 8;
