@@ -152,7 +152,10 @@ export class TrainingSession {
     const model = (ck.config as { model?: object }).model;
     if (!model) throw new CheckpointError(`${source}: no gateflow model config in its metadata`);
     try {
-      expectArchitecture({ config: model }, this.config);
+      // Directions and the projection shape the weights: absent means one direction and none, on both sides.
+      const shape = (c: Partial<ModelConfig>) => ({ ...c, bidirectional: !!c.bidirectional, projSize: c.projSize ?? 0 });
+      const { dropout: _d, batchFirst: _b, ...architecture } = shape(this.config);
+      expectArchitecture({ config: shape(model) }, architecture);
     } catch (err) {
       throw new CheckpointError(`${source}: ${(err as Error).message}`);
     }

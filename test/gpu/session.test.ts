@@ -43,6 +43,32 @@ describe.skipIf(!gpu)('training session checkpoints', () => {
     b.dispose();
   });
 
+  it('with directions, a projection and dropout: PyTorch names (_reverse, weight_hr) and shapes, an exact round trip, and a mismatch named', async () => {
+    const g = gpu!;
+    const full: ModelConfig = { ...config, bidirectional: true, projSize: 5, dropout: 0.25 };
+    const a = new TrainingSession(g, full, { kind: 'sgd', lr: 0.05 }, { seed: 3 });
+    const b = new TrainingSession(g, full, { kind: 'sgd', lr: 0.05 }, { seed: 4 });
+    const plain = new TrainingSession(g, config, { kind: 'sgd', lr: 0.05 }, { seed: 4 });
+    try {
+      const rng = new Rng(5);
+      for (let s = 0; s < 3; s++) a.step(batch(rng));
+      const bytes = await a.checkpoint();
+      const ck = loadCheckpoint(bytes);
+      expect(ck.tensors['weight_hr_l1_reverse'].shape).toEqual([5, 9]);
+      expect(ck.tensors['weight_hh_l0'].shape).toEqual([36, 5]);
+      expect(ck.tensors['weight_ih_l1'].shape).toEqual([36, 10]); // both directions' outputs, 5 each
+      expect(ck.tensors['head.weight'].shape).toEqual([1, 10]);
+      b.restore(bytes);
+      expect(bits(await b.net.getFlatWeights())).toEqual(bits(await a.net.getFlatWeights()));
+      expect(() => plain.restore(bytes)).toThrow(CheckpointError);
+      expect(() => plain.restore(bytes)).toThrow(/bidirectional|projSize/);
+    } finally {
+      a.dispose();
+      b.dispose();
+      plain.dispose();
+    }
+  });
+
   it('a corrupt, truncated or foreign checkpoint gives a clear error and changes nothing', async () => {
     const g = gpu!;
     const s = new TrainingSession(g, config, { kind: 'adam', lr: 0.01 }, { seed: 5 });
