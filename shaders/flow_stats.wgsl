@@ -1,5 +1,6 @@
-// Per-step gradient-flow statistics of one layer, one invocation per time step t (a deterministic
-// reduction over the B·H elements of that step). Output record per t (STATS_STRIDE floats):
+// Per-step gradient-flow statistics of one layer and direction (workgroup z; places:
+// sequence_place.wgsl), one invocation per time step t (a deterministic reduction over the B·H
+// elements of that step); "last" is the last step in the direction's forward order. Output record per t (STATS_STRIDE floats):
 //   0 ‖dL/ds_t‖₂ (LSTM; the RNN has no cell, so ‖dL/dh_t‖₂ again)   1 ‖dL/dh_t‖₂
 //   2 mean f_t                     3 mean Π_{t'=t+1}^{T-1} f_t'   4 max |o_{T-1} ψ'(s_{T-1}) Π f|  (direct-path term's 2-norm)
 //   5 ‖D(act'(h_t))·W_hh‖_F averaged over the batch (RNN per-step Jacobian norm)   6, 7 unused
@@ -15,7 +16,12 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   let T = dims.T;
   let B = dims.B;
   let H = dims.H;
+  enter(gid.z, 0u, T, dims.D, B, H, select(H, 4u * H, IS_LSTM == 1u));
   if (t >= T) { return; }
+  let written = at_time(t).write;
+  let offWhh = dims.offWhh + gid.z * dims.whhStride;
+  let offStats = dims.offStats + gid.z * T * STATS_STRIDE;
+  let offSamples = dims.offSamples + gid.z * T * B * 2u;
   var sumS = 0.0;
   var sumH = 0.0;
   var sumF = 0.0;
@@ -27,31 +33,31 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     var sampleH = 0.0;
     var sampleJ = 0.0;
     for (var j = 0u; j < H; j++) {
-      let e = (t * B + b) * H + j;
+      let e = diag_at(t, b) + j;
       sampleS += ds[e] * ds[e];
       sampleH += dhTotal[e] * dhTotal[e];
       if (IS_LSTM == 1u) {
-        sumF += gates[(t * B + b) * 4u * H + H + j];
+        sumF += gates[gate_row(t, b) + H + j];
         sumP += prod[e];
         maxD = max(maxD, abs(direct[e]));
       } else {
         // ‖D(a')W‖_F² = Σ_j a'_j² Σ_k W_jk²
         var row = 0.0;
         for (var k = 0u; k < H; k++) {
-          let w = params[dims.offWhh + j * H + k];
+          let w = params[offWhh + j * H + k];
           row += w * w;
         }
-        let a = cell_act_grad(gates[((t + 1u) * B + b) * H + j]);
+        let a = cell_act_grad(gates[state_at(written, b) + j]);  // the RNN binds h here
         sampleJ += a * a * row;
       }
     }
-    results[dims.offSamples + (t * B + b) * 2u] = sqrt(sampleS);
-    results[dims.offSamples + (t * B + b) * 2u + 1u] = sqrt(sampleH);
+    results[offSamples + (t * B + b) * 2u] = sqrt(sampleS);
+    results[offSamples + (t * B + b) * 2u + 1u] = sqrt(sampleH);
     sumS += sampleS;
     sumH += sampleH;
     jac += sqrt(sampleJ);
   }
-  let o = dims.offStats + t * STATS_STRIDE;
+  let o = offStats + t * STATS_STRIDE;
   let n = f32(B * H);
   results[o] = sqrt(sumS);
   results[o + 1u] = sqrt(sumH);

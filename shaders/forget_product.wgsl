@@ -1,9 +1,11 @@
 // The LSTM's direct cell path, as a backward product of diagonal Jacobians (docs/DESIGN.md §1):
-//   ∂s_{T-1}/∂s_k (direct path) = D(f_{T-1} ⊙ … ⊙ f_{k+1})
-// For each (b, j), walking k from T-1 down to 0 with a running product P:
-//   prod[k]   = Π_{t=k+1}^{T-1} f_t          (1 at k = T-1)
-//   direct[k] = o_{T-1} ⊙ ψ'(s_{T-1}) ⊙ prod[k]   the diagonal of ∂h_{T-1}/∂s_k along that path
-// Legend: B batch, T time, H hidden; gates [T,B,4H] in the order i, f, g, o.
+//   ∂s_last/∂s_k (direct path) = D(f_last ⊙ … ⊙ f_next(k))
+// over the steps after k in this direction's forward order (the forward direction's last step is
+// T−1, the reverse direction's 0: sequence_place.wgsl; workgroup z is the direction). For each (b, j),
+// walking k back from the last step with a running product P:
+//   prod[k]   = Π over the steps after k of f      (1 at the last step)
+//   direct[k] = o_last ⊙ ψ'(s_last) ⊙ prod[k]        the diagonal of ∂h_last/∂s_k along that path
+// Legend: B batch, T time, H hidden; gates [T,B,D·4H] in the order i, f, g, o; prod, direct [D][T,B,H].
 
 // Bindings, uniform struct and override constants: declared by its kernel description in src/diagnostics/gradientFlow.ts.
 
@@ -12,17 +14,18 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   let B = dims.B;
   let H = dims.H;
   let T = dims.T;
+  enter(gid.z, 0u, T, dims.D, B, H, 4u * H);
   if (gid.x >= B * H) { return; }
   let b = gid.x / H;
   let j = gid.x % H;
-  let G = 4u * H;
-  let last = (T - 1u) * B + b;
-  let outGate = gates[last * G + 3u * H + j] * cell_act_grad(cell_act(c[(T * B + b) * H + j]));
+  let last = at_time(select(T - 1u, 0u, gid.z == 1u));
+  let outGate = gates[gate_row(last.t, b) + 3u * H + j] * cell_act_grad(cell_act(c[state_at(last.write, b) + j]));
   var p = 1.0;
-  for (var k = i32(T) - 1; k >= 0; k--) {
-    let row = u32(k) * B + b;
-    prod[row * H + j] = p;
-    direct[row * H + j] = outGate * p;
-    p *= gates[row * G + H + j];
+  for (var s = i32(T) - 1; s >= 0; s--) {
+    let t = place(u32(s), gid.z, T).t;
+    let e = diag_at(t, b) + j;
+    prod[e] = p;
+    direct[e] = outGate * p;
+    p *= gates[gate_row(t, b) + H + j];
   }
 }

@@ -34,6 +34,9 @@ fn place(s: u32, d: u32, T: u32) -> Place {
   return Place(t, t + 1u, t);
 }
 
+// The place of time t (not a step index) in this direction.
+fn at_time(t: u32) -> Place { return place(select(t, seq_T - 1u - t, seq_dir == 1u), seq_dir, seq_T); }
+
 // Direction d (the workgroup's z) at step index s, in a layer of D directions, T steps, B rows, H units, G gate rows.
 fn enter(d: u32, s: u32, T: u32, D: u32, B: u32, H: u32, G: u32) {
   seq_dir = d;

@@ -24,14 +24,20 @@ interface FlowCliOptions extends ModelCliOptions {
 /** The per-step norm that shows the path: the cell state's for an LSTM, the hidden state's for an RNN. */
 const pathNorms = (r: FlowResult, layer = 0) => r.layers[layer].cellGradNorms ?? r.layers[layer].hiddenGradNorms;
 
-/** The `--json` shape: {"cell", "seqLen", "layers": [{cellGradNorms, hiddenGradNorms, forgetProduct, forgetMean}]}. */
+/**
+ * The `--json` shape: {"cell", "seqLen", "directions", "layers": [{layer, direction, cellGradNorms,
+ * hiddenGradNorms, forgetProduct, forgetMean, ...}]} (one entry per layer and direction).
+ */
 export function flowJson(r: FlowResult): object {
   return {
     cell: r.cell,
     seqLen: r.seqLen,
     lossAt: r.lossAt,
     loss: r.loss,
-    layers: r.layers.map((l) => ({
+    directions: r.directions,
+    layers: r.layers.map((l, k) => ({
+      layer: Math.floor(k / r.directions),
+      direction: k % r.directions === 0 ? 'forward' : 'reverse',
       ...(l.cellGradNorms ? { cellGradNorms: l.cellGradNorms } : {}),
       hiddenGradNorms: l.hiddenGradNorms,
       ...(l.forgetProduct ? { forgetProduct: l.forgetProduct, forgetMean: l.forgetMean, directPath: l.directPath } : {}),
@@ -41,12 +47,14 @@ export function flowJson(r: FlowResult): object {
 }
 
 function csv(runs: { name: string; result: FlowResult }[]): string {
-  const rows = ['run,layer,k,cellGradNorm,hiddenGradNorm,forgetMean,forgetProduct,directPath,jacobianNorm'];
+  const rows = ['run,layer,direction,k,cellGradNorm,hiddenGradNorm,forgetMean,forgetProduct,directPath,jacobianNorm'];
   for (const { name, result } of runs) {
-    result.layers.forEach((l, layer) => {
+    result.layers.forEach((l, index) => {
+      const layer = Math.floor(index / result.directions);
+      const direction = index % result.directions === 0 ? 'forward' : 'reverse';
       for (let k = 0; k < result.seqLen; k++) {
         const v = (a?: number[]) => (a ? String(a[k]) : '');
-        rows.push([name, layer, k, v(l.cellGradNorms), v(l.hiddenGradNorms), v(l.forgetMean), v(l.forgetProduct), v(l.directPath), v(l.jacobianNorm)].join(','));
+        rows.push([name, layer, direction, k, v(l.cellGradNorms), v(l.hiddenGradNorms), v(l.forgetMean), v(l.forgetProduct), v(l.directPath), v(l.jacobianNorm)].join(','));
       }
     });
   }

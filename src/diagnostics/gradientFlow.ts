@@ -10,19 +10,22 @@ import type { RecurrentPlan } from '../scheduler/recurrentPlan';
 import type { Recorder } from '../gpu/recorder';
 import { STATS_STRIDE, unpackLayerFlow, type LayerFlow } from './flowStats';
 import { writeBatch, type Batch } from '../train/batch';
+import { directions } from '../config';
+import { LENGTHS_BINDING, SEQUENCE_PLACE_WGSL } from '../kernels/sequencePlace';
 
 const WG = 64; // invocations per workgroup of the two diagnostic kernels
 
-const DIMS = { name: 'Dims', fields: [['T', 'u32', ''], ['B', 'u32', ''], ['H', 'u32', '']] } as const;
+const DIMS = { name: 'Dims', fields: [['T', 'u32', ''], ['D', 'u32', 'directions'], ['B', 'u32', ''], ['H', 'u32', '']] } as const;
 
 export const FORGET_PRODUCT = defineKernel({
   name: 'forget_product',
-  code: [ACTIVATIONS_WGSL, forgetProductWgsl],
+  code: [ACTIVATIONS_WGSL, SEQUENCE_PLACE_WGSL, forgetProductWgsl],
   storage: {
-    prod: { access: 'read_write', doc: '[T,B,H] running forget-gate products' },
-    direct: { access: 'read_write', doc: '[T,B,H] direct-path diagonal' },
-    gates: { access: 'read', doc: '[T,B,4H] activated i, f, g, o' },
-    c: { access: 'read', doc: '[T+1,B,H], slot t+1 = s_t' },
+    prod: { access: 'read_write', doc: '[D][T,B,H] running forget-gate products' },
+    direct: { access: 'read_write', doc: '[D][T,B,H] direct-path diagonal' },
+    gates: { access: 'read', doc: '[T,B,D·4H] activated i, f, g, o' },
+    c: { access: 'read', doc: '[D][T+1,B,H] cell states (sequence_place.wgsl: the slots)' },
+    lengths: LENGTHS_BINDING,
   },
   uniform: { name: 'dims', struct: DIMS },
   constants: { WG, ...ACTIVATION_CONSTANTS },
@@ -30,15 +33,16 @@ export const FORGET_PRODUCT = defineKernel({
 
 export const FLOW_STATS = defineKernel({
   name: 'flow_stats',
-  code: [ACTIVATIONS_WGSL, flowStatsWgsl],
+  code: [ACTIVATIONS_WGSL, SEQUENCE_PLACE_WGSL, flowStatsWgsl],
   storage: {
     results: { access: 'read_write', doc: 'records and per-sample norms in one buffer (one read-back brings both)' },
-    ds: { access: 'read', doc: '[T,B,H] (RNN: dhTotal)' },
-    dhTotal: { access: 'read', doc: '[T,B,H]' },
-    gates: { access: 'read', doc: 'LSTM [T,B,4H]; RNN: h [T+1,B,H]' },
-    prod: { access: 'read', doc: 'LSTM [T,B,H] forget products' },
-    direct: { access: 'read', doc: 'LSTM [T,B,H] direct-path diagonal' },
+    ds: { access: 'read', doc: '[D][T,B,H] (RNN: dhTotal)' },
+    dhTotal: { access: 'read', doc: '[D][T,B,H]' },
+    gates: { access: 'read', doc: 'LSTM [T,B,D·4H]; RNN: h [D][T+1,B,H]' },
+    prod: { access: 'read', doc: 'LSTM [D][T,B,H] forget products' },
+    direct: { access: 'read', doc: 'LSTM [D][T,B,H] direct-path diagonal' },
     params: { access: 'read', doc: 'the flat parameters' },
+    lengths: LENGTHS_BINDING,
   },
   uniform: {
     name: 'dims',
@@ -46,9 +50,10 @@ export const FLOW_STATS = defineKernel({
       name: 'Dims',
       fields: [
         ...DIMS.fields,
-        ['offWhh', 'u32', 'W_hh inside params'],
-        ['offStats', 'u32', "this layer's records inside results"],
-        ['offSamples', 'u32', "this layer's per-sample norms inside results"],
+        ['offWhh', 'u32', 'the first direction\'s W_hh inside params'],
+        ['whhStride', 'u32', 'floats from one direction\'s W_hh to the next\'s'],
+        ['offStats', 'u32', "this layer's records inside results (its directions' one after the other)"],
+        ['offSamples', 'u32', "this layer's per-sample norms inside results (likewise)"],
       ],
     },
   },
@@ -65,12 +70,15 @@ export interface FlowOptions {
   perSample?: boolean;
 }
 
-/** Per layer and time step, the gradient-flow statistics of one batch (gradientFlow). */
+/** Per layer (and direction) and time step, the gradient-flow statistics of one batch (gradientFlow). */
 export interface FlowResult {
   cell: 'lstm' | 'rnn';
   seqLen: number;
   lossAt: 'last' | 'all';
   loss: number;
+  /** 1, or 2 for a bidirectional network. */
+  directions: number;
+  /** Index layer·directions + direction; each in time order, its "last step" that of its direction's forward order (T−1 forward, 0 reverse). */
   layers: LayerFlow[];
 }
 
@@ -89,6 +97,7 @@ export interface RecordedFlow {
 export function recordFlow(gpu: Gpu, net: RecurrentNetwork, plan: RecurrentPlan, rec: Recorder, loss?: GPUBuffer): RecordedFlow {
   const { T, B } = plan;
   const { hiddenSize: H, numLayers: L, cell, cellActivation } = net.cfg;
+  const D = directions(net.cfg);
   const lstm = cell === 'lstm';
   const owned: GPUBuffer[] = [];
   const kernels: SteppedKernel[] = [];
@@ -99,8 +108,8 @@ export function recordFlow(gpu: Gpu, net: RecurrentNetwork, plan: RecurrentPlan,
     owned.length = 0;
   };
   try {
-    const statsFloats = L * T * STATS_STRIDE;
-    const sampleFloats = L * T * B * 2;
+    const statsFloats = L * D * T * STATS_STRIDE;
+    const sampleFloats = L * D * T * B * 2;
     // Stats and per-sample norms share one buffer so that one copy brings both back.
     const results = gpu.storage(statsFloats + sampleFloats + 1, 'flow results');
     owned.push(results);
@@ -109,24 +118,25 @@ export function recordFlow(gpu: Gpu, net: RecurrentNetwork, plan: RecurrentPlan,
       let prod = layer.dhTotal!;
       let direct = layer.dhTotal!;
       if (lstm) {
-        prod = gpu.storage(T * B * H, `forget product l${l}`);
-        direct = gpu.storage(T * B * H, `direct path l${l}`);
+        prod = gpu.storage(D * T * B * H, `forget product l${l}`);
+        direct = gpu.storage(D * T * B * H, `direct path l${l}`);
         owned.push(prod, direct);
         const k = new SteppedKernel(gpu, {
           kernel: FORGET_PRODUCT, constants: activationConstant(cellActivation),
-          buffers: { prod, direct, gates: layer.gates!, c: layer.c! }, variants: [{ T, B, H }],
-          threads: B * H, label: `forget product l${l}`,
+          buffers: { prod, direct, gates: layer.gates!, c: layer.c!, lengths: plan.lengths }, variants: [{ T, D, B, H }],
+          grid: [Math.ceil((B * H) / WG), 1, D], label: `forget product l${l}`,
         });
         kernels.push(k);
         k.record(rec, 0);
       }
-      const offWhh = net.layout.layers[l].weightHh.offset;
+      const offWhh = net.layout.layers[l * D].weightHh.offset;
+      const whhStride = D > 1 ? net.layout.layers[l * D + 1].weightHh.offset - offWhh : 0;
       const k = new SteppedKernel(gpu, {
         kernel: FLOW_STATS,
         constants: { IS_LSTM: lstm ? 1 : 0, ...activationConstant(cellActivation) },
-        buffers: { results, ds: lstm ? layer.ds! : layer.dhTotal!, dhTotal: layer.dhTotal!, gates: lstm ? layer.gates! : layer.h, prod, direct, params: net.params },
-        variants: [{ T, B, H, offWhh, offStats: l * T * STATS_STRIDE, offSamples: statsFloats + l * T * B * 2 }],
-        threads: T, label: `flow stats l${l}`,
+        buffers: { results, ds: lstm ? layer.ds! : layer.dhTotal!, dhTotal: layer.dhTotal!, gates: lstm ? layer.gates! : layer.h, prod, direct, params: net.params, lengths: plan.lengths },
+        variants: [{ T, D, B, H, offWhh, whhStride, offStats: l * D * T * STATS_STRIDE, offSamples: statsFloats + l * D * T * B * 2 }],
+        grid: [Math.ceil(T / WG), 1, D], label: `flow stats l${l}`,
       });
       kernels.push(k);
       k.record(rec, 0);
@@ -135,10 +145,10 @@ export function recordFlow(gpu: Gpu, net: RecurrentNetwork, plan: RecurrentPlan,
     return {
       async read(perSample: boolean) {
         const out = await gpu.read(results, statsFloats + sampleFloats + 1);
-        const layers = Array.from({ length: L }, (_, l) =>
+        const layers = Array.from({ length: L * D }, (_, k) =>
           unpackLayerFlow(
-            out.subarray(l * T * STATS_STRIDE, (l + 1) * T * STATS_STRIDE),
-            perSample ? out.subarray(statsFloats + l * T * B * 2, statsFloats + (l + 1) * T * B * 2) : null,
+            out.subarray(k * T * STATS_STRIDE, (k + 1) * T * STATS_STRIDE),
+            perSample ? out.subarray(statsFloats + k * T * B * 2, statsFloats + (k + 1) * T * B * 2) : null,
             T, B, lstm,
           ),
         );
@@ -160,7 +170,6 @@ export function recordFlow(gpu: Gpu, net: RecurrentNetwork, plan: RecurrentPlan,
 export async function gradientFlow(gpu: Gpu, net: RecurrentNetwork, batch: Batch, opts: FlowOptions): Promise<FlowResult> {
   const lossAt = opts.lossAt ?? 'last';
   if (net.cfg.projSize) throw new RangeError('gradientFlow: the flow of an LSTM with a projection is not measured yet');
-  if (net.cfg.bidirectional) throw new RangeError('gradientFlow: the flow of a bidirectional network is not measured per direction yet');
   if (batch.lengths) throw new RangeError('gradientFlow: batches with per-row lengths are not measured yet');
   const plan = new TrainPlan(gpu, net, batch.T, batch.B, opts.loss, lossAt, !!batch.mask);
   let flow: RecordedFlow | null = null;
@@ -171,7 +180,7 @@ export async function gradientFlow(gpu: Gpu, net: RecurrentNetwork, batch: Batch
     flow = recordFlow(gpu, net, plan.recurrent, rec, plan.loss);
     gpu.submit(rec);
     const { layers, loss } = await flow.read(!!opts.perSample);
-    return { cell: net.cfg.cell, seqLen: batch.T, lossAt, loss, layers };
+    return { cell: net.cfg.cell, seqLen: batch.T, lossAt, loss, directions: directions(net.cfg), layers };
   } finally {
     flow?.dispose();
     plan.dispose();

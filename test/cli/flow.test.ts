@@ -23,9 +23,21 @@ describe.skipIf(!gpu)('gateflow flow', () => {
     expect(saved.runs.rnn.after.layers[0].cellGradNorms).toBeUndefined();
     expect(saved.runs.lstm.steps).toHaveLength(3);
     const csv = readFileSync(join(out, 'flow.csv'), 'utf8').trim().split('\n');
-    expect(csv[0]).toMatch(/^run,layer,k,cellGradNorm/);
+    expect(csv[0]).toMatch(/^run,layer,direction,k,cellGradNorm/);
     expect(csv.length).toBe(1 + 4 * 12); // lstm and rnn, before and after, 12 steps each
     expect(readFileSync(join(out, 'flow.svg'), 'utf8')).toMatch(/^<svg[\s\S]*LSTM at init[\s\S]*<\/svg>$/);
+  });
+
+  it('--bidirectional measures each direction: the reverse one\'s last step is step 0', () => {
+    const out = mkdtempSync(join(tmpdir(), 'gateflow-flow-'));
+    const r = runCli(['flow', '--bidirectional', '--train-steps', '0', '--seq-len', '10', '--hidden', '8', '--batch', '3', '--no-compare', '--out', out, '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const flow = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+    expect(flow.directions).toBe(2);
+    expect(flow.layers.map((l: { layer: number; direction: string }) => `${l.layer} ${l.direction}`)).toEqual(['0 forward', '0 reverse']);
+    // The running forget-gate product is 1 at each direction's own last step.
+    expect(flow.layers[0].forgetProduct[9]).toBe(1);
+    expect(flow.layers[1].forgetProduct[0]).toBe(1);
   });
 
   it('--cell rnn --json has no LSTM fields', () => {

@@ -16,10 +16,13 @@ const cases: (ModelSpec & { T: number; B: number })[] = [
   { cell: 'lstm', I: 1, H: 7, L: 1, O: 1, headAt: 'last', loss: 'mse', T: 1, B: 2 },
   { cell: 'rnn', I: 2, H: 33, L: 2, O: 1, headAt: 'last', loss: 'mse', T: 17, B: 3 },
   { cell: 'rnn', act: 'sigmoid', I: 5, H: 7, L: 1, O: 3, headAt: 'all', loss: 'mse', T: 30, B: 1 },
+  // Per direction: the reverse direction's last step is step 0.
+  { cell: 'lstm', I: 2, H: 9, L: 2, O: 1, headAt: 'last', loss: 'mse', T: 11, B: 3, bidirectional: true },
+  { cell: 'rnn', I: 2, H: 6, L: 1, O: 2, headAt: 'all', loss: 'mse', T: 7, B: 2, bidirectional: true },
 ];
 
 describe.skipIf(!gpu)('gradient flow on the GPU vs the CPU reference', () => {
-  it.each(cases.map((c) => [`${c.cell}/${c.act ?? 'tanh'} L=${c.L} T=${c.T} B=${c.B} loss@${c.headAt}`, c] as const))('%s', async (_n, c) => {
+  it.each(cases.map((c) => [`${c.cell}/${c.act ?? 'tanh'} L=${c.L} T=${c.T} B=${c.B} loss@${c.headAt}${c.bidirectional ? ' bidirectional' : ''}`, c] as const))('%s', async (_n, c) => {
     const g = gpu!;
     const seed = freshSeed();
     const rng = new Rng(seed);
@@ -34,6 +37,8 @@ describe.skipIf(!gpu)('gradient flow on the GPU vs the CPU reference', () => {
     const tag = `seed=${seed}`;
     expect(flow.cell).toBe(c.cell);
     expect(flow.seqLen).toBe(c.T);
+    expect(flow.directions).toBe(c.bidirectional ? 2 : 1);
+    expect(flow.layers).toHaveLength(c.L * flow.directions);
     expectClose([flow.loss], [ref.loss], `${tag} loss`, { relNorm: 1e-5 });
     flow.layers.forEach((got, l) => {
       const w = want[l];
