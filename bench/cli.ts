@@ -11,7 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Gpu } from '../src/gpu/runtime';
 import { formatAdapter } from '../src/gpu/device';
-import { parseConfigs, QUICK_CONFIGS, suiteConfigs, type BenchConfig } from './configs';
+import { MAIN_CONFIGS, parseConfigs, QUICK_CONFIGS, suiteConfigs, type BenchConfig } from './configs';
+import { formatSequenceBench, runSequenceBench } from './sequenceBench';
 import type { Contender, ContenderContext } from './contender';
 import { cpuReference } from './contenders/cpu';
 import { gateflowWebgpu, gateflowWebgpuAdamClip, gateflowWebgpuPerStep, gateflowWebgpuPersistent } from './contenders/gateflow';
@@ -45,6 +46,7 @@ export const BENCH_OPTIONS: readonly { flags: string; description: string }[] = 
   { flags: '--no-save', description: 'write no files' },
   { flags: '--markdown <file>', description: 'also write the table as Markdown (e.g. bench/RESULTS.md)' },
   { flags: '--from <report.json>', description: 'run nothing: re-render a saved report (table, --json, --markdown)' },
+  { flags: '--sequence-options', description: 'instead of the contenders: one training step with one direction, two directions, per-row lengths (uniform over [T/4, T]) and both, in gateflow and TF.js (Bidirectional, masking), each validated by its first loss, then timed; the first main shape by default (--config, --quick, --contenders gateflow-webgpu to leave TF.js out)' },
   { flags: '--kernels', description: "instead of the contenders: every registered kernel variant (src/kernels/registry.ts), validated against the CPU reference, then timed: the GEMM variants at the GEMM sizes (not with --no-gemm), and each kernel group of gateflow's training pass alone (projection, forward steps, backward steps, dW_ih, dW_hh, db, dx) under each recurrent variant for the chosen shapes; --quick, --warmup, --repeats, --budget, --seed and --json apply" },
 ];
 
@@ -65,6 +67,7 @@ export interface BenchCommandOptions {
   markdown?: string;
   from?: string;
   kernels?: boolean;
+  sequenceOptions?: boolean;
 }
 
 export interface BenchIo {
@@ -184,6 +187,23 @@ function render(opts: BenchCommandOptions, stdout: (t: string) => void, stderr: 
   return 0;
 }
 
+/** `--sequence-options`: directions and lengths, gateflow against TF.js (bench/sequenceBench.ts). */
+async function sequenceCommand(gpu: Gpu | null, r: ResolvedBench, opts: BenchCommandOptions, ctx: ContenderContext, stdout: (t: string) => void, stderr: (t: string) => void): Promise<number> {
+  if (!gpu) {
+    stderr('gateflow bench --sequence-options: needs a WebGPU device');
+    return 1;
+  }
+  const configs = opts.config !== undefined || opts.suite || opts.quick ? r.configs : [MAIN_CONFIGS[0]];
+  const withTfjs = opts.contenders === undefined || opts.contenders.includes('tfjs');
+  const rows = await runSequenceBench(gpu, configs, { warmup: r.warmup, repeats: r.repeats, budgetMs: r.budgetMs, seed: r.seed, ...(withTfjs ? { loadTfjs: ctx.loadTfjs } : {}) }, stderr);
+  stdout(opts.json ? JSON.stringify({ adapter: formatAdapter(gpu.info), rows }) : formatSequenceBench(rows));
+  if (opts.markdown) {
+    writeFileSync(opts.markdown, `${formatSequenceBench(rows)}`);
+    stderr(`wrote ${opts.markdown}`);
+  }
+  return rows.every((row) => row.ms !== null) ? 0 : 1;
+}
+
 /** `--kernels`: the per-kernel-group profile of each shape instead of the contenders. */
 async function kernelsCommand(gpu: Gpu | null, r: ResolvedBench, opts: BenchCommandOptions, stdout: (t: string) => void, stderr: (t: string) => void): Promise<number> {
   if (!gpu) {
@@ -246,6 +266,7 @@ export async function runBenchCommand(opts: BenchCommandOptions, io: BenchIo = {
   try {
     if (gpu) stderr(`adapter: ${formatAdapter(gpu.info)}`);
     if (opts.kernels) return await kernelsCommand(gpu, resolved, opts, stdout, stderr);
+    if (opts.sequenceOptions) return await sequenceCommand(gpu, resolved, opts, ctx, stdout, stderr);
     const loadBefore = os.loadavg()[0];
     const outDir = opts.out ?? path.join('bench', 'results');
     const partial = path.join(outDir, `partial-${runLabel(opts)}.json`);

@@ -9,6 +9,7 @@ import { cpuReference } from '../../bench/contenders/cpu';
 import { tfjsWasm, swap01, transpose } from '../../bench/contenders/tfjs';
 import { loadTfjsNode } from '../../bench/node/tfjsNode';
 import { resolveBenchOptions, runBenchCommand } from '../../bench/cli';
+import { SEQUENCE_LOSS_TOLERANCE, formatSequenceBench, runSequenceBench } from '../../bench/sequenceBench';
 import { parseConfigs, suiteConfigs } from '../../bench/configs';
 import { inferFlops, trainFlops } from '../../bench/flops';
 import type { Contender } from '../../bench/contender';
@@ -171,5 +172,17 @@ describe('bench options', () => {
     expect(r.status, r.note).toBe('ok');
     expect(r.validated).toBe(true);
     expect(r.dispatchesPerTrainStep).toBeNull();
+  });
+});
+
+describe.skipIf(!gpu)('the sequence-options benchmark (bench/sequenceBench.ts)', () => {
+  it('validates one direction, two, lengths and both in gateflow and TF.js (masking, Bidirectional) by their first loss, then times them', async () => {
+    const rows = await runSequenceBench(gpu!, [{ B: 3, T: 6, I: 2, H: 4 }], { warmup: 0, repeats: 1, budgetMs: 1000, seed: 3, loadTfjs: loadTfjsNode, tfjsBackends: ['wasm'] }, () => {});
+    expect(rows.map((r) => `${r.variant}/${r.contender}`)).toEqual(['one direction', 'bidirectional', 'lengths', 'bidirectional + lengths'].flatMap((v) => [`${v}/gateflow-webgpu`, `${v}/tfjs-wasm`]));
+    for (const r of rows) {
+      expect(r.lossErr, `${r.variant} ${r.contender}: ${r.note}`).toBeLessThanOrEqual(SEQUENCE_LOSS_TOLERANCE);
+      expect(r.ms).toBeGreaterThan(0);
+    }
+    expect(formatSequenceBench(rows)).toMatch(/\| B3\/T6\/I2\/H4 \| bidirectional \| tfjs-wasm \| [\d.]+ \| [\d.]+× \| [\d.]+× \|/);
   });
 });
