@@ -7,8 +7,11 @@
 /** The loss a model is trained with: 'mse' or 'crossentropy'. */
 export type LossKind = 'mse' | 'crossentropy';
 
-/** The recurrent cell: 'lstm', or 'rnn' (torch.nn.RNN's tanh cell). */
-export type CellKind = 'lstm' | 'rnn';
+/**
+ * The recurrent cell: 'lstm', 'rnn' (torch.nn.RNN's tanh cell) or 'gru' (torch.nn.GRU; so far in the
+ * CPU reference only: the GPU network refuses it).
+ */
+export type CellKind = 'lstm' | 'rnn' | 'gru';
 
 /** φ = ψ for the LSTM (tanh is standard; sigmoid is the reference article's variant); the RNN's nonlinearity. */
 export type CellActivation = 'tanh' | 'sigmoid';
@@ -40,7 +43,7 @@ export interface LayerParams<A = Float64Array> {
   weightHr?: A;
 }
 
-export const gatesPerCell = (cell: CellKind): number => (cell === 'lstm' ? 4 : 1);
+export const gatesPerCell = (cell: CellKind): number => (cell === 'lstm' ? 4 : cell === 'gru' ? 3 : 1);
 
 /** D: the directions of each layer, 2 when bidirectional. Parameters and states are indexed layer·D + direction. */
 export const directions = (cfg: RecurrentConfig): number => (cfg.bidirectional ? 2 : 1);

@@ -16,6 +16,7 @@
 // pack_padded_sequence(enforce_sorted=False) + pad_packed_sequence(total_length=T) give).
 import { lstmCellBackward, lstmCellForward } from './lstmCell';
 import { rnnCellBackward, rnnCellForward } from './rnnCell';
+import { gruCellBackward, gruCellForward } from './gruCell';
 import { projectionBackward, projectionForward } from './projection';
 import { directions, gatesPerCell, layerInputSize, outputWidth, type LayerParams, type RecurrentConfig } from '../config';
 
@@ -30,7 +31,10 @@ export { rnnCellBackward, rnnCellForward } from './rnnCell';
 export interface LayerTape {
   /** [T,B,In] the layer's input (x for layer 0, the layer below's outputs, after dropout, otherwise). */
   input: Float64Array;
-  /** [T,B,4H] activated gates i, f, g̃, o by time (LSTM); null for the RNN, whose backward needs only h. */
+  /**
+   * [T,B,4H] by time: the LSTM's activated gates i, f, g̃, o; the GRU's r, z, n and W_hn·h + b_hn;
+   * null for the RNN, whose backward needs only h.
+   */
   gates: Float64Array | null;
   /** [T+1,B,R] hidden states. */
   h: Float64Array;
@@ -157,6 +161,7 @@ export function recurrentForward(
     throw new Error(`T, B: must be positive integers (got ${T}, ${B})`);
   }
   const lstm = cfg.cell === 'lstm';
+  const gru = cfg.cell === 'gru';
   const D = directions(cfg);
   const R = outputWidth(cfg);
   const proj = R !== H;
@@ -182,7 +187,7 @@ export function recurrentForward(
       const p = params[k];
       const h = new Float64Array((T + 1) * BR);
       const c = lstm ? new Float64Array((T + 1) * BH) : null;
-      const gates = lstm ? new Float64Array(T * B * 4 * H) : null;
+      const gates = lstm || gru ? new Float64Array(T * B * 4 * H) : null;
       const m = proj ? new Float64Array(T * BH) : null;
       const first = d === 0 ? 0 : T; // the slot that holds the initial state
       if (h0) h.set(h0.subarray(k * BR, (k + 1) * BR), first * BR);
@@ -201,6 +206,8 @@ export function recurrentForward(
           const mt = m ? m.subarray(t * BH, (t + 1) * BH) : hNext;
           lstmCellForward(mt, cNext, gt, xt, hPrev, cPrev, p, B, In, H, cfg.cellActivation, R);
           if (m) projectionForward(hNext, mt, p.weightHr!, B, H, R);
+        } else if (gru && gates) {
+          gruCellForward(hNext, gates.subarray(t * 4 * BH, (t + 1) * 4 * BH), xt, hPrev, p, B, In, H);
         } else {
           rnnCellForward(hNext, xt, hPrev, p, B, In, H, cfg.cellActivation);
         }
@@ -257,6 +264,7 @@ export function recurrentBackward(
   const { hiddenSize: H, numLayers: L } = cfg;
   const { T, B, tape, lengths } = fwd;
   const lstm = cfg.cell === 'lstm';
+  const gru = cfg.cell === 'gru';
   const D = directions(cfg);
   const R = outputWidth(cfg);
   const BH = B * H;
@@ -317,6 +325,8 @@ export function recurrentBackward(
           lstmCellBackward(dxt, dhPrev, dcPrev, dcTotal, grads[k], dCell, dc,
             xt, hPrev, cPrev, ct, gt, params[k], B, In, H, cfg.cellActivation, R);
           cellGradNorms[k]![t] = l2(dcTotal);
+        } else if (gru && gates) {
+          gruCellBackward(dxt, dhPrev, grads[k], dh, xt, hPrev, gates.subarray(t * 4 * BH, (t + 1) * 4 * BH), params[k], B, In, H);
         } else {
           const ht = h.subarray(write * BR, (write + 1) * BR);
           rnnCellBackward(dxt, dhPrev, grads[k], dh, xt, hPrev, ht, params[k], B, In, H, cfg.cellActivation);
@@ -334,7 +344,7 @@ export function recurrentBackward(
 
       dh0.set(dhNext, k * BR);
       if (dc0) dc0.set(dcNext, k * BH);
-      if (gates) {
+      if (gates && lstm) {
         // f_t sits in gate rows [H, 2H) of every [B,4H] block.
         const f = new Float64Array(T * BH);
         for (let n = 0; n < T * B; n++) for (let j = 0; j < H; j++) f[n * H + j] = gates[n * 4 * H + H + j];

@@ -10,7 +10,7 @@ import type { RecurrentPlan } from '../scheduler/recurrentPlan';
 import type { Recorder } from '../gpu/recorder';
 import { STATS_STRIDE, unpackLayerFlow, type LayerFlow } from './flowStats';
 import { writeBatch, type Batch } from '../train/batch';
-import { directions } from '../config';
+import { directions, type CellKind } from '../config';
 import { LENGTHS_BINDING, SEQUENCE_PLACE_WGSL } from '../kernels/sequencePlace';
 
 const WG = 64; // invocations per workgroup of the two diagnostic kernels
@@ -72,7 +72,7 @@ export interface FlowOptions {
 
 /** Per layer (and direction) and time step, the gradient-flow statistics of one batch (gradientFlow). */
 export interface FlowResult {
-  cell: 'lstm' | 'rnn';
+  cell: CellKind;
   seqLen: number;
   lossAt: 'last' | 'all';
   loss: number;

@@ -44,12 +44,14 @@ describe('gateflow check', () => {
     for (const name of ['output', 'h_n', 'grad.weight_hr_l1_reverse', 'grad.weight_hh_l0']) expect(report.gpu.errors[name], name).toBeLessThanOrEqual(1e-4);
   });
 
-  it('names a v2 kind it does not have (gru) and exits 2', () => {
-    const file = join(dir, 'v2_gru.json');
-    writeFileSync(file, JSON.stringify({ schema: 'lstm-lib-fixture/v2', kind: 'gru', name: 'v2_gru', config: {}, tensors: {} }));
-    const r = runCli(['check', file]);
-    expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/kind "gru" is not supported yet/);
+  it('a v2 GRU file: the CPU reference checks it, the GPU check says what it lacks', () => {
+    const r = runCli(['check', fixture('torch-v2/v2_gru_bidir_lengths.json')]);
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.cpu.pass).toBe(true);
+    expect(report.cpu.errors['grad.weight_hh_l0_reverse']).toBeLessThanOrEqual(1e-9);
+    expect(report.gpu).toBeNull();
+    expect(r.stderr).toMatch(/no GPU check: the GPU network has no GRU yet/);
   });
 
   it('supports optimizer and clip fixtures (gpu: null with --no-gpu)', () => {
@@ -86,7 +88,7 @@ describe('gateflow check', () => {
   it.each([
     ['a missing file', 'nope.json', null, /no such file/],
     ['invalid JSON', 'bad.json', '{"schema": ', /not valid JSON/],
-    ['an unknown kind', 'kind.json', JSON.stringify({ schema: 'lstm-lib-fixture/v1', kind: 'gru', name: 'x', config: {}, tensors: {} }), /unknown kind "gru"/],
+    ['an unknown kind', 'kind.json', JSON.stringify({ schema: 'lstm-lib-fixture/v1', kind: 'peephole_lstm', name: 'x', config: {}, tensors: {} }), /unknown kind "peephole_lstm"/],
     ['a wrong schema', 'schema.json', JSON.stringify({ schema: 'other/v2' }), /schema is "other\/v2"/],
   ])('exits 2 with a message for %s', (_what, name, content, message) => {
     const file = join(dir, name as string);

@@ -39,8 +39,11 @@ describe('parseFixture', () => {
     f.schema = 'lstm-lib-fixture/v0';
     expectFixtureError(f, /schema.*lstm-lib-fixture\/v0/);
     f = j();
+    f.kind = 'peephole_lstm';
+    expectFixtureError(f, /unknown kind "peephole_lstm"/);
+    f = j();
     f.kind = 'gru';
-    expectFixtureError(f, /unknown kind "gru"/);
+    expectFixtureError(f, /kind "gru" is a v2 kind/);
     f = j();
     delete f.tensors['grad.c0'];
     expectFixtureError(f, /missing tensor "grad\.c0"/);

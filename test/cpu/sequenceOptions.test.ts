@@ -107,6 +107,8 @@ const CASES: (Options & { name: string })[] = [
   { name: 'rnn bidirectional with lengths', cell: 'rnn', I: 3, H: 4, L: 2, T: 5, B: 3, bidirectional: true, lengths: true },
   { name: 'lstm dropout 0.4 between 3 layers, bidirectional', cell: 'lstm', I: 2, H: 3, L: 3, T: 3, B: 2, bidirectional: true, dropout: 0.4 },
   { name: 'rnn dropout 0.5 with lengths', cell: 'rnn', I: 2, H: 3, L: 2, T: 4, B: 3, dropout: 0.5, lengths: true },
+  { name: 'gru, T=1, batch 1', cell: 'gru', I: 3, H: 4, L: 1, T: 1, B: 1 },
+  { name: 'gru bidirectional with unsorted lengths, 2 layers, dropout 0.3', cell: 'gru', I: 2, H: 5, L: 2, T: 5, B: 3, bidirectional: true, lengths: true, dropout: 0.3 },
 ];
 
 describe('the reference with nn.LSTM options, against finite differences', () => {
@@ -118,6 +120,7 @@ describe('the reference with nn.LSTM options, against finite differences', () =>
 
 describe('lengths mean what packed sequences mean', () => {
   it.each([
+    { cell: 'gru' as const, bidirectional: true, projSize: 0 },
     { cell: 'lstm' as const, bidirectional: true, projSize: 0 },
     { cell: 'lstm' as const, bidirectional: false, projSize: 2 },
     { cell: 'rnn' as const, bidirectional: true, projSize: 0 },
