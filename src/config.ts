@@ -7,10 +7,7 @@
 /** The loss a model is trained with: 'mse' or 'crossentropy'. */
 export type LossKind = 'mse' | 'crossentropy';
 
-/**
- * The recurrent cell: 'lstm', 'rnn' (torch.nn.RNN's tanh cell) or 'gru' (torch.nn.GRU; so far in the
- * CPU reference only: the GPU network refuses it).
- */
+/** The recurrent cell: 'lstm', 'rnn' (torch.nn.RNN's tanh cell) or 'gru' (torch.nn.GRU, reset after the recurrent product). */
 export type CellKind = 'lstm' | 'rnn' | 'gru';
 
 /** φ = ψ for the LSTM (tanh is standard; sigmoid is the reference article's variant); the RNN's nonlinearity. */

@@ -1,4 +1,5 @@
 // `gateflow flow`: the gradient-flow experiment, written as JSON, CSV and an SVG chart.
+import type { CellKind } from '../config';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
@@ -78,7 +79,7 @@ export function flowCommand(): Command {
         const resume = o.resume ? await readCheckpointFile(o.resume) : undefined;
         const base = { task, seqLen, batch: o.batch, seed: o.seed, trainSteps: o.trainSteps, lossAt: o.lossAt };
         const other = o.cell === 'lstm' ? 'rnn' : 'lstm';
-        const plan: { name: string; cell: 'lstm' | 'rnn'; clip: boolean }[] = [{ name: o.cell, cell: o.cell, clip: true }];
+        const plan: { name: string; cell: CellKind; clip: boolean }[] = [{ name: o.cell, cell: o.cell, clip: true }];
         if (o.compare) plan.push({ name: other, cell: other, clip: true }, { name: `${o.cell} without clipping`, cell: o.cell, clip: false });
         const log = (s: string) => (o.json ? console.error(s) : console.log(s));
         log(`gateflow flow: ${formatAdapter(gpu.info)}; task ${task.name}, T=${seqLen}, loss at ${o.lossAt}, ${o.trainSteps} training steps per run`);

@@ -10,7 +10,7 @@ import type { TaskBatch } from '../tasks/task';
 
 export interface ModelCliOptions {
   task: string;
-  cell: 'lstm' | 'rnn';
+  cell: 'lstm' | 'rnn' | 'gru';
   cellActivation: 'tanh' | 'sigmoid';
   layers: number;
   hidden: number;
@@ -34,7 +34,7 @@ const TASK_ALIASES: Record<string, string> = { chars: 'char-lm' };
 export function addModelOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--task <name>', 'task').choices([...TASK_NAMES, ...Object.keys(TASK_ALIASES)]).default('adding'))
-    .addOption(new Option('--cell <kind>', 'recurrent cell').choices(['lstm', 'rnn']).default('lstm'))
+    .addOption(new Option('--cell <kind>', 'recurrent cell').choices(['lstm', 'rnn', 'gru']).default('lstm'))
     .addOption(new Option('--cell-activation <fn>', "φ = ψ of the LSTM (sigmoid: the reference article's variant), or the RNN's nonlinearity").choices(['tanh', 'sigmoid']).default('tanh'))
     .option('--layers <n>', 'stacked recurrent layers', positiveInt, 1)
     .option('--hidden <n>', 'hidden size H', positiveInt, 64)

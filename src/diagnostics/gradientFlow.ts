@@ -169,6 +169,7 @@ export function recordFlow(gpu: Gpu, net: RecurrentNetwork, plan: RecurrentPlan,
  */
 export async function gradientFlow(gpu: Gpu, net: RecurrentNetwork, batch: Batch, opts: FlowOptions): Promise<FlowResult> {
   const lossAt = opts.lossAt ?? 'last';
+  if (net.cfg.cell === 'gru') throw new RangeError('gradientFlow: the flow of a GRU is not measured yet');
   if (net.cfg.projSize) throw new RangeError('gradientFlow: the flow of an LSTM with a projection is not measured yet');
   if (batch.lengths) throw new RangeError('gradientFlow: batches with per-row lengths are not measured yet');
   const plan = new TrainPlan(gpu, net, batch.T, batch.B, opts.loss, lossAt, !!batch.mask);

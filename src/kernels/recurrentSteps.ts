@@ -16,6 +16,8 @@ import lstmpCellUpdateOnlyWgsl from '../../shaders/lstmp_cell_update.wgsl?raw';
 import lstmpCellBackwardOnlyWgsl from '../../shaders/lstmp_cell_backward.wgsl?raw';
 import lstmpProjectStepWgsl from '../../shaders/lstmp_project_step.wgsl?raw';
 import lstmpBackwardDhWgsl from '../../shaders/lstmp_backward_dh.wgsl?raw';
+import gruForwardWgsl from '../../shaders/gru_forward_step.wgsl?raw';
+import gruBackwardWgsl from '../../shaders/gru_backward_step.wgsl?raw';
 import lstmDaScalarWgsl from '../../shaders/lstm_da_scalar.wgsl?raw';
 import lstmDaVec4Wgsl from '../../shaders/lstm_da_vec4.wgsl?raw';
 import weightsScalarWgsl from '../../shaders/weights_scalar.wgsl?raw';
@@ -103,6 +105,8 @@ export function stepShapes(cell: CellKind, B: number, H: number, split: WorkSpli
   // The LSTM kernels take up to 32 rows (forward: 1 hidden unit per invocation, backward: 4), 8
   // without row sharing (cpuMaxRows); the RNN kernels up to 8.
   const maxRows = lstm && cpuAdapter ? cpuMaxRows(split) : RNN_MAX_ROWS;
+  // The GRU has the GPU-shaped kernels only (gru_*_step.wgsl), on every adapter class.
+  if (cell === 'gru') return { forward: gpuForwardShape(B, H, 4), backward: gpuBackwardShape(B, H) };
   return {
     forward: cpuAdapter ? stepShape(B, H, cpuAdapter, 1, maxRows) : gpuForwardShape(B, H, lstm ? 4 : 16),
     backward: lstm && !cpuAdapter ? gpuBackwardShape(B, H) : stepShape(B, H, cpuAdapter, lstm ? CPU_BACKWARD_UNITS : 1, maxRows),
@@ -279,6 +283,41 @@ export const LSTMP_BACKWARD_STEP = kernelVariant({
   constants: { ...ACTIVATION_CONSTANTS },
 });
 
+/** The GRU forward step (gru_forward_step.wgsl): the coalesced work split, every adapter class. */
+export const GRU_FORWARD_STEP = kernelVariant({
+  name: 'gru_forward_step',
+  code: [ACTIVATIONS_WGSL, SEQUENCE_PLACE_WGSL, gruForwardWgsl],
+  consts: { WG: GPU_FORWARD_LANES },
+  storage: {
+    params: { access: 'read', doc: 'the flat parameters (W_hh, b_hh at offWhh, offBhh)' },
+    gates: { access: 'read_write', doc: '[T,B,D·4H] r, z, n, W_hn·h + b_hn' },
+    h: { access: 'read_write', doc: '[D][T+1,B,H] hidden states (sequence_place.wgsl: the slots)' },
+    xproj: { access: 'read', doc: '[T,B,D·3H] = x·W_ihᵀ + b_ih' },
+    out: OUT_BINDING,
+    lengths: LENGTHS_BINDING,
+  },
+  uniform: { name: 'step', struct: FORWARD_STEP },
+  // UNITS: hidden units per workgroup, 1..4 (its partial sums are arrays of 12 = 3 gates × 4 units).
+  constants: { UNITS: 4, ...ACTIVATION_CONSTANTS },
+});
+
+/** The GRU backward step (gru_backward_step.wgsl): 16 units × 4 slices of the gate rows per workgroup. */
+export const GRU_BACKWARD_STEP = kernelVariant({
+  name: 'gru_backward_step',
+  code: [SEQUENCE_PLACE_STATE_GRADS_WGSL, gruBackwardWgsl],
+  storage: {
+    params: { access: 'read', doc: 'the flat parameters (W_hh at offWhh)' },
+    da: { access: 'read_write', doc: '[T,B,D·3H] input-side gradients [da_r, da_z, da_n]' },
+    dah: { access: 'read_write', doc: '[T,B,D·3H] recurrent-side gradients [da_r, da_z, da_n ⊙ r]' },
+    dhTotal: { access: 'read_write', doc: '[D][T,B,H] total dL/dh_t' },
+    stateGrads: STATE_GRADS_BINDING,
+    dH: { access: 'read', doc: '[T,B,D·H] from the loss or the layer above' },
+    gates: { access: 'read', doc: '[T,B,D·4H] r, z, n, W_hn·h + b_hn' },
+    h: { access: 'read', doc: '[D][T+1,B,H] hidden states' },
+  },
+  uniform: { name: 'step', struct: LSTM_BACKWARD_STEP },
+});
+
 /** The projection of an LSTMP step (lstmp_project_step.wgsl): h_t = W_hr·m_t. */
 export const LSTMP_PROJECT_STEP = kernelVariant({
   name: 'lstmp_project_step',
@@ -446,6 +485,10 @@ export function forwardStepKernel(gpu: Gpu, d: StepDims, buf: ForwardStepBuffers
   const grid: [number, number, number] = [shape.grid[0], shape.grid[1], d.D];
   const common = { constants: { WG: shape.lanes, ...activationConstant(d.activation) }, variants, grid, label: `${d.cell} forward step` };
   const place = { out: buf.out, lengths: buf.lengths };
+  if (d.cell === 'gru') {
+    const buffers = { params: buf.params, gates: buf.gates!, h: buf.h, xproj: buf.xproj, ...place };
+    return new SteppedKernel(gpu, { ...common, constants: { UNITS: shape.units, ...activationConstant(d.activation) }, kernel: GRU_FORWARD_STEP, buffers });
+  }
   if (d.cell === 'lstm') {
     const weights4 = weightRowsAligned(d.R, d.offWhh) && d.whhStride % 4 === 0;
     const buffers = { params: buf.params, gates: buf.gates!, c: buf.c!, h: buf.h, xproj: buf.xproj, ...place };
@@ -482,8 +525,10 @@ export interface BackwardStepBuffers {
   dh0?: GPUBuffer;
   dhN?: GPUBuffer;
   dH: GPUBuffer;
-  /** RNN only: hidden states [D][T+1,B,H]. */
+  /** RNN and GRU: hidden states [D][T+1,B,H]. */
   h?: GPUBuffer;
+  /** GRU only: the recurrent-side gate gradients [T,B,D·3H]. */
+  dah?: GPUBuffer;
   params: GPUBuffer;
   /** [B] u32 steps per row (the LSTM kernels read them from the end of stateGrads). */
   lengths: GPUBuffer;
@@ -506,6 +551,13 @@ export function backwardStepKernel(gpu: Gpu, d: StepDims, buf: BackwardStepBuffe
   const steps = Array.from({ length: d.T + 1 }, (_, t) => step(t));
   const grid: [number, number, number] = [shape.grid[0], shape.grid[1], d.D];
   const label = `${d.cell} backward step`;
+  if (d.cell === 'gru') {
+    return new SteppedKernel(gpu, {
+      kernel: GRU_BACKWARD_STEP, constants: {}, label, grid,
+      buffers: { params: buf.params, da: buf.da, dah: buf.dah!, dhTotal: buf.dhTotal, stateGrads: buf.stateGrads!, dH: buf.dH, gates: buf.gates!, h: buf.h! },
+      variants: steps.map((v) => ({ ...v, section: d.stateSection })),
+    });
+  }
   if (d.cell === 'lstm') {
     const variants = steps.map((v) => ({ ...v, section: d.stateSection }));
     if (proj) {

@@ -118,8 +118,7 @@ export class RecurrentNetwork {
     const seed = opts.seed ?? 0;
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError(`seed must be an integer in [0, 2^32), got ${seed}`);
     const cell = opts.cell ?? 'lstm';
-    if (cell === 'gru') throw new RangeError("cell 'gru': the GRU is in the CPU reference only so far; the GPU network has 'lstm' and 'rnn'");
-    if (cell !== 'lstm' && cell !== 'rnn') throw new RangeError(`cell must be 'lstm' or 'rnn', got ${String(cell)}`);
+    if (cell !== 'lstm' && cell !== 'rnn' && cell !== 'gru') throw new RangeError(`cell must be 'lstm', 'rnn' or 'gru', got ${String(cell)}`);
     const cellActivation = opts.cellActivation ?? 'tanh';
     if (cellActivation !== 'tanh' && cellActivation !== 'sigmoid') throw new RangeError(`cellActivation must be 'tanh' or 'sigmoid', got ${String(cellActivation)}`);
     this.cfg = {

@@ -47,7 +47,8 @@ interface LayerBuffers {
   xproj: GPUBuffer; // [T,B,D·GH]  x·W_ihᵀ + b_ih
   h: GPUBuffer; // [D][T+1,B,R] hidden states (R: H, or the projection's size)
   c?: GPUBuffer; // [D][T+1,B,H] LSTM cell states
-  gates?: GPUBuffer; // [T,B,D·4H] LSTM activated gates
+  gates?: GPUBuffer; // [T,B,D·4H] LSTM activated gates; GRU r, z, n, W_hn·h + b_hn
+  dah?: GPUBuffer; // [T,B,D·3H] GRU: the recurrent-side gate gradients (dW_hh, db_hh)
   out: GPUBuffer; // [T,B,D·R] the layer's output: h, 0 past a row's length
   next?: GPUBuffer; // [T,B,D·R] with dropout: what the layer above reads (out after dropout)
   m?: GPUBuffer; // [D][T,B,H] with a projection: m = o ⊙ ψ(s), which W_hr projects to h
@@ -81,9 +82,13 @@ export const CPU_PERSISTENT_MAX_HIDDEN = 32;
  * small shapes (see CPU_PERSISTENT_MAX_UNITS).
  */
 export function resolveStrategy(limits: GPUSupportedLimits, cfg: RecurrentConfig, choice: StrategyChoice, B = 1, cpuAdapter = false): Strategy {
-  // The projection (LSTMP) has per-step kernels only: a second product per step.
+  // The projection (LSTMP) has per-step kernels only: a second product per step. So has the GRU.
   if (cfg.projSize) {
     if (choice === 'persistent') throw new RangeError(`strategy 'persistent' has no projection (projSize ${cfg.projSize}): an LSTMP runs per step; use 'per-step' or 'auto'`);
+    return 'per-step';
+  }
+  if (cfg.cell === 'gru') {
+    if (choice === 'persistent') throw new RangeError("strategy 'persistent' has no GRU kernels: the GRU runs per step; use 'per-step' or 'auto'");
     return 'per-step';
   }
   const fits = persistentFits(limits, cfg.cell, cfg.hiddenSize);
@@ -106,7 +111,8 @@ interface LayerKernels {
   dWeightHh?: GemmKernel[];
   /** With a projection, one per direction: dW_hr = Σ dh_t·m_tᵀ. */
   dWeightHr?: GemmKernel[];
-  dBias?: SteppedKernel;
+  /** bias_ih and bias_hh (the same sum, except the GRU's, whose b_hn gradient is scaled by r). */
+  dBias?: SteppedKernel[];
   dInput?: GemmKernel;
   /** Between this layer and the next (training: a mask; evaluation: a copy). */
   dropout?: Dropout;
@@ -158,6 +164,7 @@ export class RecurrentPlan {
   ) {
     const { hiddenSize: H, numLayers: L, cell, cellActivation: activation } = cfg;
     const lstm = cell === 'lstm';
+    const gru = cell === 'gru';
     const D = directions(cfg);
     const R = outputWidth(cfg);
     const proj = R !== H;
@@ -187,8 +194,8 @@ export class RecurrentPlan {
         if (lstm) {
           this.dcN = alloc(states, 'dcN');
           this.dc0 = alloc(states, 'dc0');
-          this.stateGrads = alloc(4 * states + B, 'state gradients');
         }
+        if (lstm || gru) this.stateGrads = alloc(4 * states + B, 'state gradients');
       }
       for (let l = 0; l < L; l++) {
         const buf: LayerBuffers = {
@@ -201,11 +208,13 @@ export class RecurrentPlan {
           buf.c = alloc(D * (T + 1) * B * H, `c l${l}`);
           buf.gates = alloc(TB * D * GH, `gates l${l}`);
         }
+        if (gru) buf.gates = alloc(TB * D * 4 * H, `gates l${l}`);
         if (dropping && l < L - 1) buf.next = alloc(TB * D * R, `dropout l${l}`);
         if (backward) {
           buf.da = alloc(TB * D * GH, `da l${l}`);
           buf.dhTotal = alloc(D * TB * R, `dhTotal l${l}`);
           if (lstm) buf.ds = alloc(D * TB * H, `ds l${l}`);
+          if (gru) buf.dah = alloc(TB * D * GH, `dah l${l}`);
           buf.dH = l === L - 1 ? this.dOutput : alloc(TB * D * R, `dH l${l}`);
         }
         this.layers.push(buf);
@@ -253,14 +262,16 @@ export class RecurrentPlan {
     if (!grads) return k;
     k.backwardStep = (this.persistent ? backwardSequenceKernel : backwardStepKernel)(this.gpu, dims, {
       da: buf.da!, ds: buf.ds, stateGrads: this.stateGrads, gates: buf.gates, c: buf.c, h: buf.h,
-      dhTotal: buf.dhTotal!, dh0: this.dh0, dH: buf.dH!, dhN: this.dhN, params, lengths: this.lengths,
+      dhTotal: buf.dhTotal!, dh0: this.dh0, dH: buf.dH!, dhN: this.dhN, params, lengths: this.lengths, dah: buf.dah,
     });
     // Over all T·B rows at once, every direction in one product where their tensors are stacked:
     // dW_ih = Σ_rows daᵀ·input, db = Σ_rows da; per direction dW_hh = Σ_rows da_dᵀ·(the state its
     // step read): slots 0..T−1 forward, 1..T reverse. A step that does not exist has da = 0.
     k.dWeightIh = new GemmKernel(this.gpu, { M: D * GH, N: In, K: TB, aLayout: 'KM', bLayout: 'KN', a: { buffer: buf.da! }, b: input, c: { buffer: grads, offset: stacked.weightIh.offset } });
+    // The GRU's recurrent side has its own gradients (dah: the candidate's scaled by r).
+    const recurrentDa = buf.dah ?? buf.da!;
     k.dWeightHh = Array.from({ length: D }, (_, d) => new GemmKernel(this.gpu, {
-      M: GH, N: R, K: TB, aLayout: 'KM', bLayout: 'KN', a: { buffer: buf.da!, offset: d * GH }, lda: D * GH,
+      M: GH, N: R, K: TB, aLayout: 'KM', bLayout: 'KN', a: { buffer: recurrentDa, offset: d * GH }, lda: D * GH,
       b: { buffer: buf.h, offset: (d * (T + 1) + d) * B * R }, c: { buffer: grads, offset: layout.layers[l * D + d].weightHh.offset },
     }));
     // With a projection, per direction: dW_hr = Σ_rows dh_tᵀ·m_t (dh: [T·B,R], m: [T·B,H], this direction's sections).
@@ -270,7 +281,12 @@ export class RecurrentPlan {
         b: { buffer: buf.m!, offset: d * TB * H }, c: { buffer: grads, offset: layout.layers[l * D + d].weightHr!.offset },
       }));
     }
-    k.dBias = columnSumKernel(this.gpu, { R: TB, N: D * GH, A: buf.da!, out: grads, offOut1: stacked.biasIh.offset, offOut2: stacked.biasHh.offset });
+    k.dBias = buf.dah
+      ? [
+          columnSumKernel(this.gpu, { R: TB, N: D * GH, A: buf.da!, out: grads, offOut1: stacked.biasIh.offset, offOut2: stacked.biasIh.offset }),
+          columnSumKernel(this.gpu, { R: TB, N: D * GH, A: buf.dah, out: grads, offOut1: stacked.biasHh.offset, offOut2: stacked.biasHh.offset }),
+        ]
+      : [columnSumKernel(this.gpu, { R: TB, N: D * GH, A: buf.da!, out: grads, offOut1: stacked.biasIh.offset, offOut2: stacked.biasHh.offset })];
     // dInput = da·W_ih, summed over the directions: the layer below's dH, or dx for layer 0.
     const dInput = l === 0 ? this.dx! : this.layers[l - 1].dH!;
     k.dInput = new GemmKernel(this.gpu, { M: TB, N: In, K: D * GH, aLayout: 'MK', bLayout: 'KN', a: { buffer: buf.da! }, b: { buffer: params, offset: stacked.weightIh.offset }, c: { buffer: dInput } });
@@ -353,7 +369,7 @@ export class RecurrentPlan {
         { name: `backward steps l${l}`, flops: recurrent, record: (rec: Recorder) => this.recordBackwardSteps(rec, k) },
         { name: `dW_ih l${l}`, flops: k.dWeightIh!.flops, record: (rec: Recorder) => k.dWeightIh!.record(rec) },
         { name: `dW_hh l${l}`, flops: k.dWeightHh!.reduce((f, g) => f + g.flops, 0), record: (rec: Recorder) => k.dWeightHh!.forEach((g) => g.record(rec)) },
-        { name: `db l${l}`, flops: 0, record: (rec: Recorder) => k.dBias!.record(rec) },
+        { name: `db l${l}`, flops: 0, record: (rec: Recorder) => k.dBias!.forEach((s) => s.record(rec)) },
         { name: `dx l${l}`, flops: k.dInput!.flops, record: (rec: Recorder) => k.dInput!.record(rec) },
       ];
     });
@@ -370,7 +386,7 @@ export class RecurrentPlan {
     const hSection = (section / this.cfg.hiddenSize) * outputWidth(this.cfg);
     if (this.stateGrads) {
       rec.copy(this.dhN!, 0, this.stateGrads, 2 * section, hSection);
-      rec.copy(this.dcN!, 0, this.stateGrads, 3 * section, section);
+      if (this.dcN) rec.copy(this.dcN, 0, this.stateGrads, 3 * section, section);
     }
     for (let l = this.cfg.numLayers - 1; l >= 0; l--) {
       const k = this.kernels[l];
@@ -380,12 +396,12 @@ export class RecurrentPlan {
       k.dWeightIh!.record(rec);
       for (const g of k.dWeightHh!) g.record(rec);
       for (const g of k.dWeightHr ?? []) g.record(rec);
-      k.dBias!.record(rec);
+      for (const s of k.dBias!) s.record(rec);
       if (l > 0 || inputGradient) k.dInput!.record(rec);
     }
     if (this.stateGrads) {
       rec.copy(this.stateGrads, 0, this.dh0!, 0, hSection);
-      rec.copy(this.stateGrads, section, this.dc0!, 0, section);
+      if (this.dc0) rec.copy(this.stateGrads, section, this.dc0, 0, section);
     }
   }
 

@@ -54,6 +54,13 @@ describe.skipIf(!gpu)('gateflow train', () => {
     expect(mismatch.stderr).toMatch(/bidirectional/);
   });
 
+  it('--cell gru learns the adding problem', () => {
+    const r = runCli(['train', '--cell', 'gru', '--steps', '400', '--log-every', '400', '--json', '--seq-len', '10', '--hidden', '16', '--batch', '16', '--lr', '0.02']);
+    expect(r.status, r.stderr).toBe(0);
+    const summary = jsonLines(r.stdout).at(-1)!;
+    expect(summary.finalLoss as number).toBeLessThan((summary.baseline as number) / 10);
+  });
+
   it('Ctrl-C finishes the step, saves a checkpoint and exits cleanly', async () => {
     const file = join(dir, 'interrupted.safetensors');
     let sent = false;
@@ -77,7 +84,7 @@ describe('gateflow train: invalid options exit non-zero naming the option', () =
     [['--hidden', '0'], /--hidden.*positive integer/],
     [['--lr', '-1'], /--lr.*> 0/],
     [['--task', 'nope'], /--task.*nope/],
-    [['--cell', 'gru'], /--cell.*gru/],
+    [['--cell', 'peephole'], /--cell.*peephole/],
     [['--optimizer', 'rmsprop'], /--optimizer.*rmsprop/],
     [['--seed', '1.5'], /--seed/],
     [['--frobnicate'], /unknown option '--frobnicate'/],

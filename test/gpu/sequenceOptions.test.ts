@@ -40,10 +40,12 @@ const CASES: Case[] = [
   { cell: 'rnn', I: 4, H: 7, L: 2, T: 4, B: 2, bidirectional: true, lengths: true },
   { cell: 'lstm', I: 3, H: 9, L: 2, T: 5, B: 3, bidirectional: true, lengths: true, projSize: 4 },
   { cell: 'lstm', I: 2, H: 12, L: 1, T: 1, B: 1, bidirectional: false, lengths: false, projSize: 8 },
+  { cell: 'gru', I: 3, H: 9, L: 2, T: 5, B: 3, bidirectional: true, lengths: true },
+  { cell: 'gru', I: 2, H: 17, L: 1, T: 1, B: 1, bidirectional: false, lengths: false },
 ];
 const label = (c: Case) => `${c.cell} I=${c.I} H=${c.H} L=${c.L} T=${c.T} B=${c.B}${c.bidirectional ? ' bidirectional' : ''}${c.lengths ? ' lengths' : ''}${c.projSize ? ` projSize ${c.projSize}` : ''}`;
-// A projection runs per step only (the persistent strategy has none: the scheduler says so).
-const runs = RECURRENT_VARIANTS.flatMap((v) => CASES.filter((c) => !(c.projSize && v.strategy === 'persistent')).map((c) => [`v${v.version} ${v.name} ${label(c)}`, c, v] as const));
+// A projection and the GRU run per step only (the persistent strategy has neither: the scheduler says so).
+const runs = RECURRENT_VARIANTS.flatMap((v) => CASES.filter((c) => !((c.projSize || c.cell === 'gru') && v.strategy === 'persistent')).map((c) => [`v${v.version} ${v.name} ${label(c)}`, c, v] as const));
 
 describe.skipIf(!gpu)('GPU network with directions and lengths vs the CPU reference, forward and backward', () => {
   it.each(runs)('%s', async (_n, c, variant) => {
@@ -123,18 +125,18 @@ describe.skipIf(!gpu)('GPU network with directions and lengths vs the CPU refere
   });
 });
 
-// Every lstm case of the v2 fixtures (batch-first through the host).
+// Every case of the v2 fixtures, LSTM and GRU (batch-first through the host).
 const dir = new URL('../fixtures/torch-v2/', import.meta.url);
 const fixtures = readdirSync(dir)
-  .filter((f) => f.startsWith('v2_lstm'))
+  .filter((f) => f.startsWith('v2_'))
   .map((f) => parseFixture(JSON.parse(readFileSync(new URL(f, dir), 'utf8')), f) as RecurrentFixture);
 
 describe.skipIf(!gpu)('v2 PyTorch fixtures through the GPU network', () => {
-  it('has the cases', () => expect(fixtures.length).toBe(8));
+  it('has the cases', () => expect(fixtures.length).toBe(12));
   it.each(fixtures.map((fx) => [fx.name, fx] as const))('%s: output, h_n, c_n within 1e-5', async (_n, fx) => {
     const rc = recurrentCase(fx);
     const { num_layers: L, hidden_size: H, input_size: I } = fx.config;
-    const net = new RecurrentNetwork(gpu!, { cell: 'lstm', inputSize: I, hiddenSize: H, numLayers: L, bidirectional: fx.config.bidirectional, projSize: fx.config.proj_size });
+    const net = new RecurrentNetwork(gpu!, { cell: fx.kind === 'gru' ? 'gru' : 'lstm', inputSize: I, hiddenSize: H, numLayers: L, bidirectional: fx.config.bidirectional, projSize: fx.config.proj_size });
     try {
       net.setWeights(rc.params);
       const got = await net.forward({ x: rc.x, T: rc.T, B: rc.B, h0: rc.h0, c0: rc.c0 ?? undefined, lengths: rc.lengths ?? undefined }, { training: false });
@@ -142,7 +144,7 @@ describe.skipIf(!gpu)('v2 PyTorch fixtures through the GPU network', () => {
       expect(relErr(output, tensorData(fx, 'output')), 'output').toBeLessThanOrEqual(GPU_FORWARD_TOLERANCE);
       expect(relErr(got.output, fixtureSequence(fx, 'output')), 'output, time-major').toBeLessThanOrEqual(GPU_FORWARD_TOLERANCE);
       expect(relErr(got.hN, tensorData(fx, 'h_n')), 'h_n').toBeLessThanOrEqual(GPU_FORWARD_TOLERANCE);
-      expect(relErr(got.cN!, tensorData(fx, 'c_n')), 'c_n').toBeLessThanOrEqual(GPU_FORWARD_TOLERANCE);
+      if (fx.kind === 'lstm') expect(relErr(got.cN!, tensorData(fx, 'c_n')), 'c_n').toBeLessThanOrEqual(GPU_FORWARD_TOLERANCE);
     } finally {
       net.dispose();
     }

@@ -28,6 +28,9 @@ const cases: Case[] = [
   { cell: 'lstm', loss: 'mse', headAt: 'all', I: 2, H: 7, L: 1, O: 2, T: 5, B: 4, mask: true, bidirectional: true, lengths: true },
   { cell: 'rnn', loss: 'mse', headAt: 'last', I: 2, H: 8, L: 1, O: 3, T: 4, B: 2, mask: false, bidirectional: true },
   { cell: 'lstm', loss: 'mse', headAt: 'last', I: 2, H: 12, L: 1, O: 1, T: 7, B: 3, mask: false, lengths: true },
+  // The GRU: its recurrent side has its own gradients (dah) for dW_hh and b_hh.
+  { cell: 'gru', loss: 'crossentropy', headAt: 'last', I: 3, H: 10, L: 2, O: 3, T: 5, B: 3, mask: false, bidirectional: true, lengths: true },
+  { cell: 'gru', loss: 'mse', headAt: 'all', I: 2, H: 7, L: 1, O: 2, T: 4, B: 2, mask: true },
   // A projection: the head reads h, projSize wide per direction.
   { cell: 'lstm', loss: 'crossentropy', headAt: 'last', I: 3, H: 10, L: 2, O: 3, T: 5, B: 3, mask: false, bidirectional: true, lengths: true, projSize: 4 },
 ];
@@ -35,8 +38,8 @@ const cases: Case[] = [
 describe.skipIf(!gpu)('GPU training step (head, loss, BPTT) vs CPU reference', () => {
   const strategies = ['per-step', 'persistent'] as const;
   const label = (c: Case) => `${c.cell} ${c.loss}@${c.headAt} I=${c.I} H=${c.H} L=${c.L} O=${c.O} T=${c.T} B=${c.B}${c.mask ? ' masked' : ''}${c.bidirectional ? ' bidirectional' : ''}${c.lengths ? ' lengths' : ''}${c.projSize ? ` projSize ${c.projSize}` : ''}`;
-  // A projection has per-step kernels only.
-  it.each(strategies.flatMap((strategy) => cases.filter((c) => !(c.projSize && strategy === 'persistent')).map((c) => [`${strategy} ${label(c)}`, c, strategy] as const)))('%s', async (_n, c, strategy) => {
+  // A projection and the GRU have per-step kernels only.
+  it.each(strategies.flatMap((strategy) => cases.filter((c) => !((c.projSize || c.cell === 'gru') && strategy === 'persistent')).map((c) => [`${strategy} ${label(c)}`, c, strategy] as const)))('%s', async (_n, c, strategy) => {
     const g = gpu!;
     const seed = freshSeed();
     const rng = new Rng(seed);
@@ -78,7 +81,9 @@ describe.skipIf(!gpu)('GPU training step (head, loss, BPTT) vs CPU reference', (
     const D = c.bidirectional ? 2 : 1;
     // A projection adds a dispatch per step forward and backward (and one for the final pass), and dW_hr per direction.
     const P = c.projSize ? 1 : 0;
-    const recurrent = strategy === 'per-step' ? c.L * (1 + c.T * (1 + P)) + c.L * ((c.T + 1) * (1 + P) + 2 + D * (1 + P)) : 2 * c.L + c.L * (3 + D);
+    // The GRU sums its two bias gradients apart: one more.
+    const G = c.cell === 'gru' ? 1 : 0;
+    const recurrent = strategy === 'per-step' ? c.L * (1 + c.T * (1 + P)) + c.L * ((c.T + 1) * (1 + P) + 2 + D * (1 + P) + G) : 2 * c.L + c.L * (3 + D);
     const gathered = c.headAt === 'last' && (D > 1 || !!lengths) ? 2 : 0;
     expect(rec.dispatches).toBe(recurrent + (head ? 5 : 1) + c.L - 1 + gathered);
     plan.dispose();
