@@ -1,6 +1,8 @@
 // Per-step gradient-flow statistics of one layer and direction (workgroup z; places:
 // sequence_place.wgsl), one invocation per time step t (a deterministic reduction over the B·H
-// elements of that step); "last" is the last step in the direction's forward order. Output record per t (STATS_STRIDE floats):
+// elements of that step); "last" is the last step in the direction's forward order. GATED: the LSTM's
+// forget gate or the GRU's update gate (both at rows [H, 2H) of the 4H gate records) and their
+// products; otherwise (the RNN) the per-step Jacobian norm. Output record per t (STATS_STRIDE floats):
 //   0 ‖dL/ds_t‖₂ (LSTM; the RNN has no cell, so ‖dL/dh_t‖₂ again)   1 ‖dL/dh_t‖₂
 //   2 mean f_t                     3 mean Π_{t'=t+1}^{T-1} f_t'   4 max |o_{T-1} ψ'(s_{T-1}) Π f|  (direct-path term's 2-norm)
 //   5 ‖D(act'(h_t))·W_hh‖_F averaged over the batch (RNN per-step Jacobian norm)   6, 7 unused
@@ -16,7 +18,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   let T = dims.T;
   let B = dims.B;
   let H = dims.H;
-  enter(gid.z, 0u, T, dims.D, B, H, select(H, 4u * H, IS_LSTM == 1u));
+  enter(gid.z, 0u, T, dims.D, B, H, select(H, 4u * H, GATED == 1u));
   if (t >= T) { return; }
   let written = at_time(t).write;
   let offWhh = dims.offWhh + gid.z * dims.whhStride;
@@ -36,7 +38,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
       let e = diag_at(t, b) + j;
       sampleS += ds[e] * ds[e];
       sampleH += dhTotal[e] * dhTotal[e];
-      if (IS_LSTM == 1u) {
+      if (GATED == 1u) {
         sumF += gates[gate_row(t, b) + H + j];
         sumP += prod[e];
         maxD = max(maxD, abs(direct[e]));

@@ -19,10 +19,11 @@ export function referenceFlow(cfg: RecurrentConfig, params: LayerParams[], fwd: 
     const timeOf = (p: number) => (reverse ? T - 1 - p : p);
     const written = (t: number) => (reverse ? t : t + 1);
     const flow: LayerFlow = { hiddenGradNorms: Array.from(bwd.hiddenGradNorms[k]) };
-    if (lstm) {
+    if (cfg.cell !== 'rnn') {
+      // The LSTM's forget gate f or the GRU's update gate z: rows [H, 2H) of the 4H gate records.
       const gates = tape.gates!;
-      const c = tape.c!;
-      flow.cellGradNorms = Array.from(bwd.cellGradNorms[k]!);
+      const c = tape.c;
+      if (lstm) flow.cellGradNorms = Array.from(bwd.cellGradNorms[k]!);
       flow.forgetMean = [];
       flow.forgetProduct = new Array(T);
       flow.directPath = new Array(T);
@@ -41,7 +42,8 @@ export function referenceFlow(cfg: RecurrentConfig, params: LayerParams[], fwd: 
         for (let b = 0; b < B; b++) {
           for (let j = 0; j < H; j++) {
             const e = b * H + j;
-            const outGate = gates[(last * B + b) * 4 * H + 3 * H + j] * activateGrad(cfg.cellActivation, activate(cfg.cellActivation, c[(written(last) * B + b) * H + j]));
+            // The GRU's direct path h_k → h_last has no output gate.
+            const outGate = c ? gates[(last * B + b) * 4 * H + 3 * H + j] * activateGrad(cfg.cellActivation, activate(cfg.cellActivation, c[(written(last) * B + b) * H + j])) : 1;
             sum += prod[e];
             max = Math.max(max, Math.abs(outGate * prod[e]));
           }

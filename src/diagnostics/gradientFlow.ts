@@ -28,7 +28,8 @@ export const FORGET_PRODUCT = defineKernel({
     lengths: LENGTHS_BINDING,
   },
   uniform: { name: 'dims', struct: DIMS },
-  constants: { WG, ...ACTIVATION_CONSTANTS },
+  // IS_GRU: the walk over the GRU's update gate, with no output gate (c is then not read).
+  constants: { WG, IS_GRU: 0, ...ACTIVATION_CONSTANTS },
 });
 
 export const FLOW_STATS = defineKernel({
@@ -58,7 +59,7 @@ export const FLOW_STATS = defineKernel({
     },
   },
   consts: { STATS_STRIDE },
-  constants: { WG, IS_LSTM: 1, ...ACTIVATION_CONSTANTS },
+  constants: { WG, GATED: 1, ...ACTIVATION_CONSTANTS },
 });
 
 /** Where the loss is taken for gradientFlow, and whether to return per-sample norms. */
@@ -99,6 +100,7 @@ export function recordFlow(gpu: Gpu, net: RecurrentNetwork, plan: RecurrentPlan,
   const { hiddenSize: H, numLayers: L, cell, cellActivation } = net.cfg;
   const D = directions(net.cfg);
   const lstm = cell === 'lstm';
+  const gated = lstm || cell === 'gru';
   const owned: GPUBuffer[] = [];
   const kernels: SteppedKernel[] = [];
   const dispose = () => {
@@ -117,13 +119,14 @@ export function recordFlow(gpu: Gpu, net: RecurrentNetwork, plan: RecurrentPlan,
       const layer = plan.layers[l];
       let prod = layer.dhTotal!;
       let direct = layer.dhTotal!;
-      if (lstm) {
+      if (gated) {
         prod = gpu.storage(D * T * B * H, `forget product l${l}`);
         direct = gpu.storage(D * T * B * H, `direct path l${l}`);
         owned.push(prod, direct);
         const k = new SteppedKernel(gpu, {
-          kernel: FORGET_PRODUCT, constants: activationConstant(cellActivation),
-          buffers: { prod, direct, gates: layer.gates!, c: layer.c!, lengths: plan.lengths }, variants: [{ T, D, B, H }],
+          kernel: FORGET_PRODUCT, constants: { IS_GRU: lstm ? 0 : 1, ...activationConstant(cellActivation) },
+          // The GRU has no c: h stands in for the binding, never read.
+          buffers: { prod, direct, gates: layer.gates!, c: layer.c ?? layer.h, lengths: plan.lengths }, variants: [{ T, D, B, H }],
           grid: [Math.ceil((B * H) / WG), 1, D], label: `forget product l${l}`,
         });
         kernels.push(k);
@@ -133,8 +136,8 @@ export function recordFlow(gpu: Gpu, net: RecurrentNetwork, plan: RecurrentPlan,
       const whhStride = D > 1 ? net.layout.layers[l * D + 1].weightHh.offset - offWhh : 0;
       const k = new SteppedKernel(gpu, {
         kernel: FLOW_STATS,
-        constants: { IS_LSTM: lstm ? 1 : 0, ...activationConstant(cellActivation) },
-        buffers: { results, ds: lstm ? layer.ds! : layer.dhTotal!, dhTotal: layer.dhTotal!, gates: lstm ? layer.gates! : layer.h, prod, direct, params: net.params, lengths: plan.lengths },
+        constants: { GATED: gated ? 1 : 0, ...activationConstant(cellActivation) },
+        buffers: { results, ds: lstm ? layer.ds! : layer.dhTotal!, dhTotal: layer.dhTotal!, gates: gated ? layer.gates! : layer.h, prod, direct, params: net.params, lengths: plan.lengths },
         variants: [{ T, D, B, H, offWhh, whhStride, offStats: l * D * T * STATS_STRIDE, offSamples: statsFloats + l * D * T * B * 2 }],
         grid: [Math.ceil(T / WG), 1, D], label: `flow stats l${l}`,
       });
@@ -149,7 +152,7 @@ export function recordFlow(gpu: Gpu, net: RecurrentNetwork, plan: RecurrentPlan,
           unpackLayerFlow(
             out.subarray(k * T * STATS_STRIDE, (k + 1) * T * STATS_STRIDE),
             perSample ? out.subarray(statsFloats + k * T * B * 2, statsFloats + (k + 1) * T * B * 2) : null,
-            T, B, lstm,
+            T, B, cell,
           ),
         );
         return { layers, loss: loss ? out[statsFloats + sampleFloats] : Number.NaN };
@@ -169,7 +172,6 @@ export function recordFlow(gpu: Gpu, net: RecurrentNetwork, plan: RecurrentPlan,
  */
 export async function gradientFlow(gpu: Gpu, net: RecurrentNetwork, batch: Batch, opts: FlowOptions): Promise<FlowResult> {
   const lossAt = opts.lossAt ?? 'last';
-  if (net.cfg.cell === 'gru') throw new RangeError('gradientFlow: the flow of a GRU is not measured yet');
   if (net.cfg.projSize) throw new RangeError('gradientFlow: the flow of an LSTM with a projection is not measured yet');
   if (batch.lengths) throw new RangeError('gradientFlow: batches with per-row lengths are not measured yet');
   const plan = new TrainPlan(gpu, net, batch.T, batch.B, opts.loss, lossAt, !!batch.mask);

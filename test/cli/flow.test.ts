@@ -40,6 +40,17 @@ describe.skipIf(!gpu)('gateflow flow', () => {
     expect(flow.layers[1].forgetProduct[0]).toBe(1);
   });
 
+  it('--cell gru reports ‖∂L/∂h_k‖, the mean update gate and its running product', () => {
+    const out = mkdtempSync(join(tmpdir(), 'gateflow-flow-'));
+    const r = runCli(['flow', '--cell', 'gru', '--train-steps', '0', '--seq-len', '9', '--hidden', '8', '--batch', '2', '--no-compare', '--out', out, '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const flow = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+    expect(flow.cell).toBe('gru');
+    for (const key of ['hiddenGradNorms', 'forgetMean', 'forgetProduct', 'directPath']) expect(flow.layers[0][key], key).toHaveLength(9);
+    expect(flow.layers[0].cellGradNorms).toBeUndefined();
+    expect(flow.layers[0].forgetProduct[8]).toBe(1);
+  });
+
   it('--cell rnn --json has no LSTM fields', () => {
     const out = mkdtempSync(join(tmpdir(), 'gateflow-flow-'));
     const r = runCli(['flow', '--cell', 'rnn', '--train-steps', '0', '--seq-len', '9', '--hidden', '8', '--batch', '2', '--no-compare', '--out', out, '--json']);
