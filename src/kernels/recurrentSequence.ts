@@ -4,6 +4,8 @@ import lstmForwardSeqWgsl from '../../shaders/lstm_forward_seq.wgsl?raw';
 import lstmBackwardSeqWgsl from '../../shaders/lstm_backward_seq.wgsl?raw';
 import rnnForwardSeqWgsl from '../../shaders/rnn_forward_seq.wgsl?raw';
 import rnnBackwardSeqWgsl from '../../shaders/rnn_backward_seq.wgsl?raw';
+import gruForwardSeqWgsl from '../../shaders/gru_forward_seq.wgsl?raw';
+import gruBackwardSeqWgsl from '../../shaders/gru_backward_seq.wgsl?raw';
 import type { Gpu } from '../gpu/runtime';
 import type { CellKind } from '../config';
 import { SteppedKernel } from './stepped';
@@ -98,12 +100,45 @@ export const RNN_BACKWARD_SEQ = defineKernel({
   constants: { WG: 64, MAX_H: 1024, ...ACTIVATION_CONSTANTS },
 });
 
+export const GRU_FORWARD_SEQ = defineKernel({
+  name: 'gru_forward_seq',
+  code: [ACTIVATIONS_WGSL, SEQUENCE_PLACE_WGSL, gruForwardSeqWgsl],
+  storage: {
+    gates: { access: 'read_write', doc: '[T,B,D·4H] r, z, n, W_hn·h + b_hn' },
+    h: { access: 'read_write', doc: '[D][T+1,B,H] hidden states (sequence_place.wgsl: the slots)' },
+    xproj: { access: 'read', doc: '[T,B,D·3H] = x·W_ihᵀ + b_ih' },
+    params,
+    out: { access: 'read_write', doc: '[T,B,D·H] the layer output' },
+    lengths: LENGTHS_BINDING,
+  },
+  uniform: { name: 'dims', struct: FORWARD_DIMS },
+  constants: { WG: 64, MAX_H: 1024, ...ACTIVATION_CONSTANTS },
+});
+
+export const GRU_BACKWARD_SEQ = defineKernel({
+  name: 'gru_backward_seq',
+  code: [SEQUENCE_PLACE_STATE_GRADS_WGSL, gruBackwardSeqWgsl],
+  storage: {
+    da: { access: 'read_write', doc: '[T,B,D·3H] input-side gradients' },
+    dah: { access: 'read_write', doc: '[T,B,D·3H] recurrent-side gradients' },
+    dhTotal: { access: 'read_write', doc: '[D][T,B,H]' },
+    stateGrads: STATE_GRADS_BINDING,
+    dH: { access: 'read', doc: '[T,B,D·H]' },
+    gates: { access: 'read', doc: '[T,B,D·4H] r, z, n, W_hn·h + b_hn' },
+    h: { access: 'read', doc: '[D][T+1,B,H]' },
+    params,
+  },
+  uniform: { name: 'dims', struct: BACKWARD_DIMS },
+  // MAX_G: workgroup memory holds dah for up to MAX_G = 3·MAX_H gate rows.
+  constants: { WG: 64, MAX_G: 3072 },
+});
+
 const nextPow2 = (n: number): number => 2 ** Math.ceil(Math.log2(Math.max(1, n)));
 
 /** Floats of workgroup memory the persistent kernels keep per workgroup (h for forward, da for backward). */
 function workgroupFloats(cell: CellKind, H: number): { forward: number; backward: number } {
   const h = Math.max(64, nextPow2(H));
-  return { forward: h, backward: cell === 'lstm' ? 4 * h : h };
+  return { forward: h, backward: cell === 'lstm' ? 4 * h : cell === 'gru' ? 3 * h : h };
 }
 
 /** Whether the persistent kernels fit this device: their workgroup memory within maxComputeWorkgroupStorageSize. */
@@ -125,6 +160,9 @@ export function forwardSequenceKernel(gpu: Gpu, d: StepDims, buf: ForwardStepBuf
   };
   const place = { out: buf.out, lengths: buf.lengths };
   const constants = { WG: workgroupSize(gpu.limits, d.H), MAX_H: workgroupFloats(d.cell, d.H).forward, ...activationConstant(d.activation) };
+  if (d.cell === 'gru') {
+    return new SteppedKernel(gpu, { ...common, kernel: GRU_FORWARD_SEQ, constants, buffers: { gates: buf.gates!, h: buf.h, xproj: buf.xproj, params: buf.params, ...place } });
+  }
   if (d.cell === 'lstm') {
     return new SteppedKernel(gpu, { ...common, kernel: LSTM_FORWARD_SEQ, constants, buffers: { gates: buf.gates!, c: buf.c!, h: buf.h, xproj: buf.xproj, params: buf.params, ...place } });
   }
@@ -139,6 +177,14 @@ export function backwardSequenceKernel(gpu: Gpu, d: StepDims, buf: BackwardStepB
     label: `${d.cell} backward sequence`,
   };
   const constants = { WG: workgroupSize(gpu.limits, d.H), ...activationConstant(d.activation) };
+  if (d.cell === 'gru') {
+    return new SteppedKernel(gpu, {
+      ...common,
+      kernel: GRU_BACKWARD_SEQ,
+      constants: { WG: constants.WG, MAX_G: floats },
+      buffers: { da: buf.da, dah: buf.dah!, dhTotal: buf.dhTotal, stateGrads: buf.stateGrads!, dH: buf.dH, gates: buf.gates!, h: buf.h!, params: buf.params },
+    });
+  }
   if (d.cell === 'lstm') {
     return new SteppedKernel(gpu, {
       ...common,

@@ -82,13 +82,9 @@ export const CPU_PERSISTENT_MAX_HIDDEN = 32;
  * small shapes (see CPU_PERSISTENT_MAX_UNITS).
  */
 export function resolveStrategy(limits: GPUSupportedLimits, cfg: RecurrentConfig, choice: StrategyChoice, B = 1, cpuAdapter = false): Strategy {
-  // The projection (LSTMP) has per-step kernels only: a second product per step. So has the GRU.
+  // The projection (LSTMP) has per-step kernels only: a second product per step.
   if (cfg.projSize) {
     if (choice === 'persistent') throw new RangeError(`strategy 'persistent' has no projection (projSize ${cfg.projSize}): an LSTMP runs per step; use 'per-step' or 'auto'`);
-    return 'per-step';
-  }
-  if (cfg.cell === 'gru') {
-    if (choice === 'persistent') throw new RangeError("strategy 'persistent' has no GRU kernels: the GRU runs per step; use 'per-step' or 'auto'");
     return 'per-step';
   }
   const fits = persistentFits(limits, cfg.cell, cfg.hiddenSize);
