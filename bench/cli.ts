@@ -12,7 +12,7 @@ import path from 'node:path';
 import { Gpu } from '../src/gpu/runtime';
 import { formatAdapter } from '../src/gpu/device';
 import { MAIN_CONFIGS, parseConfigs, QUICK_CONFIGS, suiteConfigs, type BenchConfig } from './configs';
-import { formatSequenceBench, runSequenceBench } from './sequenceBench';
+import { formatSequenceBench, runSequenceBench, SEQUENCE_VARIANTS } from './sequenceBench';
 import type { Contender, ContenderContext } from './contender';
 import { cpuReference } from './contenders/cpu';
 import { gateflowWebgpu, gateflowWebgpuAdamClip, gateflowWebgpuPerStep, gateflowWebgpuPersistent } from './contenders/gateflow';
@@ -47,6 +47,7 @@ export const BENCH_OPTIONS: readonly { flags: string; description: string }[] = 
   { flags: '--markdown <file>', description: 'also write the table as Markdown (e.g. bench/RESULTS.md)' },
   { flags: '--from <report.json>', description: 'run nothing: re-render a saved report (table, --json, --markdown)' },
   { flags: '--sequence-options', description: 'instead of the contenders: one training step with one direction, two directions, per-row lengths (uniform over [T/4, T]) and both, in gateflow and TF.js (Bidirectional, masking), each validated by its first loss, then timed; the first main shape by default (--config, --quick, --contenders gateflow-webgpu to leave TF.js out)' },
+  { flags: '--gru', description: "instead of the contenders: one GRU training step (one layer, one direction, MSE on its outputs, SGD) in gateflow and in TF.js's GRU layer (Keras's reset-before form: TF.js has no resetAfter; checked against a float64 reset-before forward), each validated by its first loss, then timed; the four main shapes by default (--config, --quick, --contenders gateflow-webgpu to leave TF.js out)" },
   { flags: '--kernels', description: "instead of the contenders: every registered kernel variant (src/kernels/registry.ts), validated against the CPU reference, then timed: the GEMM variants at the GEMM sizes (not with --no-gemm), and each kernel group of gateflow's training pass alone (projection, forward steps, backward steps, dW_ih, dW_hh, db, dx) under each recurrent variant for the chosen shapes; --quick, --warmup, --repeats, --budget, --seed and --json apply" },
 ];
 
@@ -68,6 +69,7 @@ export interface BenchCommandOptions {
   from?: string;
   kernels?: boolean;
   sequenceOptions?: boolean;
+  gru?: boolean;
 }
 
 export interface BenchIo {
@@ -189,13 +191,16 @@ function render(opts: BenchCommandOptions, stdout: (t: string) => void, stderr: 
 
 /** `--sequence-options`: directions and lengths, gateflow against TF.js (bench/sequenceBench.ts). */
 async function sequenceCommand(gpu: Gpu | null, r: ResolvedBench, opts: BenchCommandOptions, ctx: ContenderContext, stdout: (t: string) => void, stderr: (t: string) => void): Promise<number> {
+  const flag = opts.gru ? '--gru' : '--sequence-options';
   if (!gpu) {
-    stderr('gateflow bench --sequence-options: needs a WebGPU device');
+    stderr(`gateflow bench ${flag}: needs a WebGPU device`);
     return 1;
   }
-  const configs = opts.config !== undefined || opts.suite || opts.quick ? r.configs : [MAIN_CONFIGS[0]];
+  // --sequence-options: the first main shape unless told; --gru: the suite (main by default).
+  const configs = opts.gru || opts.config !== undefined || opts.suite || opts.quick ? r.configs : [MAIN_CONFIGS[0]];
   const withTfjs = opts.contenders === undefined || opts.contenders.includes('tfjs');
-  const rows = await runSequenceBench(gpu, configs, { warmup: r.warmup, repeats: r.repeats, budgetMs: r.budgetMs, seed: r.seed, ...(withTfjs ? { loadTfjs: ctx.loadTfjs } : {}) }, stderr);
+  const cell = opts.gru ? { cell: 'gru' as const, variants: [SEQUENCE_VARIANTS[0]!] } : {};
+  const rows = await runSequenceBench(gpu, configs, { warmup: r.warmup, repeats: r.repeats, budgetMs: r.budgetMs, seed: r.seed, ...cell, ...(withTfjs ? { loadTfjs: ctx.loadTfjs } : {}) }, stderr);
   stdout(opts.json ? JSON.stringify({ adapter: formatAdapter(gpu.info), rows }) : formatSequenceBench(rows));
   if (opts.markdown) {
     writeFileSync(opts.markdown, `${formatSequenceBench(rows)}`);
@@ -266,7 +271,11 @@ export async function runBenchCommand(opts: BenchCommandOptions, io: BenchIo = {
   try {
     if (gpu) stderr(`adapter: ${formatAdapter(gpu.info)}`);
     if (opts.kernels) return await kernelsCommand(gpu, resolved, opts, stdout, stderr);
-    if (opts.sequenceOptions) return await sequenceCommand(gpu, resolved, opts, ctx, stdout, stderr);
+    if (opts.sequenceOptions && opts.gru) {
+      stderr('gateflow bench: --sequence-options and --gru are separate runs; give one');
+      return 2;
+    }
+    if (opts.sequenceOptions || opts.gru) return await sequenceCommand(gpu, resolved, opts, ctx, stdout, stderr);
     const loadBefore = os.loadavg()[0];
     const outDir = opts.out ?? path.join('bench', 'results');
     const partial = path.join(outDir, `partial-${runLabel(opts)}.json`);

@@ -1,6 +1,6 @@
-// Gradient flow page: a vanilla RNN and an LSTM train on the same adding-problem batches; every N
-// steps both are measured on one fixed probe batch with gradientFlow (per time step ‖∂L/∂s_k‖,
-// ‖∂L/∂h_k‖, forget-gate products), drawn as heatmaps over training.
+// Gradient flow page: a vanilla RNN and an LSTM (and, when asked, a GRU) train on the same
+// adding-problem batches; every N steps each is measured on one fixed probe batch with gradientFlow
+// (per time step ‖∂L/∂s_k‖, ‖∂L/∂h_k‖, forget-gate and update-gate products), drawn as heatmaps over training.
 import type { Gpu } from '../src/gpu/runtime';
 import { Rng } from '../src/random';
 import { addingTask, ADDING_BASELINE } from '../src/tasks/adding';
@@ -30,6 +30,8 @@ interface Settings {
   clip: boolean;
   clipNorm: number;
   flowEvery: number;
+  /** Train a GRU as a third network. */
+  gru: boolean;
 }
 
 interface ModelStats {
@@ -41,7 +43,8 @@ interface ModelStats {
 const state = pageState('gradient-flow', {
   rnn: { losses: [], gradNorms: [], skipped: 0 } as ModelStats,
   lstm: { losses: [], gradNorms: [], skipped: 0 } as ModelStats,
-  flow: { measurements: 0, steps: [] as number[], rnnLast: [] as number[], lstmLast: [] as number[], forgetProduct: [] as number[] },
+  gru: { losses: [], gradNorms: [], skipped: 0 } as ModelStats,
+  flow: { measurements: 0, steps: [] as number[], rnnLast: [] as number[], lstmLast: [] as number[], forgetProduct: [] as number[], gruLast: [] as number[], updateProduct: [] as number[] },
   charts: { loss: 0, norm: 0, heatmapColumns: 0 },
   settings: null as Settings | null,
 });
@@ -58,6 +61,7 @@ const inputs = {
   clip: byId<HTMLInputElement>('clip'),
   clipNorm: byId<HTMLInputElement>('clipNorm'),
   flowEvery: byId<HTMLInputElement>('flowEvery'),
+  gru: byId<HTMLInputElement>('gru'),
 };
 for (const input of Object.values(inputs)) initInput(input);
 const buttons = { start: byId<HTMLButtonElement>('start'), pause: byId<HTMLButtonElement>('pause'), reset: byId<HTMLButtonElement>('reset') };
@@ -75,6 +79,7 @@ function readSettings(): Settings {
     clip: inputs.clip.checked,
     clipNorm: Math.max(1e-6, numberValue(inputs.clipNorm, 1)),
     flowEvery: int(inputs.flowEvery, 20, 1, 100_000),
+    gru: inputs.gru.checked,
   };
 }
 
@@ -98,6 +103,7 @@ const lossChart = new LiveLineChart(byId<HTMLCanvasElement>('lossChart'), {
   series: [
     { label: 'RNN', color: COLORS.rnn },
     { label: 'LSTM', color: COLORS.lstm },
+    { label: 'GRU', color: COLORS.gru },
     { label: 'baseline 1/6', color: COLORS.baseline, dashed: true },
   ],
   xTitle: 'training step', yTitle: 'loss (MSE)', yLog: true,
@@ -106,17 +112,20 @@ const normChart = new LiveLineChart(byId<HTMLCanvasElement>('normChart'), {
   series: [
     { label: 'RNN', color: COLORS.rnn },
     { label: 'LSTM', color: COLORS.lstm },
+    { label: 'GRU', color: COLORS.gru },
     { label: 'clip threshold', color: COLORS.clip, dashed: true },
   ],
   xTitle: 'training step', yTitle: '‖gradient‖₂ before clipping', yLog: true,
 });
 const rnnHeat = new Heatmap(byId<HTMLCanvasElement>('rnnHeat'), { title: 'RNN: ‖∂L/∂h_k‖', xTitle: 'training step', yTitle: 'time step k' });
 const lstmHeat = new Heatmap(byId<HTMLCanvasElement>('lstmHeat'), { title: 'LSTM: ‖∂L/∂s_k‖', xTitle: 'training step', yTitle: 'time step k' });
+const gruHeat = new Heatmap(byId<HTMLCanvasElement>('gruHeat'), { title: 'GRU: ‖∂L/∂h_k‖', xTitle: 'training step', yTitle: 'time step k' });
 const legend = new ColorLegend(byId<HTMLCanvasElement>('heatLegend'), 'gradient norm');
 const forgetChart = new LiveLineChart(byId<HTMLCanvasElement>('forgetChart'), {
   series: [
     { label: 'at initialisation', color: COLORS.baseline, dashed: true },
     { label: 'now', color: COLORS.lstm },
+    { label: 'GRU: Π z now', color: COLORS.gru },
   ],
   xTitle: 'time step k', yTitle: 'mean Π f (k+1 … T−1)', yLog: true,
 });
@@ -124,6 +133,7 @@ const profileChart = new LiveLineChart(byId<HTMLCanvasElement>('profileChart'), 
   series: [
     { label: 'RNN ‖∂L/∂h_k‖', color: COLORS.rnn },
     { label: 'LSTM ‖∂L/∂s_k‖', color: COLORS.lstm },
+    { label: 'GRU ‖∂L/∂h_k‖', color: COLORS.gru },
   ],
   xTitle: 'time step k', yTitle: 'gradient norm', yLog: true,
 });
@@ -131,9 +141,10 @@ const profileChart = new LiveLineChart(byId<HTMLCanvasElement>('profileChart'), 
 // --- training -------------------------------------------------------------------------------------
 
 let gpu: Gpu | null = null;
-let models: { rnn: TrainingSession; lstm: TrainingSession } | null = null;
+let models: { rnn: TrainingSession; lstm: TrainingSession; gru: TrainingSession | null } | null = null;
 let settings: Settings = readSettings();
-let loop: TrainLoop<[StepReport, StepReport]> | null = null;
+/** Each step's reports: RNN, LSTM, then the GRU's where it trains. */
+let loop: TrainLoop<StepReport[]> | null = null;
 let data = new Rng(SEED);
 let probe: Batch | null = null;
 let generation = 0;
@@ -155,36 +166,51 @@ async function measure(step: number): Promise<void> {
   if (!gpu || !models || !probe) return;
   const gen = generation;
   const opts = { loss: 'mse' as const, lossAt: 'last' as const };
-  const [rf, lf] = await Promise.all([gradientFlow(gpu, models.rnn.net, probe, opts), gradientFlow(gpu, models.lstm.net, probe, opts)]);
+  const gru = models.gru;
+  const [rf, lf, gf] = await Promise.all([
+    gradientFlow(gpu, models.rnn.net, probe, opts),
+    gradientFlow(gpu, models.lstm.net, probe, opts),
+    gru ? gradientFlow(gpu, gru.net, probe, opts) : null,
+  ]);
   if (gen !== generation) return;
   const rnnNorms = rf.layers[0].hiddenGradNorms;
   const lstmNorms = lf.layers[0].cellGradNorms ?? [];
   const forget = lf.layers[0].forgetProduct ?? [];
+  // The GRU's update gate z plays the forget gate's part: its product along the direct path h_k → h_{T−1}.
+  const gruNorms = gf?.layers[0].hiddenGradNorms ?? [];
+  const update = gf?.layers[0].forgetProduct ?? [];
+  const heats = gf ? [rnnHeat, lstmHeat, gruHeat] : [rnnHeat, lstmHeat];
   rnnHeat.add({ step, values: rnnNorms });
   lstmHeat.add({ step, values: lstmNorms });
-  const range = logRange([...rnnHeat.values(), ...lstmHeat.values()]);
-  rnnHeat.setRange(range);
-  lstmHeat.setRange(range);
+  if (gf) gruHeat.add({ step, values: gruNorms });
+  const range = logRange(heats.flatMap((h) => [...h.values()]));
+  for (const h of heats) h.setRange(range);
   legend.setRange(range);
   const curve = (v: number[]) => v.map((y, k) => ({ x: k, y }));
   if (state.flow.measurements === 0) forgetChart.set(0, curve(forget));
   forgetChart.set(1, curve(forget));
+  forgetChart.set(2, curve(update));
   profileChart.set(0, curve(rnnNorms));
   profileChart.set(1, curve(lstmNorms));
+  profileChart.set(2, curve(gruNorms));
   state.flow.measurements++;
   state.flow.steps.push(step);
   state.flow.rnnLast = rnnNorms;
   state.flow.lstmLast = lstmNorms;
   state.flow.forgetProduct = forget;
+  state.flow.gruLast = gruNorms;
+  state.flow.updateProduct = update;
   state.charts.heatmapColumns = lstmHeat.columns.length;
 }
 
-function onReport([rnn, lstm]: [StepReport, StepReport]): void {
+function onReport(reports: StepReport[]): void {
+  const [rnn, lstm, gru] = reports as [StepReport, StepReport, StepReport | undefined];
   const step = lstm.call;
   const pairs: [ModelStats, StepReport, number, string][] = [
     [state.rnn, rnn, 0, 'RNN'],
     [state.lstm, lstm, 1, 'LSTM'],
   ];
+  if (gru) pairs.push([state.gru, gru, 2, 'GRU']);
   for (const [stats, r, series, who] of pairs) {
     stats.losses.push(r.loss);
     stats.gradNorms.push(r.gradNorm);
@@ -193,17 +219,18 @@ function onReport([rnn, lstm]: [StepReport, StepReport]): void {
     normChart.push(series, step, r.gradNorm);
   }
   const first = lossChart.firstX(0) ?? step;
-  lossChart.set(2, [{ x: first, y: ADDING_BASELINE }, { x: step, y: ADDING_BASELINE }]);
-  normChart.set(2, settings.clip ? [{ x: first, y: settings.clipNorm }, { x: step, y: settings.clipNorm }] : []);
+  lossChart.set(3, [{ x: first, y: ADDING_BASELINE }, { x: step, y: ADDING_BASELINE }]);
+  normChart.set(3, settings.clip ? [{ x: first, y: settings.clipNorm }, { x: step, y: settings.clipNorm }] : []);
   state.charts.loss = lossChart.appended;
   state.charts.norm = normChart.appended;
-  setText('losses', `${fmt(rnn.loss)} / ${fmt(lstm.loss)}`);
+  setText('losses', [rnn, lstm, gru].flatMap((r) => (r ? [fmt(r.loss)] : [])).join(' / '));
   updateStatus();
 }
 
 function disposeModels(): void {
   models?.rnn.dispose();
   models?.lstm.dispose();
+  models?.gru?.dispose();
   models = null;
 }
 
@@ -217,22 +244,26 @@ async function rebuild(): Promise<void> {
   settings = readSettings();
   state.settings = settings;
   const s = settings;
-  for (const stats of [state.rnn, state.lstm]) Object.assign(stats, { losses: [], gradNorms: [], skipped: 0 });
-  Object.assign(state.flow, { measurements: 0, steps: [], rnnLast: [], lstmLast: [], forgetProduct: [] });
+  for (const stats of [state.rnn, state.lstm, state.gru]) Object.assign(stats, { losses: [], gradNorms: [], skipped: 0 });
+  Object.assign(state.flow, { measurements: 0, steps: [], rnnLast: [], lstmLast: [], forgetProduct: [], gruLast: [], updateProduct: [] });
   Object.assign(state.charts, { loss: 0, norm: 0, heatmapColumns: 0 });
   for (const c of [lossChart, normChart, forgetChart, profileChart]) c.clear();
-  rnnHeat.reset(s.T);
-  lstmHeat.reset(s.T);
+  for (const h of [rnnHeat, lstmHeat, gruHeat]) h.reset(s.T);
+  byId('heatmaps').classList.toggle('three', s.gru);
+  // Chart.js measured the GRU's map while it was hidden: measure again now that the grid changed.
+  for (const h of [rnnHeat, lstmHeat, gruHeat]) h.chart.resize();
+  setText('lossesLabel', s.gru ? 'Loss RNN / LSTM / GRU' : 'Loss RNN / LSTM');
   setText('losses', '–');
+  const built: TrainingSession[] = [];
+  const session = (cell: CellKind, init = {}): TrainingSession => {
+    const m = new TrainingSession(gpu!, modelConfig(cell, s), optimizerOf(s), { seed: SEED, ...init });
+    built.push(m);
+    return m;
+  };
   try {
-    const rnn = new TrainingSession(gpu, modelConfig('rnn', s), optimizerOf(s), { seed: SEED });
-    try {
-      models = { rnn, lstm: new TrainingSession(gpu, modelConfig('lstm', s), optimizerOf(s), { seed: SEED, forgetBias: s.forgetBias }) };
-    } catch (err) {
-      rnn.dispose();
-      throw err;
-    }
+    models = { rnn: session('rnn'), lstm: session('lstm', { forgetBias: s.forgetBias }), gru: s.gru ? session('gru') : null };
   } catch (err) {
+    for (const m of built) m.dispose();
     showError('Could not build the models', errorText(err), 'build');
     loop = null;
     updateStatus();
@@ -241,14 +272,13 @@ async function rebuild(): Promise<void> {
   data = new Rng(SEED ^ 0x9e3779b9);
   // One fixed probe batch, so that changes between columns come from training, not from the data.
   probe = experimentBatch(addingTask, addingTask.batch(new Rng(SEED ^ 0x51ed270b), s.T, Math.min(s.B, 32)), 'last');
-  loop = new TrainLoop<[StepReport, StepReport]>(
+  loop = new TrainLoop<StepReport[]>(
     {
       step: (_index, report) => {
         const m = models!;
         const batch = experimentBatch(addingTask, addingTask.batch(data, settings.T, settings.B), 'last');
-        const a = m.rnn.step(batch, { report });
-        const b = m.lstm.step(batch, { report });
-        return a && b ? Promise.all([a, b]) : null;
+        const steps = [m.rnn, m.lstm, ...(m.gru ? [m.gru] : [])].map((session) => session.step(batch, { report }));
+        return steps.every((p) => p) ? Promise.all(steps as Promise<StepReport>[]) : null;
       },
       onReport,
       after: (index) => ((index + 1) % settings.flowEvery === 0 ? measure(index + 1) : null),
@@ -276,8 +306,8 @@ async function swapOptimizers(): Promise<void> {
   try {
     models.rnn = await withOptimizer(gpu, models.rnn, optimizerOf(settings), SEED);
     models.lstm = await withOptimizer(gpu, models.lstm, optimizerOf(settings), SEED);
-    state.rnn.skipped = 0;
-    state.lstm.skipped = 0;
+    if (models.gru) models.gru = await withOptimizer(gpu, models.gru, optimizerOf(settings), SEED);
+    for (const stats of [state.rnn, state.lstm, state.gru]) stats.skipped = 0;
   } catch (err) {
     showError('Could not change the optimizer settings', errorText(err), 'optimizer');
     return;
@@ -289,7 +319,7 @@ async function swapOptimizers(): Promise<void> {
 const pick = (s: Settings) => ({ lr: s.lr, clip: s.clip, clipNorm: s.clipNorm, flowEvery: s.flowEvery });
 const queue = (task: () => Promise<void>) => (busy = busy.then(task, task));
 
-for (const key of ['seq', 'hidden', 'batch', 'forgetBias', 'activation'] as const) inputs[key].addEventListener('change', () => queue(rebuild));
+for (const key of ['seq', 'hidden', 'batch', 'forgetBias', 'activation', 'gru'] as const) inputs[key].addEventListener('change', () => queue(rebuild));
 for (const key of ['lr', 'clip', 'clipNorm'] as const) inputs[key].addEventListener('change', () => queue(swapOptimizers));
 inputs.flowEvery.addEventListener('change', () => {
   settings = { ...settings, flowEvery: readSettings().flowEvery };

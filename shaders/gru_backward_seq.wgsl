@@ -1,17 +1,16 @@
 // Backpropagation through time for one GRU layer in ONE dispatch (persistent strategy): workgroup
 // (b, 0, d) owns row b in direction d and walks its steps in the reverse of their forward order,
 // keeping the recurrent-side gradients dah of the step it did last (3H floats) in workgroup memory.
-// Same math and outputs as gru_backward_step.wgsl (see it for the equations and the final pass).
-// Places, directions and lengths: sequence_place.wgsl, lengths_in_state_grads.wgsl.
+// Same math and outputs as gru_backward_step.wgsl (see it for the sums and the final pass,
+// gru_cell.wgsl for the equations). The code pieces before this one: sequence_place.wgsl with
+// lengths_in_state_grads.wgsl, gru_gates.wgsl, gru_cell_backward.wgsl.
 
 var<workgroup> dahNext: array<f32, MAX_G>;
-
-fn gru_gates_at(t: u32, b: u32) -> u32 { return (t * seq_B + b) * seq_D * 4u * seq_H + seq_dir * 4u * seq_H; }
 
 // (W_hhᵀ·dahNext)[j], plus the direct path dh_u ⊙ z_u of the step u those gradients came from.
 fn carried(w: u32, j: u32, u: u32, b: u32) -> f32 {
   let H = dims.H;
-  var sum = dhTotal[diag_at(u, b) + j] * gates[gru_gates_at(u, b) + H + j];
+  var sum = gru_direct_path(u, b, j);
   for (var r = 0u; r < 3u * H; r++) { sum += params[w + r * H + j] * dahNext[r]; }
   return sum;
 }
@@ -29,19 +28,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     enter(wid.z, T - 1u - s, T, dims.D, B, H, G);
     let t = seq_here.t;
     let row = gate_row(t, b);
-    let g = gru_gates_at(t, b);
     let exists = step_exists(t, b);
     let last = is_last_step(t, b);
     for (var j = lid; j < H; j += WG) {
-      let bh = diag_at(t, b) + j;
       if (!exists) {
-        dhTotal[bh] = 0.0;
-        da[row + j] = 0.0;
-        da[row + H + j] = 0.0;
-        da[row + 2u * H + j] = 0.0;
-        dah[row + j] = 0.0;
-        dah[row + H + j] = 0.0;
-        dah[row + 2u * H + j] = 0.0;
+        gru_cell_backward_none(t, b, j);
         continue;
       }
       var dh = dH[out_at(t, b) + j];
@@ -50,21 +41,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
       } else {
         dh += carried(w, j, next_step(t), b);
       }
-      let r = gates[g + j];
-      let z = gates[g + H + j];
-      let n = gates[g + 2u * H + j];
-      let ahn = gates[g + 3u * H + j];
-      let hp = h[state_at(seq_here.read, b) + j];
-      let dan = dh * (1.0 - z) * (1.0 - n * n);
-      let dar = dan * ahn * r * (1.0 - r);
-      let daz = dh * (hp - n) * z * (1.0 - z);
-      dhTotal[bh] = dh;
-      da[row + j] = dar;
-      da[row + H + j] = daz;
-      da[row + 2u * H + j] = dan;
-      dah[row + j] = dar;
-      dah[row + H + j] = daz;
-      dah[row + 2u * H + j] = dan * r;
+      gru_cell_backward(t, b, j, dh);
     }
     // Everyone has read the old dah, and this step's is in storage.
     storageBarrier();

@@ -1,21 +1,16 @@
-// One GRU step of backpropagation through time for all batch rows, the work split of
-// lstm_backward_step_coalesced.wgsl (16 units × 4 slices of the 3H gate rows per workgroup, one row
-// b, direction d). With dh the total gradient reaching h_t:
-//   dh   = dH_t [+ dh_N at the row's last step] + W_hhᵀ·dah_next + dh_next ⊙ z_next
-//   dn = dh ⊙ (1 − z)   da_n = dn ⊙ (1 − n²)   da_r = da_n ⊙ a_h,n ⊙ r(1 − r)   da_z = dh ⊙ (h_{t-1} − n) ⊙ z(1 − z)
-//   da  = [da_r, da_z, da_n]           (input side: dW_ih, db_ih, dx)
-//   dah = [da_r, da_z, da_n ⊙ r]       (recurrent side: dW_hh, db_hh, and the step before)
-// ∂h_t/∂h_{t-1} = D(z) + (terms through W_hh): z_next ⊙ dh_next is the direct path, z playing the
-// LSTM forget gate's part. The FINAL pass writes dh_{-1} = W_hhᵀ·dah_first + dh_first ⊙ z_first into
-// the dh0 section of stateGrads. "Next", "last" and "first" follow the direction's forward order;
-// a step that does not exist gets zero gradients (sequence_place.wgsl, lengths_in_state_grads.wgsl).
+// One GRU step of backpropagation through time for all batch rows (gru_cell.wgsl has the equations),
+// the work split of lstm_backward_step_coalesced.wgsl for GPUs: 16 units × 4 slices of the 3H gate
+// rows per workgroup, one row b, direction d. With dh the total gradient reaching h_t:
+//   dh = dH_t [+ dh_N at the row's last step] + W_hhᵀ·dah_next + dh_next ⊙ z_next
+// The FINAL pass writes dh_{-1} = W_hhᵀ·dah_first + dh_first ⊙ z_first into the dh0 section of
+// stateGrads. "Next", "last" and "first" follow the direction's forward order. The code pieces
+// before this one: sequence_place.wgsl with lengths_in_state_grads.wgsl, gru_gates.wgsl,
+// gru_cell_backward.wgsl.
 
 const UNITS = 16u;
 const SLICES = 4u;
 
 var<workgroup> partial: array<f32, 64>;
-
-fn gru_gates_at(t: u32, b: u32) -> u32 { return (t * seq_B + b) * seq_D * 4u * seq_H + seq_dir * 4u * seq_H; }
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
@@ -46,25 +41,14 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   workgroupBarrier();
   if (slice != 0u || j >= H) { return; }
   var carried = (partial[u] + partial[UNITS + u]) + (partial[2u * UNITS + u] + partial[3u * UNITS + u]);
-  if (carries) {
-    // The direct path: dh of that step times its update gate.
-    carried += dhTotal[diag_at(src, b) + j] * gates[gru_gates_at(src, b) + H + j];
-  }
+  if (carries) { carried += gru_direct_path(src, b, j); }
   let state = step.offStateGrad + (seq_dir * B + b) * H + j;
   if (finalPass) {
     stateGrads[state] = carried;
     return;
   }
-  let row = gate_row(t, b);
-  let bh = diag_at(t, b) + j;
   if (!step_exists(t, b)) {
-    dhTotal[bh] = 0.0;
-    da[row + j] = 0.0;
-    da[row + H + j] = 0.0;
-    da[row + 2u * H + j] = 0.0;
-    dah[row + j] = 0.0;
-    dah[row + H + j] = 0.0;
-    dah[row + 2u * H + j] = 0.0;
+    gru_cell_backward_none(t, b, j);
     return;
   }
   var dh = dH[out_at(t, b) + j];
@@ -73,20 +57,5 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   } else {
     dh += carried;
   }
-  let g = gru_gates_at(t, b);
-  let r = gates[g + j];
-  let z = gates[g + H + j];
-  let n = gates[g + 2u * H + j];
-  let ahn = gates[g + 3u * H + j];
-  let hPrev = h[state_at(seq_here.read, b) + j];
-  let dan = dh * (1.0 - z) * (1.0 - n * n);
-  let dar = dan * ahn * r * (1.0 - r);
-  let daz = dh * (hPrev - n) * z * (1.0 - z);
-  dhTotal[bh] = dh;
-  da[row + j] = dar;
-  da[row + H + j] = daz;
-  da[row + 2u * H + j] = dan;
-  dah[row + j] = dar;
-  dah[row + H + j] = daz;
-  dah[row + 2u * H + j] = dan * r;
+  gru_cell_backward(t, b, j, dh);
 }

@@ -16,9 +16,10 @@ export { Chart };
 export const COLORS = {
   lstm: '#2563eb',
   rnn: '#d9480f',
+  gru: '#2f9e44',
   baseline: '#868e96',
   clip: '#e03131',
-  extra: ['#2f9e44', '#9c36b5', '#f08c00', '#0c8599'],
+  extra: ['#9c36b5', '#f08c00', '#0c8599', '#5c940d'],
 };
 
 type Point = { x: number; y: number };

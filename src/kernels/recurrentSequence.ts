@@ -12,7 +12,7 @@ import { SteppedKernel } from './stepped';
 import { ACTIVATION_CONSTANTS, ACTIVATIONS_WGSL, activationConstant } from './activations';
 import { defineKernel, type WgslStruct } from './kernel';
 import { LENGTHS_BINDING, SEQUENCE_PLACE_STATE_GRADS_WGSL, SEQUENCE_PLACE_WGSL } from './sequencePlace';
-import { LSTM_CELL_UPDATE_WGSL, STATE_GRADS_BINDING } from './recurrentSteps';
+import { GRU_CELL_BACKWARD_WGSL, GRU_CELL_WGSL, LSTM_CELL_UPDATE_WGSL, STATE_GRADS_BINDING } from './recurrentSteps';
 import rnnCellUpdateWgsl from '../../shaders/rnn_cell_update.wgsl?raw';
 import type { BackwardStepBuffers, ForwardStepBuffers, StepDims } from './recurrentSteps';
 
@@ -102,7 +102,7 @@ export const RNN_BACKWARD_SEQ = defineKernel({
 
 export const GRU_FORWARD_SEQ = defineKernel({
   name: 'gru_forward_seq',
-  code: [ACTIVATIONS_WGSL, SEQUENCE_PLACE_WGSL, gruForwardSeqWgsl],
+  code: [ACTIVATIONS_WGSL, SEQUENCE_PLACE_WGSL, GRU_CELL_WGSL, gruForwardSeqWgsl],
   storage: {
     gates: { access: 'read_write', doc: '[T,B,D·4H] r, z, n, W_hn·h + b_hn' },
     h: { access: 'read_write', doc: '[D][T+1,B,H] hidden states (sequence_place.wgsl: the slots)' },
@@ -117,7 +117,7 @@ export const GRU_FORWARD_SEQ = defineKernel({
 
 export const GRU_BACKWARD_SEQ = defineKernel({
   name: 'gru_backward_seq',
-  code: [SEQUENCE_PLACE_STATE_GRADS_WGSL, gruBackwardSeqWgsl],
+  code: [SEQUENCE_PLACE_STATE_GRADS_WGSL, GRU_CELL_BACKWARD_WGSL, gruBackwardSeqWgsl],
   storage: {
     da: { access: 'read_write', doc: '[T,B,D·3H] input-side gradients' },
     dah: { access: 'read_write', doc: '[T,B,D·3H] recurrent-side gradients' },

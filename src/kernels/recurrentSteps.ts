@@ -18,6 +18,11 @@ import lstmpProjectStepWgsl from '../../shaders/lstmp_project_step.wgsl?raw';
 import lstmpBackwardDhWgsl from '../../shaders/lstmp_backward_dh.wgsl?raw';
 import gruForwardWgsl from '../../shaders/gru_forward_step.wgsl?raw';
 import gruBackwardWgsl from '../../shaders/gru_backward_step.wgsl?raw';
+import gruForwardRowsWgsl from '../../shaders/gru_forward_step_rows.wgsl?raw';
+import gruBackwardRowsWgsl from '../../shaders/gru_backward_step_rows.wgsl?raw';
+import gruGatesWgsl from '../../shaders/gru_gates.wgsl?raw';
+import gruCellWgsl from '../../shaders/gru_cell.wgsl?raw';
+import gruCellBackwardWgsl from '../../shaders/gru_cell_backward.wgsl?raw';
 import lstmDaScalarWgsl from '../../shaders/lstm_da_scalar.wgsl?raw';
 import lstmDaVec4Wgsl from '../../shaders/lstm_da_vec4.wgsl?raw';
 import weightsScalarWgsl from '../../shaders/weights_scalar.wgsl?raw';
@@ -30,6 +35,10 @@ import { ACTIVATION_CONSTANTS, ACTIVATIONS_WGSL, activationConstant } from './ac
 import { cpuMaxRows, rowSharing, sharesRows, workSplit, type WorkSplit } from './rowSharing';
 import { kernelVariant, type WgslStruct } from './kernel';
 import { LENGTHS_BINDING, SEQUENCE_PLACE_STATE_GRADS_WGSL, SEQUENCE_PLACE_WGSL } from './sequencePlace';
+
+/** The per-unit ends of the GRU kernels (both work splits and the persistent kernels): gru_cell*.wgsl. */
+export const GRU_CELL_WGSL = [gruGatesWgsl, gruCellWgsl].join('\n');
+export const GRU_CELL_BACKWARD_WGSL = [gruGatesWgsl, gruCellBackwardWgsl].join('\n');
 
 /** The cell ends of the LSTM kernels: the shared cell (lstm_cell_step.wgsl, lstm_cell_grads.wgsl) with what each stores. */
 export const LSTM_CELL_UPDATE_WGSL = [lstmCellStepWgsl, lstmCellUpdateOnlyWgsl].join('\n');
@@ -105,8 +114,8 @@ export function stepShapes(cell: CellKind, B: number, H: number, split: WorkSpli
   // The LSTM kernels take up to 32 rows (forward: 1 hidden unit per invocation, backward: 4), 8
   // without row sharing (cpuMaxRows); the RNN kernels up to 8.
   const maxRows = lstm && cpuAdapter ? cpuMaxRows(split) : RNN_MAX_ROWS;
-  // The GRU has the GPU-shaped kernels only (gru_*_step.wgsl), on every adapter class.
-  if (cell === 'gru') return { forward: gpuForwardShape(B, H, 4), backward: gpuBackwardShape(B, H) };
+  // The GRU's GPU kernels split like the LSTM's (4 units forward, 16 × 4 slices backward); its CPU-adapter kernels like the RNN's.
+  if (cell === 'gru' && !cpuAdapter) return { forward: gpuForwardShape(B, H, 4), backward: gpuBackwardShape(B, H) };
   return {
     forward: cpuAdapter ? stepShape(B, H, cpuAdapter, 1, maxRows) : gpuForwardShape(B, H, lstm ? 4 : 16),
     backward: lstm && !cpuAdapter ? gpuBackwardShape(B, H) : stepShape(B, H, cpuAdapter, lstm ? CPU_BACKWARD_UNITS : 1, maxRows),
@@ -283,40 +292,70 @@ export const LSTMP_BACKWARD_STEP = kernelVariant({
   constants: { ...ACTIVATION_CONSTANTS },
 });
 
-/** The GRU forward step (gru_forward_step.wgsl): the coalesced work split, every adapter class. */
+const GRU_FORWARD_STORAGE = {
+  params: { access: 'read', doc: 'the flat parameters (W_hh, b_hh at offWhh, offBhh)' },
+  gates: { access: 'read_write', doc: '[T,B,D·4H] r, z, n, W_hn·h + b_hn' },
+  h: { access: 'read_write', doc: '[D][T+1,B,H] hidden states (sequence_place.wgsl: the slots)' },
+  xproj: { access: 'read', doc: '[T,B,D·3H] = x·W_ihᵀ + b_ih' },
+  out: OUT_BINDING,
+  lengths: LENGTHS_BINDING,
+} as const;
+
+const GRU_BACKWARD_STORAGE = {
+  params: { access: 'read', doc: 'the flat parameters (W_hh at offWhh)' },
+  da: { access: 'read_write', doc: '[T,B,D·3H] input-side gradients [da_r, da_z, da_n]' },
+  dah: { access: 'read_write', doc: '[T,B,D·3H] recurrent-side gradients [da_r, da_z, da_n ⊙ r]' },
+  dhTotal: { access: 'read_write', doc: '[D][T,B,H] total dL/dh_t' },
+  stateGrads: STATE_GRADS_BINDING,
+  dH: { access: 'read', doc: '[T,B,D·H] from the loss or the layer above' },
+  gates: { access: 'read', doc: '[T,B,D·4H] r, z, n, W_hn·h + b_hn' },
+  h: { access: 'read', doc: '[D][T+1,B,H] hidden states' },
+} as const;
+
+/** The GRU forward step for GPUs (gru_forward_step.wgsl): the coalesced work split. */
 export const GRU_FORWARD_STEP = kernelVariant({
   name: 'gru_forward_step',
-  code: [ACTIVATIONS_WGSL, SEQUENCE_PLACE_WGSL, gruForwardWgsl],
+  code: [ACTIVATIONS_WGSL, SEQUENCE_PLACE_WGSL, GRU_CELL_WGSL, gruForwardWgsl],
   consts: { WG: GPU_FORWARD_LANES },
-  storage: {
-    params: { access: 'read', doc: 'the flat parameters (W_hh, b_hh at offWhh, offBhh)' },
-    gates: { access: 'read_write', doc: '[T,B,D·4H] r, z, n, W_hn·h + b_hn' },
-    h: { access: 'read_write', doc: '[D][T+1,B,H] hidden states (sequence_place.wgsl: the slots)' },
-    xproj: { access: 'read', doc: '[T,B,D·3H] = x·W_ihᵀ + b_ih' },
-    out: OUT_BINDING,
-    lengths: LENGTHS_BINDING,
-  },
+  storage: GRU_FORWARD_STORAGE,
   uniform: { name: 'step', struct: FORWARD_STEP },
   // UNITS: hidden units per workgroup, 1..4 (its partial sums are arrays of 12 = 3 gates × 4 units).
   constants: { UNITS: 4, ...ACTIVATION_CONSTANTS },
 });
 
-/** The GRU backward step (gru_backward_step.wgsl): 16 units × 4 slices of the gate rows per workgroup. */
+/** The GRU backward step for GPUs (gru_backward_step.wgsl): 16 units × 4 slices of the gate rows per workgroup. */
 export const GRU_BACKWARD_STEP = kernelVariant({
   name: 'gru_backward_step',
-  code: [SEQUENCE_PLACE_STATE_GRADS_WGSL, gruBackwardWgsl],
-  storage: {
-    params: { access: 'read', doc: 'the flat parameters (W_hh at offWhh)' },
-    da: { access: 'read_write', doc: '[T,B,D·3H] input-side gradients [da_r, da_z, da_n]' },
-    dah: { access: 'read_write', doc: '[T,B,D·3H] recurrent-side gradients [da_r, da_z, da_n ⊙ r]' },
-    dhTotal: { access: 'read_write', doc: '[D][T,B,H] total dL/dh_t' },
-    stateGrads: STATE_GRADS_BINDING,
-    dH: { access: 'read', doc: '[T,B,D·H] from the loss or the layer above' },
-    gates: { access: 'read', doc: '[T,B,D·4H] r, z, n, W_hn·h + b_hn' },
-    h: { access: 'read', doc: '[D][T+1,B,H] hidden states' },
-  },
+  code: [SEQUENCE_PLACE_STATE_GRADS_WGSL, GRU_CELL_BACKWARD_WGSL, gruBackwardWgsl],
+  storage: GRU_BACKWARD_STORAGE,
   uniform: { name: 'step', struct: LSTM_BACKWARD_STEP },
 });
+
+/** The GRU forward step for CPU adapters (gru_forward_step_rows.wgsl): a unit per invocation, `rows` rows per workgroup. */
+export function gruForwardStepRows(rows: number) {
+  checkRows(rows);
+  return kernelVariant({
+    name: `gru_forward_step_rows.r${rows}`,
+    code: [ACTIVATIONS_WGSL, SEQUENCE_PLACE_WGSL, GRU_CELL_WGSL, gruForwardRowsWgsl],
+    consts: { ROWS: rows },
+    storage: GRU_FORWARD_STORAGE,
+    uniform: { name: 'step', struct: FORWARD_STEP },
+    constants: { WG: 64, ...ACTIVATION_CONSTANTS },
+  });
+}
+
+/** The GRU backward step for CPU adapters (gru_backward_step_rows.wgsl): a unit per invocation, `rows` rows per workgroup. */
+export function gruBackwardStepRows(rows: number) {
+  checkRows(rows);
+  return kernelVariant({
+    name: `gru_backward_step_rows.r${rows}`,
+    code: [SEQUENCE_PLACE_STATE_GRADS_WGSL, GRU_CELL_BACKWARD_WGSL, gruBackwardRowsWgsl],
+    consts: { ROWS: rows },
+    storage: GRU_BACKWARD_STORAGE,
+    uniform: { name: 'step', struct: LSTM_BACKWARD_STEP },
+    constants: { WG: 64 },
+  });
+}
 
 /** The projection of an LSTMP step (lstmp_project_step.wgsl): h_t = W_hr·m_t. */
 export const LSTMP_PROJECT_STEP = kernelVariant({
@@ -487,6 +526,7 @@ export function forwardStepKernel(gpu: Gpu, d: StepDims, buf: ForwardStepBuffers
   const place = { out: buf.out, lengths: buf.lengths };
   if (d.cell === 'gru') {
     const buffers = { params: buf.params, gates: buf.gates!, h: buf.h, xproj: buf.xproj, ...place };
+    if (split !== 'gpu') return new SteppedKernel(gpu, { ...common, kernel: gruForwardStepRows(shape.rows), buffers });
     return new SteppedKernel(gpu, { ...common, constants: { UNITS: shape.units, ...activationConstant(d.activation) }, kernel: GRU_FORWARD_STEP, buffers });
   }
   if (d.cell === 'lstm') {
@@ -552,11 +592,13 @@ export function backwardStepKernel(gpu: Gpu, d: StepDims, buf: BackwardStepBuffe
   const grid: [number, number, number] = [shape.grid[0], shape.grid[1], d.D];
   const label = `${d.cell} backward step`;
   if (d.cell === 'gru') {
-    return new SteppedKernel(gpu, {
-      kernel: GRU_BACKWARD_STEP, constants: {}, label, grid,
+    const common = {
+      label, grid,
       buffers: { params: buf.params, da: buf.da, dah: buf.dah!, dhTotal: buf.dhTotal, stateGrads: buf.stateGrads!, dH: buf.dH, gates: buf.gates!, h: buf.h! },
       variants: steps.map((v) => ({ ...v, section: d.stateSection })),
-    });
+    };
+    if (split !== 'gpu') return new SteppedKernel(gpu, { ...common, kernel: gruBackwardStepRows(shape.rows), constants: { WG: shape.lanes } });
+    return new SteppedKernel(gpu, { ...common, kernel: GRU_BACKWARD_STEP, constants: {} });
   }
   if (d.cell === 'lstm') {
     const variants = steps.map((v) => ({ ...v, section: d.stateSection }));

@@ -9,7 +9,7 @@ import { cpuReference } from '../../bench/contenders/cpu';
 import { tfjsWasm, swap01, transpose } from '../../bench/contenders/tfjs';
 import { loadTfjsNode } from '../../bench/node/tfjsNode';
 import { resolveBenchOptions, runBenchCommand } from '../../bench/cli';
-import { SEQUENCE_LOSS_TOLERANCE, formatSequenceBench, runSequenceBench } from '../../bench/sequenceBench';
+import { SEQUENCE_LOSS_TOLERANCE, SEQUENCE_VARIANTS, formatSequenceBench, runSequenceBench } from '../../bench/sequenceBench';
 import { parseConfigs, suiteConfigs } from '../../bench/configs';
 import { inferFlops, trainFlops } from '../../bench/flops';
 import type { Contender } from '../../bench/contender';
@@ -184,5 +184,14 @@ describe.skipIf(!gpu)('the sequence-options benchmark (bench/sequenceBench.ts)',
       expect(r.ms).toBeGreaterThan(0);
     }
     expect(formatSequenceBench(rows)).toMatch(/\| B3\/T6\/I2\/H4 \| bidirectional \| tfjs-wasm \| [\d.]+ \| [\d.]+× \| [\d.]+× \|/);
+  });
+
+  it("times gateflow's GRU against TF.js's GRU layer, each validated by its first loss (TF.js against a reset-before forward)", async () => {
+    const rows = await runSequenceBench(gpu!, [{ B: 3, T: 5, I: 2, H: 6 }], { warmup: 0, repeats: 1, budgetMs: 1000, seed: 5, loadTfjs: loadTfjsNode, tfjsBackends: ['wasm'], cell: 'gru', variants: [SEQUENCE_VARIANTS[0]!] }, () => {});
+    expect(rows.map((r) => r.contender)).toEqual(['gateflow-webgpu', 'tfjs-wasm']);
+    for (const r of rows) {
+      expect(r.lossErr, `${r.contender}: ${r.note}`).toBeLessThanOrEqual(SEQUENCE_LOSS_TOLERANCE);
+      expect(r.ms).toBeGreaterThan(0);
+    }
   });
 });

@@ -96,32 +96,36 @@ describe.skipIf(!!unavailable)('web pages: built site in headless Chromium, WebG
     timings.index = performance.now() - t0;
   });
 
-  it('gradient flow: RNN and LSTM train side by side; loss, gradient norms, heatmaps and forget-gate products fill in', async () => {
+  it('gradient flow: RNN, LSTM and GRU train side by side; loss, gradient norms, heatmaps, forget- and update-gate products fill in', async () => {
     const t0 = performance.now();
     const T = 10;
-    const { page, consoleErrors } = await open('gradient-flow', `steps=20&every=5&seq=${T}&hidden=8&batch=8&flowEvery=5&clip=1&clipNorm=0.5`);
+    const { page, consoleErrors } = await open('gradient-flow', `steps=20&every=5&seq=${T}&hidden=8&batch=8&flowEvery=5&clip=1&clipNorm=0.5&gru=1`);
     const maxGap = await trainToLimit(page);
     const s = await expectHealthy(page, consoleErrors);
     const rnn = s.rnn as { losses: number[]; gradNorms: number[] };
     const lstm = s.lstm as { losses: number[]; gradNorms: number[] };
+    const gru = s.gru as { losses: number[]; gradNorms: number[] };
     expect(s.completed).toBe(20);
-    for (const m of [rnn, lstm]) {
+    for (const m of [rnn, lstm, gru]) {
       expect(m.losses).toHaveLength(4); // a report every 5 steps
       expect(finite(m.losses) && changed(m.losses)).toBe(true);
       expect(finite(m.gradNorms) && m.gradNorms.every((g) => g > 0)).toBe(true);
     }
-    const flow = s.flow as { measurements: number; steps: number[]; rnnLast: number[]; lstmLast: number[]; forgetProduct: number[] };
+    const flow = s.flow as { measurements: number; steps: number[]; rnnLast: number[]; lstmLast: number[]; forgetProduct: number[]; gruLast: number[]; updateProduct: number[] };
     expect(flow.steps).toEqual([0, 5, 10, 15, 20]); // at initialisation, then every 5 steps
-    for (const column of [flow.rnnLast, flow.lstmLast]) {
+    for (const column of [flow.rnnLast, flow.lstmLast, flow.gruLast]) {
       expect(column).toHaveLength(T);
       expect(finite(column) && column.some((v) => v > 0)).toBe(true);
     }
-    expect(flow.forgetProduct).toHaveLength(T);
-    expect(flow.forgetProduct.every((p) => p > 0 && p <= 1)).toBe(true);
-    // Charts: both loss series and both norm series (4 reports each), five heatmap columns.
+    for (const product of [flow.forgetProduct, flow.updateProduct]) {
+      expect(product).toHaveLength(T);
+      expect(product.every((p) => p > 0 && p <= 1)).toBe(true);
+    }
+    expect(await page.isVisible('[data-testid=gru-heatmap]')).toBe(true);
+    // Charts: the three loss series and norm series (4 reports each), five heatmap columns.
     const charts = s.charts as { loss: number; norm: number; heatmapColumns: number };
-    expect(charts.loss).toBeGreaterThanOrEqual(8);
-    expect(charts.norm).toBeGreaterThanOrEqual(8);
+    expect(charts.loss).toBeGreaterThanOrEqual(12);
+    expect(charts.norm).toBeGreaterThanOrEqual(12);
     expect(charts.heatmapColumns).toBe(5);
     expect(maxGap, 'longest main-thread stall while training (ms)').toBeLessThan(1000);
     timings.gradientFlowMaxStallMs = maxGap;

@@ -42,9 +42,11 @@ const CASES: Case[] = [
   { cell: 'lstm', I: 2, H: 12, L: 1, T: 1, B: 1, bidirectional: false, lengths: false, projSize: 8 },
   { cell: 'gru', I: 3, H: 9, L: 2, T: 5, B: 3, bidirectional: true, lengths: true },
   { cell: 'gru', I: 2, H: 17, L: 1, T: 1, B: 1, bidirectional: false, lengths: false },
+  // More rows than one CPU-adapter workgroup takes (8), and a partial last group.
+  { cell: 'gru', I: 4, H: 5, L: 1, T: 3, B: 11, bidirectional: false, lengths: true },
 ];
 const label = (c: Case) => `${c.cell} I=${c.I} H=${c.H} L=${c.L} T=${c.T} B=${c.B}${c.bidirectional ? ' bidirectional' : ''}${c.lengths ? ' lengths' : ''}${c.projSize ? ` projSize ${c.projSize}` : ''}`;
-// A projection and the GRU run per step only (the persistent strategy has neither: the scheduler says so).
+// A projection runs per step only (the persistent strategy has none: the scheduler says so).
 const runs = RECURRENT_VARIANTS.flatMap((v) => CASES.filter((c) => !(c.projSize && v.strategy === 'persistent')).map((c) => [`v${v.version} ${v.name} ${label(c)}`, c, v] as const));
 
 describe.skipIf(!gpu)('GPU network with directions and lengths vs the CPU reference, forward and backward', () => {
