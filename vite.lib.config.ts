@@ -22,7 +22,8 @@ export default defineConfig(({ mode }) => {
       lib: { entry: resolve(here, 'src/index.ts'), formats: ['es'] },
       // One output module per source module (WGSL included), so that with `sideEffects: false` a
       // bundler drops whole modules a program never uses (the tasks' text corpus, the CPU reference).
-      rolldownOptions: { output: { preserveModules: true, preserveModulesRoot: here, entryFileNames: '[name].js' } },
+      // onnx-proto (ONNX export) is an optional peer dependency, imported when a model is exported.
+      rolldownOptions: { external: ['onnx-proto'], output: { preserveModules: true, preserveModulesRoot: here, entryFileNames: '[name].js' } },
     },
   };
 });

@@ -89,6 +89,8 @@ command -v node >/dev/null || die "Node.js 20+ is required"
 stamp=node_modules/.gateflow-lock.sha256
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  quiet npm ci --no-audit --no-fund --loglevel=error
+  # onnxruntime-node (the ONNX export tests) ships its CPU binaries; where npm runs its install
+  # script, skip the extra download it would try (only the package registry is reachable).
+  ONNXRUNTIME_NODE_INSTALL=skip quiet npm ci --no-audit --no-fund --loglevel=error
   echo "$want" >"$stamp"
 fi

@@ -19,5 +19,7 @@ export type { StepStatus } from './optim/status';
 export { gradientFlow, type FlowResult, type FlowOptions } from './diagnostics/gradientFlow';
 export type { LayerFlow } from './diagnostics/flowStats';
 export { saveCheckpoint, loadCheckpoint, CheckpointError } from './checkpoint/checkpoint';
+export { loadWeights, saveWeights, describeArchitecture, torchModuleSource, type LoadWeightsOptions, type RecurrentArchitecture, type StateDict } from './checkpoint/stateDict';
+export { exportOnnx, ONNX_OPSET, type OnnxExportOptions } from './checkpoint/onnx';
 export * from './tasks/index';
 export { Rng } from './random';

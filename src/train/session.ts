@@ -9,6 +9,7 @@ import { Trainer, checkTrainerOptions, type Evaluation, type PredictInput, type 
 import type { Batch } from './batch';
 import { CheckpointError, expectArchitecture, loadCheckpoint, saveCheckpoint, type Checkpoint } from '../checkpoint/checkpoint';
 import { flatFromTensors, tensorsFromFlat } from '../checkpoint/params';
+import { expectArchitectureFits, loadWeights, saveWeights, type LoadWeightsOptions, type RecurrentArchitecture, type StateDict } from '../checkpoint/stateDict';
 import type { OptimizerState } from '../optim/gpuOptimizer';
 import { checkKnownKeys } from '../validate';
 import { contentChecksum } from './integrity';
@@ -169,6 +170,40 @@ export class TrainingSession {
     if (state) this.trainer.optimizer.importState(state);
     this.net.setFlatWeights(flat);
     return ck;
+  }
+
+  /** The model's architecture as a state_dict describes it (src/checkpoint/stateDict.ts). */
+  get architecture(): RecurrentArchitecture {
+    const c = this.config;
+    return { cell: c.cell, inputSize: c.inputSize, hiddenSize: c.hiddenSize, numLayers: c.numLayers, bidirectional: !!c.bidirectional, projSize: c.projSize ?? 0, outputSize: c.outputSize };
+  }
+
+  /**
+   * Loads weights only — a PyTorch state_dict (loadWeights) or a gateflow checkpoint's weights — and
+   * keeps the optimizer and its state, whatever the optimizer. The file's architecture must be this
+   * model's (a CheckpointError names each difference); a file without a head leaves this model's head
+   * as it is. Everything is checked before anything is written.
+   */
+  async restoreWeights(weights: Uint8Array | StateDict, opts: LoadWeightsOptions = {}): Promise<StateDict> {
+    const source = opts.source ?? 'weights';
+    const sd = weights instanceof Uint8Array ? loadWeights(weights, opts) : weights;
+    const { outputSize, ...recurrent } = this.architecture;
+    expectArchitectureFits(sd, sd.architecture.outputSize ? { ...recurrent, outputSize } : recurrent, source);
+    const current = sd.architecture.outputSize || !outputSize ? null : tensorsFromFlat(this.net.layout, await this.net.getFlatWeights());
+    const tensors = current ? { ...sd.tensors, 'head.weight': current['head.weight']!, 'head.bias': current['head.bias']! } : sd.tensors;
+    let flat: Float32Array;
+    try {
+      flat = flatFromTensors(this.net.layout, tensors);
+    } catch (err) {
+      throw new CheckpointError(`${source}: ${(err as Error).message}`);
+    }
+    this.net.setFlatWeights(flat);
+    return sd;
+  }
+
+  /** The weights as a PyTorch state_dict in safetensors (saveWeights: `<cell>.*` and `head.*` names). */
+  async exportWeights(): Promise<Uint8Array> {
+    return saveWeights(this.architecture, await this.net.getFlatWeights());
   }
 
   /** The checkpoint's optimizer state as flat buffers, checked to be complete for this model and optimizer. */
