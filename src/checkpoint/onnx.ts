@@ -30,8 +30,10 @@ async function loadOnnxProto(): Promise<Onnx> {
   }
 }
 
+/** The ONNX opset the exported models import (LSTM, GRU, RNN, Transpose, Reshape, MatMul, Add). */
 export const ONNX_OPSET = 14;
 
+/** What exportOnnx needs beyond the weights: where the head reads, and the cells' activation. */
 export interface OnnxExportOptions {
   /** Where the head (or, without one, the output) reads: every step ('all', the default) or each row's last step. */
   headAt?: HeadAt;

@@ -25,6 +25,7 @@ export interface RecurrentArchitecture {
   outputSize: number;
 }
 
+/** Weights read by loadWeights: the inferred architecture and the tensors under gateflow's names. */
 export interface StateDict {
   architecture: RecurrentArchitecture;
   /** The tensors under gateflow's names (ParamLayout: weight_ih_l0, ..., head.weight, head.bias), F32. */
@@ -34,6 +35,7 @@ export interface StateDict {
   headPrefix: string | null;
 }
 
+/** How loadWeights reads a file. */
 export interface LoadWeightsOptions {
   /** Names the input in every error (e.g. the file path). */
   source?: string;

@@ -10,7 +10,7 @@ import { runFlowExperiment, type FlowExperimentResult } from '../diagnostics/exp
 import type { FlowResult } from '../diagnostics/gradientFlow';
 import { flowChartSvg, type NormSeries } from './flowChart';
 import { readCheckpointFile } from '../checkpoint/file';
-import { addModelOptions, modelConfig, optimizerOptions, resolveTask, type ModelCliOptions } from './modelOptions';
+import { addModelOptions, modelConfig, optimizerOptions, resolveTask, weightsFromFile, type ModelCliOptions } from './modelOptions';
 import { nonNegativeInt } from './options';
 
 interface FlowCliOptions extends ModelCliOptions {
@@ -71,8 +71,11 @@ export function flowCommand(): Command {
     .option('--no-compare', 'skip the comparison runs (the other cell, and training without clipping)')
     .option('--resume <file>', 'start from a checkpoint of `gateflow train` instead of the initialisation')
     .option('--json', 'print the measured flow of the chosen cell as JSON on stdout (after training, or at init with --train-steps 0)')
-    .action(async (o: FlowCliOptions) => {
-      const task = resolveTask(o.task);
+    .action(async (given: FlowCliOptions, command: Command) => {
+      const task = resolveTask(given.task);
+      const init = await weightsFromFile(given, task, (k) => command.getOptionValueSource(k) === 'cli');
+      const o: FlowCliOptions = { ...given, ...init?.options };
+      if (o.resume && init) throw new RangeError('--resume and --init-from both give the starting weights: give one of them');
       const seqLen = o.seqLen ?? task.defaultSteps;
       const gpu = await Gpu.create();
       try {
@@ -83,6 +86,7 @@ export function flowCommand(): Command {
         if (o.compare) plan.push({ name: other, cell: other, clip: true }, { name: `${o.cell} without clipping`, cell: o.cell, clip: false });
         const log = (s: string) => (o.json ? console.error(s) : console.log(s));
         log(`gateflow flow: ${formatAdapter(gpu.info)}; task ${task.name}, T=${seqLen}, loss at ${o.lossAt}, ${o.trainSteps} training steps per run`);
+        if (init) log(init.line);
         const results: Record<string, FlowExperimentResult> = {};
         for (const run of plan) {
           const cli = { ...o, cell: run.cell, clip: run.clip ? o.clip : 0 };
@@ -94,6 +98,8 @@ export function flowCommand(): Command {
             optimizer: optimizerOptions(cli),
             forgetBias: run.cell === 'lstm' ? o.forgetBias : undefined,
             resume: run.name === o.cell ? resume : undefined,
+            // The given weights start both runs of the chosen cell (clipped and not); the comparison cell starts from its init.
+            initialWeights: run.cell === o.cell ? init?.weights : undefined,
           }, (r) => bar?.update(r.call, { loss: r.loss.toFixed(4), gnorm: r.gradNorm.toPrecision(3) }));
           bar?.stop();
         }

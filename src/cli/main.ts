@@ -4,6 +4,7 @@ import { runCheckCommand } from './check';
 import { trainCommand } from './train';
 import { flowCommand } from './flow';
 import { shadersCommand } from './shaders';
+import { exportCommand } from './export';
 import { version } from '../../package.json';
 
 const program = new Command();
@@ -33,6 +34,7 @@ program
 program.addCommand(trainCommand());
 program.addCommand(flowCommand());
 program.addCommand(shadersCommand());
+program.addCommand(exportCommand());
 
 // `gateflow bench` lives in bench/ (a layer above the library, which never imports it): the CLI
 // build writes it beside this file as bench.js, and it adds its command here when present.

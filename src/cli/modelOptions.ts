@@ -7,6 +7,9 @@ import type { ModelConfig } from '../train/session';
 import type { GpuOptimizerOptions } from '../optim/options';
 import type { Batch as TrainBatch } from '../train/batch';
 import type { TaskBatch } from '../tasks/task';
+import { CheckpointError } from '../checkpoint/checkpoint';
+import { readCheckpointFile } from '../checkpoint/file';
+import { describeArchitecture, loadWeights, type StateDict } from '../checkpoint/stateDict';
 
 export interface ModelCliOptions {
   task: string;
@@ -27,6 +30,8 @@ export interface ModelCliOptions {
   clipValue?: number;
   forgetBias?: number;
   seed: number;
+  initFrom?: string;
+  prefix?: string;
 }
 
 const TASK_ALIASES: Record<string, string> = { chars: 'char-lm' };
@@ -50,7 +55,35 @@ export function addModelOptions(cmd: Command): Command {
     .option('--clip <x>', 'clip gradients by global L2 norm (0: off)', nonNegativeNumber, 1)
     .option('--clip-value <x>', 'clamp every gradient element to ±x', positiveNumber)
     .option('--forget-bias <x>', 'initial forget-gate bias (LSTM; default: PyTorch\'s uniform init)', finiteNumber)
-    .option('--seed <n>', 'random seed (weights and data)', seedValue, 1);
+    .option('--seed <n>', 'random seed (weights and data)', seedValue, 1)
+    .option('--init-from <file>', 'start from the weights of a PyTorch state_dict of nn.LSTM / nn.GRU / nn.RNN (safetensors, any module prefix, with or without a Linear head) or of a gateflow checkpoint; the model\'s sizes come from it where not given')
+    .option('--prefix <name>', 'the recurrent module inside --init-from (default: found from the names)');
+}
+
+/** The model options an --init-from file fixes, with their flags. */
+const FROM_FILE = { cell: '--cell', hidden: '--hidden', layers: '--layers', bidirectional: '--bidirectional', projSize: '--proj-size' } as const;
+
+/**
+ * --init-from FILE: reads its weights (loadWeights) and takes the model's sizes from it where the
+ * command line left them out (`given` says which options it set); those it gave, and the task's input
+ * and output sizes, must agree with the file, or the error names each difference. A file without a
+ * head leaves the task's head at its initialisation. Null without --init-from.
+ */
+export async function weightsFromFile(o: ModelCliOptions, task: Task, given: (option: string) => boolean): Promise<{ options: ModelCliOptions; weights: StateDict; line: string } | null> {
+  if (!o.initFrom) return null;
+  const source = o.initFrom;
+  const weights = loadWeights(await readCheckpointFile(source), { source, ...(o.prefix !== undefined ? { prefix: o.prefix } : {}) });
+  const a = weights.architecture;
+  const fromFile = { cell: a.cell, hidden: a.hiddenSize, layers: a.numLayers, bidirectional: a.bidirectional, projSize: a.projSize || undefined };
+  const differences = (Object.keys(FROM_FILE) as (keyof typeof FROM_FILE)[])
+    .filter((k) => given(k) && (o[k] ?? false) !== (fromFile[k] ?? false))
+    .map((k) => `${FROM_FILE[k]} ${String(o[k] ?? false)} but the file has ${String(fromFile[k] ?? false)}`);
+  if (a.inputSize !== task.inputSize) differences.push(`its input size is ${a.inputSize} but task ${task.name} feeds ${task.inputSize}`);
+  if (a.outputSize && a.outputSize !== task.outputSize) differences.push(`its head has ${a.outputSize} outputs but task ${task.name} needs ${task.outputSize}`);
+  if (differences.length > 0) throw new CheckpointError(`--init-from ${source} (${describeArchitecture(a)}): ${differences.join('; ')}`);
+  const options: ModelCliOptions = { ...o, cell: a.cell, hidden: a.hiddenSize, layers: a.numLayers, bidirectional: a.bidirectional, projSize: a.projSize || undefined };
+  const head = a.outputSize ? 'its head' : `a new head (the file has none)`;
+  return { options, weights, line: `weights from ${source}: ${describeArchitecture(a)}${weights.prefix ? ` (module "${weights.prefix.slice(0, -1)}")` : ''}; ${head}` };
 }
 
 export function resolveTask(name: string): Task {

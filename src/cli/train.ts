@@ -8,7 +8,8 @@ import { checkPlanLimits } from '../scheduler/recurrentPlan';
 import { workSplit } from '../kernels/rowSharing';
 import { SkippedStepError, type StepReport } from '../train/trainer';
 import { readCheckpointFile, writeCheckpointFile } from '../checkpoint/file';
-import { addModelOptions, modelConfig, optimizerOptions, resolveTask, trainBatch, type ModelCliOptions } from './modelOptions';
+import { addModelOptions, modelConfig, optimizerOptions, resolveTask, trainBatch, weightsFromFile, type ModelCliOptions } from './modelOptions';
+import type { StateDict } from '../checkpoint/stateDict';
 import { nonNegativeInt, positiveInt, positiveNumber } from './options';
 
 export interface TrainCliOptions extends ModelCliOptions {
@@ -45,7 +46,7 @@ export interface TrainSummary {
 /** The final loss averages the logged losses of the last 10% of steps (batch losses are noisy). */
 const FINAL_LOSS_FRACTION = 0.1;
 
-export async function runTraining(o: TrainCliOptions, out: { log: (s: string) => void; shouldStop: () => boolean }): Promise<TrainSummary> {
+export async function runTraining(o: TrainCliOptions, out: { log: (s: string) => void; shouldStop: () => boolean }, initial: StateDict | null = null): Promise<TrainSummary> {
   const task = resolveTask(o.task);
   const T = o.seqLen ?? task.defaultSteps;
   const config = modelConfig(task, o);
@@ -91,7 +92,13 @@ export async function runTraining(o: TrainCliOptions, out: { log: (s: string) =>
     } catch (err) {
       throw new RangeError(`--seq-len ${T} with --batch ${o.batch} and --hidden ${o.hidden}: ${(err as Error).message}`);
     }
+    if (o.resume && initial) throw new RangeError('--resume continues a run (weights and optimizer state); --init-from starts one from given weights: give one of them');
     if (o.resume) rt.restore(await readCheckpointFile(o.resume), o.resume);
+    if (initial) {
+      await rt.session.restoreWeights(initial, { source: o.initFrom });
+      // A lost device must come back to these weights, not to the random ones of the step-0 snapshot.
+      await rt.takeSnapshot();
+    }
     const startStep = rt.step;
     lastCall = startStep;
     const adapter = formatAdapter(rt.gpu.info);
@@ -159,7 +166,10 @@ export function trainCommand(): Command {
     .option('--snapshot-every <n>', 'keep the weights and optimizer state in memory every n steps; a lost GPU device resumes from there', positiveInt, 100)
     .option('--checkpoint-every <n>', 'also write the --save file every n steps (crash-safe: a temp file renamed over the old one)', positiveInt)
     .addOption(new Option('--simulate-device-loss <step>', 'testing: destroy the GPU device once after this many steps').argParser(nonNegativeInt).hideHelp())
-    .action(async (o: TrainCliOptions) => {
+    .action(async (given: TrainCliOptions, command: Command) => {
+      const init = await weightsFromFile(given, resolveTask(given.task), (k) => command.getOptionValueSource(k) === 'cli');
+      const o: TrainCliOptions = { ...given, ...init?.options };
+      if (init && !o.json) console.log(init.line);
       let stop = false;
       const onSigint = () => {
         if (stop) process.exit(130);
@@ -168,7 +178,7 @@ export function trainCommand(): Command {
       };
       process.on('SIGINT', onSigint);
       try {
-        const summary = await runTraining(o, { log: (s) => console.log(s), shouldStop: () => stop });
+        const summary = await runTraining(o, { log: (s) => console.log(s), shouldStop: () => stop }, init?.weights ?? null);
         if (o.json) {
           console.log(JSON.stringify(summary));
         } else {

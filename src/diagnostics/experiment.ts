@@ -4,6 +4,7 @@ import type { Gpu } from '../gpu/runtime';
 import { Rng } from '../random';
 import type { Task, TaskBatch } from '../tasks/task';
 import { TrainingSession, type ModelConfig } from '../train/session';
+import type { StateDict } from '../checkpoint/stateDict';
 import type { GpuOptimizerOptions } from '../optim/options';
 import type { Batch } from '../train/batch';
 import type { StepReport } from '../train/trainer';
@@ -21,6 +22,8 @@ export interface FlowExperimentOptions {
   lossAt: 'last' | 'all';
   /** Checkpoint bytes to start from instead of the initialisation. */
   resume?: Uint8Array;
+  /** Weights (a PyTorch state_dict, loadWeights) to start from instead of the initialisation. */
+  initialWeights?: StateDict;
 }
 
 export interface FlowExperimentResult {
@@ -47,6 +50,7 @@ export async function runFlowExperiment(gpu: Gpu, o: FlowExperimentOptions, onSt
   const session = new TrainingSession(gpu, config, o.optimizer, { seed: o.seed, forgetBias: o.forgetBias });
   try {
     if (o.resume) session.restore(o.resume, 'resume checkpoint');
+    if (o.initialWeights) await session.restoreWeights(o.initialWeights);
     // One fixed probe batch, measured before and after training.
     const probe = experimentBatch(o.task, o.task.batch(new Rng(o.seed ^ 0x51ed270b), o.seqLen, o.batch), o.lossAt);
     const measure = () => gradientFlow(gpu, session.net, probe, { loss: config.loss, lossAt: o.lossAt });
