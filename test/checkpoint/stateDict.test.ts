@@ -132,6 +132,11 @@ describe('loadWeights: bad files are errors naming the file and the problem', ()
       return torchFile(a, bad, 'lstm.');
     }, /bad\.safetensors: .*non-finite|NaN/],
     ['a truncated file', () => good.slice(0, good.length - 10), /bad\.safetensors: .*(truncated|tile|bytes)/],
+    ['bytes past the last tensor', () => {
+      const b = new Uint8Array(good.length + 16);
+      b.set(good);
+      return b;
+    }, /bad\.safetensors: .*(after|past|trailing|tile)/],
     ['an oversized header length', () => {
       const b = good.slice();
       new DataView(b.buffer).setBigUint64(0, 10n ** 12n, true);

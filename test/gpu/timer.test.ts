@@ -6,7 +6,7 @@ import { gpuForTests } from '../helpers/gpu';
 const gpu = await gpuForTests();
 
 describe.skipIf(!gpu || !gpu.hasTimestamps)('GPU timer (timestamp-query)', () => {
-  it('times the passes of a recording: positive, within the wall time, and more work takes longer', async () => {
+  it('times the passes of a recording: non-negative, within the wall time, and more work takes longer', async () => {
     const g = gpu!;
     const timer = new GpuTimer(g.device);
     const time = async (n: number) => {
@@ -42,7 +42,9 @@ describe.skipIf(!gpu || !gpu.hasTimestamps)('GPU timer (timestamp-query)', () =>
     };
     const small = await median3(16);
     const big = await median3(512);
-    expect(small.ms).toBeGreaterThan(0);
+    // A 16³ product can fall within one tick of lavapipe's timestamps: 0 is a valid reading there.
+    expect(small.ms).toBeGreaterThanOrEqual(0);
+    expect(big.ms).toBeGreaterThan(0);
     expect(big.ms).toBeGreaterThan(small.ms);
     expect(big.ms).toBeLessThanOrEqual(big.wall * 1.05 + 0.5);
     timer.destroy();
