@@ -9,7 +9,8 @@
 // (shared through subgroups on CPU adapters, a broadcast on GPUs). The code pieces before this one
 // (src/kernels/recurrentSteps.ts, lstmForwardStep): activations.wgsl, the addressing of directions,
 // state slots and lengths (sequence_place.wgsl: workgroup z is the direction, step.t the step index),
-// row sharing (row_sharing_*.wgsl) and the weights (weight, weight4: weights_*.wgsl).
+// row sharing (row_sharing_*.wgsl) with h_{t-1} of the row block (h_rows.wgsl) and the weights
+// (weight, weight4: weights_*.wgsl).
 // `gateflow shaders --out DIR` writes the whole module.
 
 // Bindings, uniform struct and override constants: declared by its kernel description in src/kernels/recurrentSteps.ts.
@@ -38,27 +39,6 @@ fn finish(a: ptr<function, array<vec4f, ROWS>>, b0: u32, j: u32) {
     let b = b0 + r;
     lstm_cell_update((*a)[r], t, b, j);
   }
-}
-
-// h_{t-1}[b, k] of the rows b0 + 8q + share_lane(), q = 0..3, as row sharing hands them out (zero
-// where the rows are not shared: then h_prev loads each row itself).
-fn h_mine(b0: u32, subLane: u32, k: u32) -> vec4f {
-  var mine = vec4f(0.0);
-  if (SHARE_ROWS) {
-    let B = step.B;
-    let slot = seq_here.read;
-    mine.x = h[state_at(slot, min(b0 + subLane, B - 1u)) + k];
-    if (ROWS > 8u) { mine.y = h[state_at(slot, min(b0 + 8u + subLane, B - 1u)) + k]; }
-    if (ROWS > 16u) { mine.z = h[state_at(slot, min(b0 + 16u + subLane, B - 1u)) + k]; }
-    if (ROWS > 24u) { mine.w = h[state_at(slot, min(b0 + 24u + subLane, B - 1u)) + k]; }
-  }
-  return mine;
-}
-
-// h_{t-1}[b0 + r, k], given h_mine(b0, subLane, k).
-fn h_prev(mine: vec4f, b0: u32, r: u32, k: u32) -> vec4f {
-  if (SHARE_ROWS) { return vec4f(shared_row(mine, r)); }
-  return vec4f(h[state_at(seq_here.read, min(b0 + r, step.B - 1u)) + k]);
 }
 
 @compute @workgroup_size(WG)

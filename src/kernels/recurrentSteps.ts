@@ -23,6 +23,7 @@ import gruBackwardRowsWgsl from '../../shaders/gru_backward_step_rows.wgsl?raw';
 import gruGatesWgsl from '../../shaders/gru_gates.wgsl?raw';
 import gruCellWgsl from '../../shaders/gru_cell.wgsl?raw';
 import gruCellBackwardWgsl from '../../shaders/gru_cell_backward.wgsl?raw';
+import hRowsWgsl from '../../shaders/h_rows.wgsl?raw';
 import lstmDaScalarWgsl from '../../shaders/lstm_da_scalar.wgsl?raw';
 import lstmDaVec4Wgsl from '../../shaders/lstm_da_vec4.wgsl?raw';
 import weightsScalarWgsl from '../../shaders/weights_scalar.wgsl?raw';
@@ -114,8 +115,13 @@ export function stepShapes(cell: CellKind, B: number, H: number, split: WorkSpli
   // The LSTM kernels take up to 32 rows (forward: 1 hidden unit per invocation, backward: 4), 8
   // without row sharing (cpuMaxRows); the RNN kernels up to 8.
   const maxRows = lstm && cpuAdapter ? cpuMaxRows(split) : RNN_MAX_ROWS;
-  // The GRU's GPU kernels split like the LSTM's (4 units forward, 16 × 4 slices backward); its CPU-adapter kernels like the RNN's.
-  if (cell === 'gru' && !cpuAdapter) return { forward: gpuForwardShape(B, H, 4), backward: gpuBackwardShape(B, H) };
+  // The GRU's GPU kernels split like the LSTM's (4 units forward, 16 × 4 slices backward); on CPU
+  // adapters its forward kernel takes rows like the LSTM's, its backward kernel like the RNN's.
+  if (cell === 'gru') {
+    if (!cpuAdapter) return { forward: gpuForwardShape(B, H, 4), backward: gpuBackwardShape(B, H) };
+    // Backward: 4 units per invocation where W_hh's rows are read four floats at a time (H % 4 = 0).
+    return { forward: stepShape(B, H, true, 1, cpuMaxRows(split)), backward: stepShape(B, H, true, H % 4 === 0 ? CPU_BACKWARD_UNITS : 1, cpuMaxRows(split)) };
+  }
   return {
     forward: cpuAdapter ? stepShape(B, H, cpuAdapter, 1, maxRows) : gpuForwardShape(B, H, lstm ? 4 : 16),
     backward: lstm && !cpuAdapter ? gpuBackwardShape(B, H) : stepShape(B, H, cpuAdapter, lstm ? CPU_BACKWARD_UNITS : 1, maxRows),
@@ -207,7 +213,7 @@ export function lstmForwardStep(v: StepVariant) {
   return kernelVariant({
     name: `lstm_forward_step.r${v.rows}${v.weights4 ? '.w4' : ''}${sharing.suffix}`,
     enables: sharing.enables,
-    code: [ACTIVATIONS_WGSL, SEQUENCE_PLACE_WGSL, sharing.code, v.weights4 ? weightsVec4Wgsl : weightsScalarWgsl, lstmCellUpdateWgsl, lstmForwardWgsl],
+    code: [ACTIVATIONS_WGSL, SEQUENCE_PLACE_WGSL, sharing.code, hRowsWgsl, v.weights4 ? weightsVec4Wgsl : weightsScalarWgsl, lstmCellUpdateWgsl, lstmForwardWgsl],
     consts: { ROWS: v.rows },
     storage: lstmForwardStorage(!!v.weights4),
     uniform: { name: 'step', struct: FORWARD_STEP },
@@ -332,28 +338,33 @@ export const GRU_BACKWARD_STEP = kernelVariant({
 });
 
 /** The GRU forward step for CPU adapters (gru_forward_step_rows.wgsl): a unit per invocation, `rows` rows per workgroup. */
-export function gruForwardStepRows(rows: number) {
-  checkRows(rows);
+export function gruForwardStepRows(v: StepVariant) {
+  checkRows(v.rows);
+  const sharing = rowSharing(!!v.share);
   return kernelVariant({
-    name: `gru_forward_step_rows.r${rows}`,
-    code: [ACTIVATIONS_WGSL, SEQUENCE_PLACE_WGSL, GRU_CELL_WGSL, gruForwardRowsWgsl],
-    consts: { ROWS: rows },
-    storage: GRU_FORWARD_STORAGE,
+    name: `gru_forward_step_rows.r${v.rows}${v.weights4 ? '.w4' : ''}${sharing.suffix}`,
+    enables: sharing.enables,
+    code: [ACTIVATIONS_WGSL, SEQUENCE_PLACE_WGSL, sharing.code, hRowsWgsl, v.weights4 ? weightsVec4Wgsl : weightsScalarWgsl, GRU_CELL_WGSL, gruForwardRowsWgsl],
+    consts: { ROWS: v.rows },
+    storage: { ...GRU_FORWARD_STORAGE, params: paramsBinding(!!v.weights4, 'the flat parameters (W_hh, b_hh at offWhh, offBhh)') },
     uniform: { name: 'step', struct: FORWARD_STEP },
     constants: { WG: 64, ...ACTIVATION_CONSTANTS },
   });
 }
 
-/** The GRU backward step for CPU adapters (gru_backward_step_rows.wgsl): a unit per invocation, `rows` rows per workgroup. */
-export function gruBackwardStepRows(rows: number) {
-  checkRows(rows);
+/** The GRU backward step for CPU adapters (gru_backward_step_rows.wgsl): UNITS units per invocation, `rows` rows per workgroup. */
+export function gruBackwardStepRows(v: StepVariant) {
+  checkRows(v.rows);
+  const sharing = rowSharing(!!v.share);
   return kernelVariant({
-    name: `gru_backward_step_rows.r${rows}`,
-    code: [SEQUENCE_PLACE_STATE_GRADS_WGSL, GRU_CELL_BACKWARD_WGSL, gruBackwardRowsWgsl],
-    consts: { ROWS: rows },
-    storage: GRU_BACKWARD_STORAGE,
+    name: `gru_backward_step_rows.r${v.rows}${v.weights4 ? '.w4' : ''}${sharing.suffix}`,
+    enables: sharing.enables,
+    code: [SEQUENCE_PLACE_STATE_GRADS_WGSL, sharing.code, v.weights4 ? weightsVec4Wgsl : weightsScalarWgsl, GRU_CELL_BACKWARD_WGSL, gruBackwardRowsWgsl],
+    consts: { ROWS: v.rows },
+    storage: { ...GRU_BACKWARD_STORAGE, params: paramsBinding(!!v.weights4, 'the flat parameters (W_hh at offWhh)') },
     uniform: { name: 'step', struct: LSTM_BACKWARD_STEP },
-    constants: { WG: 64 },
+    // UNITS: hidden units per invocation, 1 or 4 (four where W_hh's rows are read four floats at a time).
+    constants: { WG: 64, UNITS: 1 },
   });
 }
 
@@ -526,7 +537,10 @@ export function forwardStepKernel(gpu: Gpu, d: StepDims, buf: ForwardStepBuffers
   const place = { out: buf.out, lengths: buf.lengths };
   if (d.cell === 'gru') {
     const buffers = { params: buf.params, gates: buf.gates!, h: buf.h, xproj: buf.xproj, ...place };
-    if (split !== 'gpu') return new SteppedKernel(gpu, { ...common, kernel: gruForwardStepRows(shape.rows), buffers });
+    if (split !== 'gpu') {
+      const weights4 = weightRowsAligned(d.H, d.offWhh) && d.whhStride % 4 === 0;
+      return new SteppedKernel(gpu, { ...common, kernel: gruForwardStepRows({ rows: shape.rows, weights4, share: sharesRows(gpu) }), buffers });
+    }
     return new SteppedKernel(gpu, { ...common, constants: { UNITS: shape.units, ...activationConstant(d.activation) }, kernel: GRU_FORWARD_STEP, buffers });
   }
   if (d.cell === 'lstm') {
@@ -597,7 +611,10 @@ export function backwardStepKernel(gpu: Gpu, d: StepDims, buf: BackwardStepBuffe
       buffers: { params: buf.params, da: buf.da, dah: buf.dah!, dhTotal: buf.dhTotal, stateGrads: buf.stateGrads!, dH: buf.dH, gates: buf.gates!, h: buf.h! },
       variants: steps.map((v) => ({ ...v, section: d.stateSection })),
     };
-    if (split !== 'gpu') return new SteppedKernel(gpu, { ...common, kernel: gruBackwardStepRows(shape.rows), constants: { WG: shape.lanes } });
+    if (split !== 'gpu') {
+      const kernel = gruBackwardStepRows({ rows: shape.rows, weights4: weightRowsAligned(d.H, d.offWhh) && d.whhStride % 4 === 0, share: sharesRows(gpu) });
+      return new SteppedKernel(gpu, { ...common, kernel, constants: { WG: shape.lanes, UNITS: shape.units } });
+    }
     return new SteppedKernel(gpu, { ...common, kernel: GRU_BACKWARD_STEP, constants: {} });
   }
   if (d.cell === 'lstm') {

@@ -44,6 +44,8 @@ const CASES: Case[] = [
   { cell: 'gru', I: 2, H: 17, L: 1, T: 1, B: 1, bidirectional: false, lengths: false },
   // More rows than one CPU-adapter workgroup takes (8), and a partial last group.
   { cell: 'gru', I: 4, H: 5, L: 1, T: 3, B: 11, bidirectional: false, lengths: true },
+  // H % 4 = 0: W_hh read four floats per load, 4 units per backward invocation on CPU adapters; 16 rows shared.
+  { cell: 'gru', I: 3, H: 12, L: 2, T: 4, B: 10, bidirectional: true, lengths: true },
 ];
 const label = (c: Case) => `${c.cell} I=${c.I} H=${c.H} L=${c.L} T=${c.T} B=${c.B}${c.bidirectional ? ' bidirectional' : ''}${c.lengths ? ' lengths' : ''}${c.projSize ? ` projSize ${c.projSize}` : ''}`;
 // A projection runs per step only (the persistent strategy has none: the scheduler says so).
