@@ -12,7 +12,7 @@ const gpu = await gpuForTests();
 const steps = (a: Float32Array, B: number, F: number, from: number, to: number) => a.slice(from * B * F, to * B * F);
 
 describe.skipIf(!gpu)('carried states across calls', () => {
-  it.each(['lstm', 'rnn'] as const)('%s: two chunks with carryState give the outputs of one call over the whole sequence; resetState starts rows over', async (cell) => {
+  it.each(['lstm', 'rnn', 'gru'] as const)('%s: two chunks with carryState give the outputs of one call over the whole sequence; resetState starts rows over', async (cell) => {
     const seed = freshSeed();
     const rng = new Rng(seed);
     const T = 6;
