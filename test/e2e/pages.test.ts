@@ -259,6 +259,37 @@ describe.skipIf(!!unavailable)('web pages: built site in headless Chromium, WebG
     timings.benchmark = performance.now() - t0;
   });
 
+  it('fits a 390 px phone: no page scrolls sideways and nothing leaves its panel (phone screenshots)', async () => {
+    const t0 = performance.now();
+    const pages: [string, string][] = [['index', ''], ['gradient-flow', 'seq=10&hidden=8&batch=8&gru=1'], ['char-lm', 'seq=16&hidden=16&batch=4&autoSample=0'], ['trajectory', ''], ['benchmark', '']];
+    for (const [name, query] of pages) {
+      const page = await browser.context.newPage();
+      const consoleErrors = collectErrors(page);
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.goto(`${server.url}${name}.html${query ? `?${query}` : ''}`);
+      await waitForReady(page);
+      const layout = await page.evaluate(() => {
+        const overflowing: string[] = [];
+        const describe = (e: Element) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}${e.className && typeof e.className === 'string' ? `.${e.className.split(' ').join('.')}` : ''}`;
+        for (const panel of document.querySelectorAll('.panel, .controls, .statusbar, header, main')) {
+          const box = panel.getBoundingClientRect();
+          for (const e of panel.querySelectorAll('*')) {
+            const r = e.getBoundingClientRect();
+            if (r.width === 0 || getComputedStyle(e).display === 'none') continue;
+            if (r.left < box.left - 1 || r.right > box.right + 1) overflowing.push(`${describe(e)} [${Math.round(r.left)}, ${Math.round(r.right)}] outside ${describe(panel)} [${Math.round(box.left)}, ${Math.round(box.right)}]`);
+          }
+        }
+        return { scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth, overflowing: overflowing.slice(0, 8) };
+      });
+      expect(layout.scrollWidth, `${name}: page wider than the phone`).toBeLessThanOrEqual(layout.innerWidth);
+      expect(layout.overflowing, `${name}: elements outside their panel`).toEqual([]);
+      expect(consoleErrors, `${name}: console errors`).toEqual([]);
+      await screenshot(page, `phone-${name}`);
+      await page.close();
+    }
+    timings.phone = performance.now() - t0;
+  });
+
   it('a step with a non-finite loss is skipped on the GPU and explained in the page', async () => {
     const t0 = performance.now();
     // lr 1e30: after one update the head's outputs are ~1e30 and their squares overflow f32, so the
