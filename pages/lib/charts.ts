@@ -13,6 +13,14 @@ Chart.defaults.font.size = 12;
 
 export { Chart };
 
+/** A canvas's text alternative: an image whose label says what it shows now (screen readers read it). */
+function describeCanvas(canvas: HTMLCanvasElement, text: string): void {
+  canvas.setAttribute('role', 'img');
+  canvas.setAttribute('aria-label', text);
+}
+
+const num = (v: number): string => (Number.isFinite(v) ? (Math.abs(v) !== 0 && (Math.abs(v) < 1e-3 || Math.abs(v) >= 1e5) ? v.toExponential(2) : String(Number(v.toPrecision(4)))) : String(v));
+
 export const COLORS = {
   lstm: '#2563eb',
   rnn: '#d9480f',
@@ -123,9 +131,16 @@ export class LiveLineChart {
         },
       },
     });
+    describeCanvas(canvas, `Chart of ${o.yTitle} against ${o.xTitle}: no data yet`);
     this.render = frameThrottle(() => {
       this.chart.data.datasets.forEach((d, i) => (d.data = this.series[i]));
       this.chart.update('none');
+      // The text alternative: each series' latest point.
+      const latest = o.series.flatMap((s, i) => {
+        const p = this.series[i].at(-1);
+        return p ? [`${s.label} ${num(p.y)} at ${o.xTitle} ${num(p.x)}`] : [];
+      });
+      describeCanvas(canvas, `Chart of ${o.yTitle} against ${o.xTitle}: ${latest.length ? latest.join('; ') : 'no data yet'}`);
     });
     redrawAfterContextLoss(canvas, this.render);
   }
@@ -273,7 +288,14 @@ export class Heatmap {
       },
       plugins: [draw],
     });
-    this.render = frameThrottle(() => this.redraw());
+    this.render = frameThrottle(() => {
+      this.redraw();
+      // The text alternative: how many measurements, and the latest one from its first to its last row.
+      const last = this.columns.at(-1);
+      describeCanvas(canvas, last
+        ? `Heatmap ${o.title}: ${this.columns.length} measurements over ${o.xTitle}; the latest (at ${num(last.step)}) is ${num(last.values[0] ?? NaN)} at ${o.yTitle} 0 and ${num(last.values.at(-1) ?? NaN)} at ${o.yTitle} ${last.values.length - 1}`
+        : `Heatmap ${o.title}: no measurement yet`);
+    });
     redrawAfterContextLoss(canvas, this.render);
   }
 
@@ -382,12 +404,17 @@ export class ColorLegend {
       },
       plugins: [gradient],
     });
+    this.describe = (r) => describeCanvas(canvas, `Colour scale of ${title}: dark purple 1e${r.lo} to yellow 1e${r.hi} (log scale)`);
+    this.describe(this.range);
   }
+
+  private readonly describe: (range: LogRange) => void;
 
   setRange(range: LogRange | null): void {
     if (!range) return;
     if (range.lo === this.range.lo && range.hi === this.range.hi) return;
     this.range = range;
+    this.describe(range);
     const y = this.chart.options.scales!.y!;
     y.min = 10 ** range.lo;
     y.max = 10 ** range.hi;

@@ -6,6 +6,7 @@
 // test-output/. Without Chromium or an adapter these tests skip with one loud line — and fail in CI.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import {
@@ -25,6 +26,7 @@ type State = Record<string, unknown> & {
 
 let server: StaticServer;
 let browser: Browser;
+const require = createRequire(import.meta.url);
 const timings: Record<string, number> = {};
 
 /** Opens a page of the built site and waits until its WebGPU setup has finished. */
@@ -271,9 +273,9 @@ describe.skipIf(!!unavailable)('web pages: built site in headless Chromium, WebG
       const layout = await page.evaluate(() => {
         const overflowing: string[] = [];
         const describe = (e: Element) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}${e.className && typeof e.className === 'string' ? `.${e.className.split(' ').join('.')}` : ''}`;
-        for (const panel of document.querySelectorAll('.panel, .controls, .statusbar, header, main')) {
+        for (const panel of Array.from(document.querySelectorAll('.panel, .controls, .statusbar, header, main'))) {
           const box = panel.getBoundingClientRect();
-          for (const e of panel.querySelectorAll('*')) {
+          for (const e of Array.from(panel.querySelectorAll('*'))) {
             const r = e.getBoundingClientRect();
             if (r.width === 0 || getComputedStyle(e).display === 'none') continue;
             if (r.left < box.left - 1 || r.right > box.right + 1) overflowing.push(`${describe(e)} [${Math.round(r.left)}, ${Math.round(r.right)}] outside ${describe(panel)} [${Math.round(box.left)}, ${Math.round(box.right)}]`);
@@ -288,6 +290,33 @@ describe.skipIf(!!unavailable)('web pages: built site in headless Chromium, WebG
       await page.close();
     }
     timings.phone = performance.now() - t0;
+  });
+
+  it('is accessible: axe-core finds no serious or critical violation on any page', async () => {
+    const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+    const pages: [string, string][] = [['index', ''], ['gradient-flow', 'seq=10&hidden=8&batch=8&gru=1'], ['char-lm', 'seq=16&hidden=16&batch=4&autoSample=0'], ['trajectory', ''], ['benchmark', '']];
+    const found: string[] = [];
+    for (const [name, query] of pages) {
+      const { page } = await open(name, query);
+      await page.addScriptTag({ content: axeSource });
+      const violations = await page.evaluate(async () => {
+        const axe = (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
+        const r = await axe.run();
+        return r.violations.map((v) => ({ impact: v.impact, text: `${v.id} (${v.impact}): ${v.nodes.slice(0, 4).map((n) => n.target.join(' ')).join(', ')}` }));
+      });
+      found.push(...violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${name}: ${v.text}`));
+      // Beyond axe's rules: every canvas has a text alternative, the links are a nav, the state is a live region.
+      const extra = await page.evaluate(() => ({
+        unlabelled: Array.from(document.querySelectorAll('canvas')).filter((c) => c.getAttribute('role') !== 'img' || !c.getAttribute('aria-label')).map((c) => c.id),
+        nav: document.querySelectorAll('header nav a').length,
+        live: !document.getElementById('runstate') || document.getElementById('runstate')!.getAttribute('aria-live') === 'polite',
+      }));
+      expect(extra.unlabelled, `${name}: canvases without a text alternative`).toEqual([]);
+      expect(extra.nav, `${name}: links in the header's nav`).toBe(5);
+      expect(extra.live, `${name}: the run state is a live region`).toBe(true);
+      await page.close();
+    }
+    expect(found).toEqual([]);
   });
 
   it('a step with a non-finite loss is skipped on the GPU and explained in the page', async () => {
