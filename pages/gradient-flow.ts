@@ -11,12 +11,13 @@ import type { StepReport } from '../src/train/trainer';
 import type { Batch } from '../src/train/batch';
 import type { GpuOptimizerOptions } from '../src/optim/options';
 import type { CellActivation, CellKind } from '../src/config';
-import { byId, fmt, numberValue, setText } from './lib/dom';
+import { byId, fmt, setText } from './lib/dom';
+import { FieldReader } from './lib/fields';
 import { initInput, loopParams } from './lib/params';
 import { pageState, syncLoopState } from './lib/state';
 import { bootTrainingPage } from './lib/gpu';
 import { TrainLoop } from './lib/loop';
-import { errorText, showError } from './lib/messages';
+import { clearMessage, errorText, showError } from './lib/messages';
 import { warnIfSkipped, withOptimizer } from './lib/session';
 import { COLORS, ColorLegend, Heatmap, LiveLineChart, logRange } from './lib/charts';
 
@@ -66,21 +67,27 @@ const inputs = {
 for (const input of Object.values(inputs)) initInput(input);
 const buttons = { start: byId<HTMLButtonElement>('start'), pause: byId<HTMLButtonElement>('pause'), reset: byId<HTMLButtonElement>('reset') };
 
-const int = (input: HTMLInputElement, fallback: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, Math.round(numberValue(input, fallback))));
-
-function readSettings(): Settings {
-  return {
-    T: int(inputs.seq, 40, addingTask.minSteps, 2000),
-    H: int(inputs.hidden, 32, 1, 1024),
-    B: int(inputs.batch, 32, 1, 1024),
-    lr: Math.max(0, numberValue(inputs.lr, 0.01)),
-    forgetBias: numberValue(inputs.forgetBias, 1),
+/** The settings in the controls, or null (each invalid field marked, and a message) when any is invalid. */
+function readSettings(): Settings | null {
+  const f = new FieldReader();
+  const s: Settings = {
+    T: f.int(inputs.seq),
+    H: f.int(inputs.hidden),
+    B: f.int(inputs.batch),
+    lr: f.number(inputs.lr, { above: 0 }),
+    forgetBias: f.number(inputs.forgetBias),
     activation: inputs.activation.value === 'sigmoid' ? 'sigmoid' : 'tanh',
     clip: inputs.clip.checked,
-    clipNorm: Math.max(1e-6, numberValue(inputs.clipNorm, 1)),
-    flowEvery: int(inputs.flowEvery, 20, 1, 100_000),
+    clipNorm: f.number(inputs.clipNorm, { above: 0 }),
+    flowEvery: f.int(inputs.flowEvery),
     gru: inputs.gru.checked,
   };
+  if (!f.ok) {
+    showError('Some settings are not valid', `${f.errors.join('. ')}. Nothing changed: fix the marked field${f.errors.length > 1 ? 's' : ''} to go on.`, 'fields');
+    return null;
+  }
+  clearMessage('fields');
+  return s;
 }
 
 const optimizerOf = (s: Settings): GpuOptimizerOptions => ({ kind: 'adam', lr: s.lr, clipNorm: s.clip ? s.clipNorm : undefined });
@@ -142,7 +149,8 @@ const profileChart = new LiveLineChart(byId<HTMLCanvasElement>('profileChart'), 
 
 let gpu: Gpu | null = null;
 let models: { rnn: TrainingSession; lstm: TrainingSession; gru: TrainingSession | null } | null = null;
-let settings: Settings = readSettings();
+// Until the controls hold valid settings (a URL may give invalid ones), the page waits for a fix.
+let settings: Settings | null = readSettings();
 /** Each step's reports: RNN, LSTM, then the GRU's where it trains. */
 let loop: TrainLoop<StepReport[]> | null = null;
 let data = new Rng(SEED);
@@ -220,7 +228,7 @@ function onReport(reports: StepReport[]): void {
   }
   const first = lossChart.firstX(0) ?? step;
   lossChart.set(3, [{ x: first, y: ADDING_BASELINE }, { x: step, y: ADDING_BASELINE }]);
-  normChart.set(3, settings.clip ? [{ x: first, y: settings.clipNorm }, { x: step, y: settings.clipNorm }] : []);
+  normChart.set(3, settings?.clip ? [{ x: first, y: settings.clipNorm }, { x: step, y: settings.clipNorm }] : []);
   state.charts.loss = lossChart.appended;
   state.charts.norm = normChart.appended;
   setText('losses', [rnn, lstm, gru].flatMap((r) => (r ? [fmt(r.loss)] : [])).join(' / '));
@@ -237,13 +245,14 @@ function disposeModels(): void {
 /** Builds both models from the controls and clears every chart. */
 async function rebuild(): Promise<void> {
   if (!gpu) return;
+  const s = readSettings();
+  if (!s) return; // the current models go on; the marked fields say what to fix
   generation++;
   loop?.pause();
   await loop?.settle();
   disposeModels();
-  settings = readSettings();
+  settings = s;
   state.settings = settings;
-  const s = settings;
   for (const stats of [state.rnn, state.lstm, state.gru]) Object.assign(stats, { losses: [], gradNorms: [], skipped: 0 });
   Object.assign(state.flow, { measurements: 0, steps: [], rnnLast: [], lstmLast: [], forgetProduct: [], gruLast: [], updateProduct: [] });
   Object.assign(state.charts, { loss: 0, norm: 0, heatmapColumns: 0 });
@@ -276,12 +285,12 @@ async function rebuild(): Promise<void> {
     {
       step: (_index, report) => {
         const m = models!;
-        const batch = experimentBatch(addingTask, addingTask.batch(data, settings.T, settings.B), 'last');
+        const batch = experimentBatch(addingTask, addingTask.batch(data, s.T, s.B), 'last');
         const steps = [m.rnn, m.lstm, ...(m.gru ? [m.gru] : [])].map((session) => session.step(batch, { report }));
         return steps.every((p) => p) ? Promise.all(steps as Promise<StepReport>[]) : null;
       },
       onReport,
-      after: (index) => ((index + 1) % settings.flowEvery === 0 ? measure(index + 1) : null),
+      after: (index) => ((index + 1) % (settings ?? s).flowEvery === 0 ? measure(index + 1) : null),
       onError: (err) => showError('Training stopped', errorText(err), 'train'),
       onChange: updateStatus,
     },
@@ -297,16 +306,19 @@ async function rebuild(): Promise<void> {
 
 /** New optimizer settings (learning rate, clipping) for both models, keeping their weights and state. */
 async function swapOptimizers(): Promise<void> {
-  if (!gpu || !models || !loop) return;
+  if (!gpu || !models || !loop || !settings) return;
+  const read = readSettings();
+  if (!read) return;
   const wasRunning = loop.running;
   loop.pause();
   await loop.settle();
-  settings = { ...settings, ...pick(readSettings()) };
+  settings = { ...settings, ...pick(read) };
   state.settings = settings;
   try {
-    models.rnn = await withOptimizer(gpu, models.rnn, optimizerOf(settings), SEED);
-    models.lstm = await withOptimizer(gpu, models.lstm, optimizerOf(settings), SEED);
-    if (models.gru) models.gru = await withOptimizer(gpu, models.gru, optimizerOf(settings), SEED);
+    const optimizer = optimizerOf(settings);
+    models.rnn = await withOptimizer(gpu, models.rnn, optimizer, SEED);
+    models.lstm = await withOptimizer(gpu, models.lstm, optimizer, SEED);
+    if (models.gru) models.gru = await withOptimizer(gpu, models.gru, optimizer, SEED);
     for (const stats of [state.rnn, state.lstm, state.gru]) stats.skipped = 0;
   } catch (err) {
     showError('Could not change the optimizer settings', errorText(err), 'optimizer');
@@ -320,9 +332,11 @@ const pick = (s: Settings) => ({ lr: s.lr, clip: s.clip, clipNorm: s.clipNorm, f
 const queue = (task: () => Promise<void>) => (busy = busy.then(task, task));
 
 for (const key of ['seq', 'hidden', 'batch', 'forgetBias', 'activation', 'gru'] as const) inputs[key].addEventListener('change', () => queue(rebuild));
-for (const key of ['lr', 'clip', 'clipNorm'] as const) inputs[key].addEventListener('change', () => queue(swapOptimizers));
+// Without models (the settings were not valid yet) any fix builds them.
+for (const key of ['lr', 'clip', 'clipNorm'] as const) inputs[key].addEventListener('change', () => queue(() => (models ? swapOptimizers() : rebuild())));
 inputs.flowEvery.addEventListener('change', () => {
-  settings = { ...settings, flowEvery: readSettings().flowEvery };
+  const read = readSettings();
+  if (read && settings) settings = { ...settings, flowEvery: read.flowEvery };
 });
 buttons.start.addEventListener('click', () => loop?.start());
 buttons.pause.addEventListener('click', () => loop?.pause());

@@ -319,6 +319,32 @@ describe.skipIf(!!unavailable)('web pages: built site in headless Chromium, WebG
     expect(found).toEqual([]);
   });
 
+  it('invalid settings, typed or from the URL, get a message at the field and are never replaced; fixing them goes on', async () => {
+    const { page } = await open('gradient-flow', 'seq=2&hidden=99999&batch=8&lr=-1&flowEvery=5');
+    // Nothing was built from the bad values, and each field says what is wrong with it.
+    expect(await page.inputValue('#hidden')).toBe('99999');
+    expect(await page.textContent('#hidden-error')).toBe('Hidden size H must be at most 512, not 99999');
+    expect(await page.textContent('#seq-error')).toBe('Sequence length T must be at least 4, not 2');
+    expect(await page.textContent('#lr-error')).toBe('Learning rate (Adam) must be at least 0, not -1');
+    expect(await page.getAttribute('#hidden', 'aria-invalid')).toBe('true');
+    expect(await page.isDisabled('[data-testid=start]')).toBe(true);
+    expect(await page.textContent('#messages')).toContain('Nothing changed: fix the marked fields to go on');
+    // Fixing them builds the models: no message is left and Start works.
+    for (const [field, value] of [['seq', '10'], ['hidden', '8'], ['lr', '0.01']] as const) {
+      await page.fill(`#${field}`, value);
+      await page.dispatchEvent(`#${field}`, 'change');
+    }
+    await expect.poll(() => page.isDisabled('[data-testid=start]')).toBe(false);
+    expect(await page.$('#hidden-error')).toBeNull();
+    expect((await page.textContent('#messages'))?.trim()).toBe('');
+    // A bad value typed while a model exists leaves that model as it was.
+    await page.fill('#batch', '0');
+    await page.dispatchEvent('#batch', 'change');
+    expect(await page.textContent('#batch-error')).toBe('Batch B must be at least 1, not 0');
+    expect(await page.isDisabled('[data-testid=start]')).toBe(false);
+    await page.close();
+  });
+
   it('a step with a non-finite loss is skipped on the GPU and explained in the page', async () => {
     const t0 = performance.now();
     // lr 1e30: after one update the head's outputs are ~1e30 and their squares overflow f32, so the
