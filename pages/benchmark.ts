@@ -10,7 +10,8 @@ import * as gateflowContenders from '../bench/contenders/gateflow';
 import * as cpuContenders from '../bench/contenders/cpu';
 import * as tfjsContenders from '../bench/contenders/tfjs';
 import { GEMM_SIZES_QUICK } from '../bench/gemmBench';
-import { byId, download, numberValue, setText } from './lib/dom';
+import { byId, download, setText } from './lib/dom';
+import { FieldReader } from './lib/fields';
 import { initInput, strParam } from './lib/params';
 import { pageState } from './lib/state';
 import { startGpu } from './lib/gpu';
@@ -149,7 +150,12 @@ async function run(): Promise<void> {
     showError('Nothing to run', 'Tick at least one contender.', 'config');
     return;
   }
-  const int = (input: HTMLInputElement, fallback: number, lo: number) => Math.max(lo, Math.round(numberValue(input, fallback)));
+  const f = new FieldReader();
+  const timing = { warmup: f.int(inputs.warmup), repeats: f.int(inputs.repeats), budgetMs: 1000 * f.number(inputs.budget) };
+  if (!f.ok) {
+    showError('Some settings are not valid', `${f.errors.join('. ')}. Fix the marked field${f.errors.length > 1 ? 's' : ''} and run again.`, 'config');
+    return;
+  }
   const described: Record<string, string> = {};
   const ctx: ContenderContext = {
     gpu,
@@ -173,9 +179,7 @@ async function run(): Promise<void> {
       configs,
       contenders,
       ctx,
-      warmup: int(inputs.warmup, 2, 0),
-      repeats: int(inputs.repeats, 5, 1),
-      budgetMs: 1000 * Math.max(0.1, numberValue(inputs.budget, 2)),
+      ...timing,
       cpuLimitMs: 20_000,
       seed: 1,
       gemmSizes: inputs.gemm.checked ? GEMM_SIZES_QUICK.map((s) => [...s] as const) : [],

@@ -11,7 +11,8 @@ import type { StepReport } from '../src/train/trainer';
 import type { GpuOptimizerOptions } from '../src/optim/options';
 import { loadCheckpoint } from '../src/checkpoint/checkpoint';
 import type { CellKind } from '../src/config';
-import { byId, download, fmt, numberValue, setText } from './lib/dom';
+import { byId, download, fmt, setText } from './lib/dom';
+import { FieldReader } from './lib/fields';
 import { initInput, numParam, loopParams } from './lib/params';
 import { pageState, syncLoopState } from './lib/state';
 import { bootTrainingPage } from './lib/gpu';
@@ -76,19 +77,28 @@ const sampleText = byId<HTMLPreElement>('sampleText');
 byId('corpusSource').textContent = `Bundled text: ${CORPUS_SOURCE}`;
 byId('autoSampleEvery').textContent = String(AUTO_SAMPLE_EVERY);
 
-const int = (input: HTMLInputElement, fallback: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, Math.round(numberValue(input, fallback))));
-
-function readSettings(): Settings {
-  return {
+/** The settings in the controls, or null (each invalid field marked, and a message) when any is invalid. */
+function readSettings(): Settings | null {
+  const f = new FieldReader();
+  const s: Settings = {
     cell: inputs.cell.value === 'rnn' ? 'rnn' : 'lstm',
-    H: int(inputs.hidden, 128, 1, 2048),
-    layers: int(inputs.layers, 1, 1, 8),
-    T: int(inputs.seq, 64, 1, 4096),
-    B: int(inputs.batch, 32, 1, 1024),
-    lr: Math.max(0, numberValue(inputs.lr, 0.003)),
-    clipNorm: Math.max(0, numberValue(inputs.clipNorm, 1)),
+    H: f.int(inputs.hidden),
+    layers: f.int(inputs.layers),
+    T: f.int(inputs.seq),
+    B: f.int(inputs.batch),
+    lr: f.number(inputs.lr, { above: 0 }),
+    clipNorm: f.number(inputs.clipNorm),
   };
+  if (!f.ok) {
+    showError('Some settings are not valid', `${f.errors.join('. ')}. Nothing changed: fix the marked field${f.errors.length > 1 ? 's' : ''} to go on.`, 'fields');
+    return null;
+  }
+  clearMessage('fields');
+  return s;
 }
+
+/** The controls' initial values as HTML gives them: what `settings` holds until valid ones were read (no model is built from it). */
+const HTML_DEFAULTS: Settings = { cell: 'lstm', H: 128, layers: 1, T: 64, B: 32, lr: 0.003, clipNorm: 1 };
 
 const optimizerOf = (s: Settings): GpuOptimizerOptions => ({ kind: 'adam', lr: s.lr, clipNorm: s.clipNorm > 0 ? s.clipNorm : undefined });
 
@@ -113,7 +123,7 @@ let carriedRows: number | null = null;
 let textSource: 'bundled' | 'pasted' = 'bundled';
 let session: TrainingSession | null = null;
 let stepper: Stepper | null = null;
-let settings = readSettings();
+let settings: Settings = readSettings() ?? HTML_DEFAULTS;
 let loop: TrainLoop<StepReport> | null = null;
 /** The text chunk the loop's first step reads (a loaded checkpoint's step count, so it reads on). */
 let chunkBase = 0;
@@ -202,11 +212,13 @@ function clearRun(): void {
 /** A fresh model for the current text and settings. */
 async function rebuild(): Promise<void> {
   if (!gpu) return;
+  const read = readSettings();
+  if (!read) return; // the current model goes on; the marked fields say what to fix
   generation++;
   loop?.pause();
   await loop?.settle();
   disposeSession();
-  settings = readSettings();
+  settings = read;
   state.settings = settings;
   clearRun();
   describeText();
@@ -240,8 +252,10 @@ async function whilePaused<T>(job: () => Promise<T>): Promise<T> {
 
 async function swapOptimizer(): Promise<void> {
   if (!gpu || !session) return;
+  const read = readSettings();
+  if (!read) return;
   await whilePaused(async () => {
-    settings = { ...settings, lr: readSettings().lr, clipNorm: readSettings().clipNorm };
+    settings = { ...settings, lr: read.lr, clipNorm: read.clipNorm };
     state.settings = settings;
     try {
       stepper?.dispose();
@@ -265,6 +279,9 @@ function oneHotVector(id: number, V: number): Float32Array {
 /** Draws a sample from the current model (training paused meanwhile), showing it as it grows. */
 async function sample(auto = false): Promise<void> {
   if (!gpu || !session || state.sampling) return;
+  const lengthField = new FieldReader();
+  const sampleLength = lengthField.int(inputs.sampleLength);
+  if (!lengthField.ok) return; // the field says what to fix
   const gen = generation;
   state.sampling = true;
   updateStatus();
@@ -273,8 +290,8 @@ async function sample(auto = false): Promise<void> {
       const V = task.vocab.chars.length;
       stepper ??= new Stepper(gpu!, session!.net, 'crossentropy');
       stepper.reset();
-      const temperature = Math.max(0, numberValue(inputs.temperature, 0.8));
-      const length = Math.max(1, Math.min(5000, Math.round(numberValue(inputs.sampleLength, 300))));
+      const temperature = Number(inputs.temperature.value); // a range input: always within [0, 2]
+      const length = sampleLength;
       const known = [...inputs.prime.value].filter((c) => task.vocab.ids.has(c));
       const prime = known.length > 0 ? known : [task.vocab.chars[task.tokens[0]]];
       const rng = new Rng(SEED + 7919 * ++samples);
@@ -389,7 +406,8 @@ async function load(file: File): Promise<void> {
       if (config.batch) inputs.batch.value = String(config.batch);
       if (typeof hyper.lr === 'number') inputs.lr.value = String(hyper.lr);
       inputs.clipNorm.value = String(hyper.clipNorm ?? 0);
-      settings = readSettings();
+      // The loaded model runs whatever the fields' limits; a value outside them is marked at its field.
+      settings = readSettings() ?? { cell: model.cell === 'rnn' ? 'rnn' : 'lstm', H: model.hiddenSize, layers: model.numLayers, T: config.seqLen ?? settings.T, B: config.batch ?? settings.B, lr: typeof hyper.lr === 'number' ? hyper.lr : settings.lr, clipNorm: Number(hyper.clipNorm ?? 0) };
       state.settings = settings;
       clearRun();
       describeText();
@@ -413,7 +431,8 @@ async function load(file: File): Promise<void> {
 // --- wiring -----------------------------------------------------------------------------------------
 
 for (const key of ['cell', 'hidden', 'layers', 'seq', 'batch'] as const) inputs[key].addEventListener('change', () => queue(rebuild));
-for (const key of ['lr', 'clipNorm'] as const) inputs[key].addEventListener('change', () => queue(swapOptimizer));
+// Without a model (the settings were not valid yet) any fix builds one.
+for (const key of ['lr', 'clipNorm'] as const) inputs[key].addEventListener('change', () => queue(() => (session ? swapOptimizer() : rebuild())));
 inputs.temperature.addEventListener('input', () => setText('temperatureValue', Number(inputs.temperature.value).toFixed(2)));
 inputs.temperature.addEventListener('change', () => {
   if (state.samples > 0 && !loop?.running) void queue(() => sample());

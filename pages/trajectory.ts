@@ -8,7 +8,8 @@ import { TrainingSession, type ModelConfig } from '../src/train/session';
 import type { StepReport } from '../src/train/trainer';
 import type { GpuOptimizerOptions } from '../src/optim/options';
 import type { CellKind } from '../src/config';
-import { byId, fmt, numberValue, setText } from './lib/dom';
+import { byId, fmt, setText } from './lib/dom';
+import { FieldReader } from './lib/fields';
 import { initInput, numParam, loopParams } from './lib/params';
 import { pageState, syncLoopState } from './lib/state';
 import { bootTrainingPage } from './lib/gpu';
@@ -62,21 +63,30 @@ const buttons = {
 };
 const canvas = byId<HTMLCanvasElement>('canvas');
 
-const int = (input: HTMLInputElement, fallback: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, Math.round(numberValue(input, fallback))));
-
-function readSettings(): Settings {
-  return {
+/** The settings in the controls, or null (each invalid field marked, and a message) when any is invalid. */
+function readSettings(): Settings | null {
+  const f = new FieldReader();
+  const s: Settings = {
     curve: inputs.curve.value,
-    points: int(inputs.points, 80, 16, 5000),
+    points: f.int(inputs.points),
     cell: inputs.cell.value === 'rnn' ? 'rnn' : 'lstm',
-    H: int(inputs.hidden, 64, 1, 1024),
-    T: int(inputs.seq, 40, 2, 2000),
-    B: int(inputs.batch, 16, 1, 1024),
-    lr: Math.max(0, numberValue(inputs.lr, 0.005)),
-    noise: Math.max(0, numberValue(inputs.noise, 0.01)),
-    rollout: int(inputs.rollout, 240, 1, 20_000),
+    H: f.int(inputs.hidden),
+    T: f.int(inputs.seq),
+    B: f.int(inputs.batch),
+    lr: f.number(inputs.lr, { above: 0 }),
+    noise: f.number(inputs.noise),
+    rollout: f.int(inputs.rollout),
   };
+  if (!f.ok) {
+    showError('Some settings are not valid', `${f.errors.join('. ')}. Nothing changed: fix the marked field${f.errors.length > 1 ? 's' : ''} to go on.`, 'fields');
+    return null;
+  }
+  clearMessage('fields');
+  return s;
 }
+
+/** The controls' initial values as HTML gives them: what `settings` holds until valid ones were read (no model is built from it). */
+const HTML_DEFAULTS: Settings = { curve: 'lissajous-3-2', points: 80, cell: 'lstm', H: 64, T: 40, B: 16, lr: 0.005, noise: 0.01, rollout: 240 };
 
 const optimizerOf = (s: Settings): GpuOptimizerOptions => ({ kind: 'adam', lr: s.lr, clipNorm: 1 });
 const modelConfig = (s: Settings): ModelConfig => ({
@@ -192,7 +202,7 @@ let curve: Curve = makeCurve('lissajous-3-2', 80);
 let drawn: vec2[] | null = null;
 let session: TrainingSession | null = null;
 let stepper: Stepper | null = null;
-let settings = readSettings();
+let settings: Settings = readSettings() ?? HTML_DEFAULTS;
 let loop: TrainLoop<StepReport> | null = null;
 let data = new Rng(SEED);
 let primed: vec2[] = [];
@@ -336,11 +346,13 @@ function disposeSession(): void {
 
 async function rebuild(): Promise<void> {
   if (!gpu) return;
+  const read = readSettings();
+  if (!read) return; // the current model goes on; the marked fields say what to fix
   generation++;
   loop?.pause();
   await loop?.settle();
   disposeSession();
-  settings = readSettings();
+  settings = read;
   state.settings = settings;
   state.losses = [];
   state.skipped = 0;
@@ -389,10 +401,12 @@ async function rebuild(): Promise<void> {
 
 async function swapOptimizer(): Promise<void> {
   if (!gpu || !session || !loop) return;
+  const read = readSettings();
+  if (!read) return;
   const wasRunning = loop.running;
   loop.pause();
   await loop.settle();
-  settings = { ...settings, lr: readSettings().lr };
+  settings = { ...settings, lr: read.lr };
   try {
     stepper?.dispose();
     stepper = null;
@@ -445,9 +459,13 @@ canvas.addEventListener('pointerup', () => {
 // --- wiring -----------------------------------------------------------------------------------------
 
 for (const key of ['curve', 'points', 'cell', 'hidden', 'seq', 'batch', 'noise'] as const) inputs[key].addEventListener('change', () => queue(rebuild));
-inputs.lr.addEventListener('change', () => queue(swapOptimizer));
+// Without a model (the settings were not valid yet) any fix builds one.
+inputs.lr.addEventListener('change', () => queue(() => (session ? swapOptimizer() : rebuild())));
 inputs.rollout.addEventListener('change', () => {
-  settings = { ...settings, rollout: readSettings().rollout };
+  const read = readSettings();
+  if (!read) return;
+  if (!session) return void queue(rebuild);
+  settings = { ...settings, rollout: read.rollout };
   void queue(rollout);
 });
 buttons.start.addEventListener('click', () => loop?.start());

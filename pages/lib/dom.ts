@@ -11,12 +11,6 @@ export function setText(id: string, text: string): void {
   byId(id).textContent = text;
 }
 
-/** A number input's value, or `fallback` when it is empty or not a number. */
-export function numberValue(input: HTMLInputElement | HTMLSelectElement, fallback: number): number {
-  const v = Number(input.value);
-  return input.value.trim() === '' || !Number.isFinite(v) ? fallback : v;
-}
-
 /** "1.23e-4" for small or large numbers, fixed digits otherwise. */
 export function fmt(v: number, digits = 4): string {
   if (!Number.isFinite(v)) return String(v);

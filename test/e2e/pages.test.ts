@@ -343,6 +343,16 @@ describe.skipIf(!!unavailable)('web pages: built site in headless Chromium, WebG
     expect(await page.textContent('#batch-error')).toBe('Batch B must be at least 1, not 0');
     expect(await page.isDisabled('[data-testid=start]')).toBe(false);
     await page.close();
+    // The other training pages check their fields the same way.
+    for (const [name, query, field, message] of [
+      ['char-lm', 'hidden=5000&seq=16&batch=4&autoSample=0', 'hidden', 'Hidden size H must be at most 1024, not 5000'],
+      ['trajectory', 'seq=1', 'seq', 'Sequence length T must be at least 2, not 1'],
+    ] as const) {
+      const other = await open(name, query);
+      expect(await other.page.textContent(`#${field}-error`), name).toBe(message);
+      expect(await other.page.isDisabled('[data-testid=start]'), name).toBe(true);
+      await other.page.close();
+    }
   });
 
   it('a step with a non-finite loss is skipped on the GPU and explained in the page', async () => {
