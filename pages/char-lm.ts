@@ -13,12 +13,12 @@ import { loadCheckpoint } from '../src/checkpoint/checkpoint';
 import type { CellKind } from '../src/config';
 import { byId, download, fmt, setText } from './lib/dom';
 import { FieldReader } from './lib/fields';
-import { initInput, numParam, loopParams } from './lib/params';
+import { bindCopyLink, initInput, syncUrl, numParam, loopParams } from './lib/params';
 import { pageState, syncLoopState } from './lib/state';
 import { bootTrainingPage } from './lib/gpu';
 import { TrainLoop } from './lib/loop';
 import { clearMessage, errorText, showError } from './lib/messages';
-import { warnIfSkipped, withOptimizer } from './lib/session';
+import { describeOptimizerChange, warnIfSkipped, withOptimizer } from './lib/session';
 import { COLORS, LiveLineChart } from './lib/charts';
 import { Stepper } from './lib/stepper';
 
@@ -37,7 +37,7 @@ const state = pageState('char-lm', {
   skipped: 0,
   baseline: 0,
   text: { source: 'bundled', chars: 0, vocab: 0 },
-  charts: { loss: 0 },
+  charts: { loss: 0, marks: 0, lastStep: 0 },
   samples: 0,
   sample: '',
   sampling: false,
@@ -71,6 +71,7 @@ const buttons = {
   useBundled: byId<HTMLButtonElement>('useBundled'),
   save: byId<HTMLButtonElement>('save'),
 };
+bindCopyLink(byId<HTMLButtonElement>('copyLink'), Object.values(inputs));
 const loadInput = byId<HTMLInputElement>('load');
 const userText = byId<HTMLTextAreaElement>('userText');
 const sampleText = byId<HTMLPreElement>('sampleText');
@@ -94,6 +95,7 @@ function readSettings(): Settings | null {
     return null;
   }
   clearMessage('fields');
+  syncUrl(Object.values(inputs));
   return s;
 }
 
@@ -155,7 +157,13 @@ function describeText(): void {
   byId('sourceLine').textContent = textSource === 'bundled' ? "Bierce's Devil's Dictionary" : 'the text you pasted';
 }
 
-function onReport(r: StepReport): void {
+/** Steps done before the current session was made (an optimizer change makes a new one, counting from 1). */
+let stepBase = 0;
+
+function onReport(report: StepReport): void {
+  // One step axis for the whole run, across optimizer changes.
+  const r = { ...report, call: stepBase + report.call };
+  state.charts.lastStep = r.call;
   state.losses.push(r.loss);
   state.skipped = warnIfSkipped(r, 'Character model', state.skipped);
   lossChart.push(0, r.call, r.loss);
@@ -204,6 +212,8 @@ function clearRun(): void {
   state.losses = [];
   state.skipped = 0;
   state.charts.loss = 0;
+  state.charts.marks = 0;
+  stepBase = 0;
   lastAutoSample = 0;
   lossChart.clear();
   setText('loss', '–');
@@ -255,6 +265,7 @@ async function swapOptimizer(): Promise<void> {
   const read = readSettings();
   if (!read) return;
   await whilePaused(async () => {
+    const before = optimizerOf(settings);
     settings = { ...settings, lr: read.lr, clipNorm: read.clipNorm };
     state.settings = settings;
     try {
@@ -262,6 +273,10 @@ async function swapOptimizer(): Promise<void> {
       stepper = null;
       session = await withOptimizer(gpu!, session!, optimizerOf(settings), SEED);
       state.skipped = 0;
+      // The new session counts from 1: the chart's steps go on from here, and the change is marked.
+      stepBase = loop?.submitted ?? stepBase;
+      lossChart.mark(stepBase, describeOptimizerChange(before, optimizerOf(settings)));
+      state.charts.marks = lossChart.marks.length;
     } catch (err) {
       showError('Could not change the optimizer settings', errorText(err), 'optimizer');
     }

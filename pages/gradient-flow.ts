@@ -13,12 +13,12 @@ import type { GpuOptimizerOptions } from '../src/optim/options';
 import type { CellActivation, CellKind } from '../src/config';
 import { byId, fmt, setText } from './lib/dom';
 import { FieldReader } from './lib/fields';
-import { initInput, loopParams } from './lib/params';
+import { bindCopyLink, initInput, syncUrl, loopParams } from './lib/params';
 import { pageState, syncLoopState } from './lib/state';
 import { bootTrainingPage } from './lib/gpu';
 import { TrainLoop } from './lib/loop';
 import { clearMessage, errorText, showError } from './lib/messages';
-import { warnIfSkipped, withOptimizer } from './lib/session';
+import { describeOptimizerChange, warnIfSkipped, withOptimizer } from './lib/session';
 import { COLORS, ColorLegend, Heatmap, LiveLineChart, logRange } from './lib/charts';
 
 interface Settings {
@@ -46,7 +46,7 @@ const state = pageState('gradient-flow', {
   lstm: { losses: [], gradNorms: [], skipped: 0 } as ModelStats,
   gru: { losses: [], gradNorms: [], skipped: 0 } as ModelStats,
   flow: { measurements: 0, steps: [] as number[], rnnLast: [] as number[], lstmLast: [] as number[], forgetProduct: [] as number[], gruLast: [] as number[], updateProduct: [] as number[] },
-  charts: { loss: 0, norm: 0, heatmapColumns: 0 },
+  charts: { loss: 0, norm: 0, heatmapColumns: 0, marks: 0, lastStep: 0 },
   settings: null as Settings | null,
 });
 
@@ -66,6 +66,7 @@ const inputs = {
 };
 for (const input of Object.values(inputs)) initInput(input);
 const buttons = { start: byId<HTMLButtonElement>('start'), pause: byId<HTMLButtonElement>('pause'), reset: byId<HTMLButtonElement>('reset') };
+bindCopyLink(byId<HTMLButtonElement>('copyLink'), Object.values(inputs));
 
 /** The settings in the controls, or null (each invalid field marked, and a message) when any is invalid. */
 function readSettings(): Settings | null {
@@ -87,6 +88,7 @@ function readSettings(): Settings | null {
     return null;
   }
   clearMessage('fields');
+  syncUrl(Object.values(inputs));
   return s;
 }
 
@@ -156,6 +158,8 @@ let loop: TrainLoop<StepReport[]> | null = null;
 let data = new Rng(SEED);
 let probe: Batch | null = null;
 let generation = 0;
+/** Steps done before the current sessions were made (an optimizer change makes new ones). */
+let stepBase = 0;
 /** Serialises rebuilds and optimizer swaps. */
 let busy: Promise<void> = Promise.resolve();
 
@@ -213,7 +217,8 @@ async function measure(step: number): Promise<void> {
 
 function onReport(reports: StepReport[]): void {
   const [rnn, lstm, gru] = reports as [StepReport, StepReport, StepReport | undefined];
-  const step = lstm.call;
+  // One step axis for the whole run: a session made by an optimizer change counts its calls from 1.
+  const step = stepBase + lstm.call;
   const pairs: [ModelStats, StepReport, number, string][] = [
     [state.rnn, rnn, 0, 'RNN'],
     [state.lstm, lstm, 1, 'LSTM'],
@@ -230,6 +235,7 @@ function onReport(reports: StepReport[]): void {
   lossChart.set(3, [{ x: first, y: ADDING_BASELINE }, { x: step, y: ADDING_BASELINE }]);
   normChart.set(3, settings?.clip ? [{ x: first, y: settings.clipNorm }, { x: step, y: settings.clipNorm }] : []);
   state.charts.loss = lossChart.appended;
+  state.charts.lastStep = step;
   state.charts.norm = normChart.appended;
   setText('losses', [rnn, lstm, gru].flatMap((r) => (r ? [fmt(r.loss)] : [])).join(' / '));
   updateStatus();
@@ -253,9 +259,10 @@ async function rebuild(): Promise<void> {
   disposeModels();
   settings = s;
   state.settings = settings;
+  stepBase = 0;
   for (const stats of [state.rnn, state.lstm, state.gru]) Object.assign(stats, { losses: [], gradNorms: [], skipped: 0 });
   Object.assign(state.flow, { measurements: 0, steps: [], rnnLast: [], lstmLast: [], forgetProduct: [], gruLast: [], updateProduct: [] });
-  Object.assign(state.charts, { loss: 0, norm: 0, heatmapColumns: 0 });
+  Object.assign(state.charts, { loss: 0, norm: 0, heatmapColumns: 0, marks: 0, lastStep: 0 });
   for (const c of [lossChart, normChart, forgetChart, profileChart]) c.clear();
   for (const h of [rnnHeat, lstmHeat, gruHeat]) h.reset(s.T);
   byId('heatmaps').classList.toggle('three', s.gru);
@@ -312,6 +319,7 @@ async function swapOptimizers(): Promise<void> {
   const wasRunning = loop.running;
   loop.pause();
   await loop.settle();
+  const before = optimizerOf(settings);
   settings = { ...settings, ...pick(read) };
   state.settings = settings;
   try {
@@ -320,6 +328,11 @@ async function swapOptimizers(): Promise<void> {
     models.lstm = await withOptimizer(gpu, models.lstm, optimizer, SEED);
     if (models.gru) models.gru = await withOptimizer(gpu, models.gru, optimizer, SEED);
     for (const stats of [state.rnn, state.lstm, state.gru]) stats.skipped = 0;
+    // The new sessions count from 1: the chart's steps go on from here, and the change is marked.
+    stepBase = loop.submitted;
+    const label = describeOptimizerChange(before, optimizer);
+    for (const chart of [lossChart, normChart]) chart.mark(stepBase, label);
+    state.charts.marks = lossChart.marks.length;
   } catch (err) {
     showError('Could not change the optimizer settings', errorText(err), 'optimizer');
     return;

@@ -10,12 +10,12 @@ import type { GpuOptimizerOptions } from '../src/optim/options';
 import type { CellKind } from '../src/config';
 import { byId, fmt, setText } from './lib/dom';
 import { FieldReader } from './lib/fields';
-import { initInput, numParam, loopParams } from './lib/params';
+import { bindCopyLink, initInput, syncUrl, numParam, loopParams } from './lib/params';
 import { pageState, syncLoopState } from './lib/state';
 import { bootTrainingPage } from './lib/gpu';
 import { TrainLoop } from './lib/loop';
 import { clearMessage, errorText, showError } from './lib/messages';
-import { warnIfSkipped, withOptimizer } from './lib/session';
+import { describeOptimizerChange, warnIfSkipped, withOptimizer } from './lib/session';
 import { COLORS, LiveLineChart, redrawAfterContextLoss } from './lib/charts';
 import { Stepper } from './lib/stepper';
 
@@ -34,7 +34,7 @@ interface Settings {
 const state = pageState('trajectory', {
   losses: [] as number[],
   skipped: 0,
-  charts: { loss: 0 },
+  charts: { loss: 0, marks: 0, lastStep: 0 },
   curve: { name: '', points: 0, periodic: true },
   rollout: { count: 0, points: 0, finite: false, error: Number.NaN },
   settings: null as Settings | null,
@@ -61,6 +61,7 @@ const buttons = {
   reset: byId<HTMLButtonElement>('reset'),
   continue: byId<HTMLButtonElement>('continue'),
 };
+bindCopyLink(byId<HTMLButtonElement>('copyLink'), Object.values(inputs));
 const canvas = byId<HTMLCanvasElement>('canvas');
 
 /** The settings in the controls, or null (each invalid field marked, and a message) when any is invalid. */
@@ -82,6 +83,7 @@ function readSettings(): Settings | null {
     return null;
   }
   clearMessage('fields');
+  syncUrl(Object.values(inputs));
   return s;
 }
 
@@ -287,7 +289,13 @@ function batch(): { x: Float32Array; T: number; B: number; target: Float32Array 
   return { x, T, B, target };
 }
 
-function onReport(r: StepReport): void {
+/** Steps done before the current session was made (an optimizer change makes a new one, counting from 1). */
+let stepBase = 0;
+
+function onReport(report: StepReport): void {
+  // One step axis for the whole run, across optimizer changes.
+  const r = { ...report, call: stepBase + report.call };
+  state.charts.lastStep = r.call;
   state.losses.push(r.loss);
   state.skipped = warnIfSkipped(r, 'Trajectory model', state.skipped);
   lossChart.push(0, r.call, r.loss);
@@ -357,6 +365,8 @@ async function rebuild(): Promise<void> {
   state.losses = [];
   state.skipped = 0;
   state.charts.loss = 0;
+  state.charts.marks = 0;
+  stepBase = 0;
   state.rollout = { count: 0, points: 0, finite: false, error: Number.NaN };
   lastRollout = 0;
   primed = [];
@@ -406,12 +416,17 @@ async function swapOptimizer(): Promise<void> {
   const wasRunning = loop.running;
   loop.pause();
   await loop.settle();
+  const before = optimizerOf(settings);
   settings = { ...settings, lr: read.lr };
   try {
     stepper?.dispose();
     stepper = null;
     session = await withOptimizer(gpu, session, optimizerOf(settings), SEED);
     state.skipped = 0;
+    // The new session counts from 1: the chart's steps go on from here, and the change is marked.
+    stepBase = loop.submitted;
+    lossChart.mark(stepBase, describeOptimizerChange(before, optimizerOf(settings)));
+    state.charts.marks = lossChart.marks.length;
   } catch (err) {
     showError('Could not change the learning rate', errorText(err), 'optimizer');
   }

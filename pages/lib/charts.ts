@@ -98,6 +98,8 @@ export class LiveLineChart {
   readonly render: () => void;
   private readonly log: boolean;
   private readonly series: Point[][];
+  /** Settings changes drawn as labelled vertical lines at their step (mark()). */
+  readonly marks: { x: number; label: string }[] = [];
 
   constructor(canvas: HTMLCanvasElement, o: LineChartOptions) {
     this.log = !!o.yLog;
@@ -113,8 +115,31 @@ export class LiveLineChart {
       tension: 0,
       spanGaps: false,
     }));
+    const markLines: Plugin<'line'> = {
+      id: 'settingMarks',
+      afterDatasetsDraw: (chart) => {
+        const { top, bottom, left, right } = chart.chartArea;
+        const ctx = chart.ctx;
+        ctx.save();
+        ctx.strokeStyle = COLORS.baseline;
+        ctx.fillStyle = COLORS.baseline;
+        ctx.setLineDash([3, 3]);
+        ctx.font = '11px system-ui, sans-serif';
+        for (const m of this.marks) {
+          const x = chart.scales.x!.getPixelForValue(m.x);
+          if (!(x >= left && x <= right)) continue;
+          ctx.beginPath();
+          ctx.moveTo(x, top);
+          ctx.lineTo(x, bottom);
+          ctx.stroke();
+          ctx.fillText(m.label, Math.min(x + 3, right - ctx.measureText(m.label).width), top + 11);
+        }
+        ctx.restore();
+      },
+    };
     this.chart = new Chart<'line', Point[]>(canvas, {
       type: 'line',
+      plugins: [markLines],
       data: { datasets },
       options: {
         parsing: false,
@@ -167,7 +192,14 @@ export class LiveLineChart {
 
   clear(): void {
     this.series.forEach((_, i) => (this.series[i] = []));
+    this.marks.length = 0;
     this.appended = 0;
+    this.render();
+  }
+
+  /** Marks a settings change at step x (a dashed vertical line with its label). */
+  mark(x: number, label: string): void {
+    this.marks.push({ x, label });
     this.render();
   }
 

@@ -39,3 +39,28 @@ export function loopParams(): { seed: number; maxSteps: number; reportEvery: num
     reportEvery: Math.max(1, Math.round(numParam('every', 5))),
   };
 }
+
+/** Writes every field's value into the page's address (replacing it in the history): the address reproduces the run. */
+export function syncUrl(fields: (HTMLInputElement | HTMLSelectElement)[]): void {
+  const q = new URLSearchParams(location.search);
+  for (const f of fields) {
+    const name = f.name || f.id;
+    q.set(name, f instanceof HTMLInputElement && f.type === 'checkbox' ? (f.checked ? '1' : '0') : f.value);
+  }
+  history.replaceState(history.state, '', `${location.pathname}?${q.toString()}${location.hash}`);
+}
+
+/** A "Copy link" button: copies the page's address (every setting is in it) and says so. */
+export function bindCopyLink(button: HTMLButtonElement, fields: (HTMLInputElement | HTMLSelectElement)[]): void {
+  const label = button.textContent ?? 'Copy link';
+  button.addEventListener('click', () => {
+    syncUrl(fields);
+    const done = (text: string) => {
+      button.textContent = text;
+      setTimeout(() => (button.textContent = label), 2500);
+    };
+    // Where the clipboard is not offered (no permission, an insecure origin), the address bar has the same link.
+    navigator.clipboard?.writeText(location.href).then(() => done('Link copied'), () => done('Copy the address bar'));
+    if (!navigator.clipboard) done('Copy the address bar');
+  });
+}

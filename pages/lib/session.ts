@@ -39,3 +39,12 @@ export function warnIfSkipped(report: StepReport, who: string, seenSkipped: numb
   );
   return report.skipped;
 }
+
+/** What changed between two optimizer settings, for the mark on a chart ("lr 0.01 → 0.003, clip 1 → off"). */
+export function describeOptimizerChange(before: GpuOptimizerOptions, after: GpuOptimizerOptions): string {
+  const clip = (o: GpuOptimizerOptions) => (o.clipNorm === undefined ? 'off' : String(o.clipNorm));
+  const parts: string[] = [];
+  if (before.lr !== after.lr) parts.push(`lr ${before.lr} → ${after.lr}`);
+  if (clip(before) !== clip(after)) parts.push(`clip ${clip(before)} → ${clip(after)}`);
+  return parts.join(', ') || 'settings applied';
+}

@@ -355,6 +355,29 @@ describe.skipIf(!!unavailable)('web pages: built site in headless Chromium, WebG
     }
   });
 
+  it('an optimizer change mid-run keeps one step axis and is marked; every setting is in the address, and Copy link says so', async () => {
+    const { page, consoleErrors } = await open('gradient-flow', 'steps=120&every=5&seq=10&hidden=8&batch=8&flowEvery=50');
+    // Changed while training: the page pauses, swaps the optimizers and goes on by itself.
+    await trainToLimit(page, 's.completed >= 10');
+    await page.fill('#lr', '0.005');
+    await page.dispatchEvent('#lr', 'change');
+    await expect.poll(async () => ((await pageState<State>(page)).charts as { marks: number }).marks).toBe(1);
+    const atChange = ((await pageState<State>(page)).charts as { lastStep: number }).lastStep;
+    await waitForState(page, 's.done', 90_000);
+    const after = (await pageState<State>(page)).charts as { lastStep: number; marks: number };
+    // The step count went on from where it was (120 steps in all); it did not start again at 5.
+    expect(after.lastStep).toBe(120);
+    expect(atChange).toBeLessThan(120);
+    const url = new URL(page.url());
+    expect(url.searchParams.get('lr')).toBe('0.005');
+    expect(url.searchParams.get('hidden')).toBe('8');
+    expect(url.searchParams.get('gru')).toBe('0');
+    await page.click('[data-testid=copy-link]');
+    await expect.poll(() => page.textContent('[data-testid=copy-link]')).toMatch(/Link copied|Copy the address bar/);
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  });
+
   it('a step with a non-finite loss is skipped on the GPU and explained in the page', async () => {
     const t0 = performance.now();
     // lr 1e30: after one update the head's outputs are ~1e30 and their squares overflow f32, so the
