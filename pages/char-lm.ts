@@ -41,6 +41,8 @@ const state = pageState('char-lm', {
   samples: 0,
   sample: '',
   sampling: false,
+  /** A new model is being built (its kernels compile): nothing can run until it is there. */
+  building: false,
   checkpoint: { savedBytes: 0, loaded: null as null | { name: string; step: number } },
   settings: null as Settings | null,
 });
@@ -138,13 +140,17 @@ const queue = (job: () => Promise<void>): Promise<void> => (busy = busy.then(job
 function updateStatus(): void {
   const l = loop;
   syncLoopState(state, l);
-  setText('runstate', l?.stopped ? 'stopped' : !l ? 'idle' : state.sampling ? 'sampling' : l.running ? 'training' : state.done ? 'finished' : state.completed > 0 ? 'paused' : 'ready');
-  const ready = !!gpu && !!session;
+  setText('runstate', state.building ? 'building the model…' : l?.stopped ? 'stopped' : !l ? 'idle' : state.sampling ? 'sampling' : l.running ? 'training' : state.done ? 'finished' : state.completed > 0 ? 'paused' : 'ready');
+  const ready = !!gpu && !!session && !state.building;
   buttons.start.disabled = !ready || !l || l.running || l.finished || l.stopped;
   buttons.pause.disabled = !ready || !l?.running;
-  for (const b of [buttons.reset, buttons.sample, buttons.useText, buttons.save]) b.disabled = !ready;
+  for (const b of [buttons.sample, buttons.save]) b.disabled = !ready;
   buttons.sample.disabled = !ready || state.sampling;
-  buttons.useBundled.disabled = !ready || textSource === 'bundled';
+  // Ways forward stay open without a model (a failed build): another text, or a rebuild after a fix.
+  const idle = !!gpu && !state.building;
+  buttons.reset.disabled = !idle;
+  buttons.useText.disabled = !idle;
+  buttons.useBundled.disabled = !idle || (textSource === 'bundled' && !!session);
   loadInput.disabled = !gpu;
 }
 
@@ -225,6 +231,9 @@ async function rebuild(): Promise<void> {
   const read = readSettings();
   if (!read) return; // the current model goes on; the marked fields say what to fix
   generation++;
+  // From here until the new model is there, Start and Sample are off and the state says why.
+  state.building = true;
+  updateStatus();
   loop?.pause();
   await loop?.settle();
   disposeSession();
@@ -232,16 +241,20 @@ async function rebuild(): Promise<void> {
   state.settings = settings;
   clearRun();
   describeText();
+  // Let the page show "building" before the kernels compile (seconds on a CPU adapter).
+  await new Promise((resolve) => setTimeout(resolve, 0));
   try {
     if (settings.T >= task.tokens.length) throw new TaskError(`the text has ${task.tokens.length} characters: the sequence length must be below that`);
     session = new TrainingSession(gpu, modelConfig(settings, task.vocab.chars.length), optimizerOf(settings), { seed: SEED });
     clearMessage('build');
   } catch (err) {
+    state.building = false;
     showError('Could not build the model', errorText(err), 'build');
     loop = null;
     updateStatus();
     return;
   }
+  state.building = false;
   chunkBase = 0;
   newLoop();
   updateStatus();
@@ -342,11 +355,18 @@ async function useText(text: string, source: 'bundled' | 'pasted'): Promise<void
   let next: CharLmTask;
   try {
     next = charLmTask(text);
+    // A text no longer than one sequence cannot be trained on: say so, and keep the model and text there are.
+    if (next.tokens.length <= settings.T) throw new TaskError(`it has ${next.tokens.length} characters, and the sequence length T = ${settings.T} needs more than ${settings.T}: paste a longer text, or lower T first`);
   } catch (err) {
     showError('Cannot train on this text', errorText(err), 'text');
     return;
   }
   clearMessage('text');
+  // Nothing may step the old model on the new text: stop it (Start off meanwhile) before the switch.
+  state.building = true;
+  updateStatus();
+  loop?.pause();
+  await loop?.settle();
   task = next;
   textSource = source;
   await rebuild();

@@ -185,6 +185,27 @@ describe.skipIf(!!unavailable)('web pages: built site in headless Chromium, WebG
     await page.click('[data-testid=use-text]');
     await waitForState(page, "s.text.source === 'pasted'");
     expect((await pageState<State>(page)).text).toMatchObject({ source: 'pasted', vocab: 11 });
+    // Switching text while training: the old model stops before the switch, the new one trains.
+    await page.click('[data-testid=start]');
+    // While the old model stops and the new one is built, Start is off and the state says so (read
+    // in the same task as the click's handlers, before any GPU work could have finished).
+    const during = await page.evaluate(async () => {
+      document.getElementById('useBundled')!.click();
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      return [(document.querySelector('[data-testid=start]') as HTMLButtonElement).disabled, document.getElementById('runstate')!.textContent];
+    });
+    expect(during).toEqual([true, 'building the model…']);
+    await waitForState(page, "s.text.source === 'bundled' && !s.building && !document.querySelector('[data-testid=start]').disabled");
+    await page.click('[data-testid=start]');
+    await waitForState(page, 's.done', 90_000);
+    expect((await pageState<State>(page)).errors).toEqual([]);
+    // A text too short for one sequence (T = 16): a message; the model, the text and every way on stay.
+    await page.fill('[data-testid=user-text]', 'short');
+    await page.click('[data-testid=use-text]');
+    await expect.poll(() => page.textContent('#messages')).toContain('Cannot train on this text');
+    expect(await page.textContent('#messages')).toContain('it has 5 characters, and the sequence length T = 16 needs more than 16');
+    expect((await pageState<State>(page)).text).toMatchObject({ source: 'bundled' });
+    for (const id of ['reset', 'sample', 'use-text']) expect(await page.isDisabled(`[data-testid=${id}]`), id).toBe(false);
     expect(consoleErrors).toEqual([]);
     timings.charLmMaxStallMs = maxGap;
     await screenshot(page, 'char-lm');
