@@ -13,6 +13,7 @@ import { loadCheckpoint } from '../src/checkpoint/checkpoint';
 import type { CellKind } from '../src/config';
 import { byId, download, fmt, setText } from './lib/dom';
 import { FieldReader } from './lib/fields';
+import { interestingUnits, renderCellView } from './lib/cellView';
 import { bindCopyLink, initInput, syncUrl, numParam, loopParams } from './lib/params';
 import { pageState, syncLoopState } from './lib/state';
 import { bootTrainingPage } from './lib/gpu';
@@ -20,7 +21,7 @@ import { TrainLoop } from './lib/loop';
 import { clearMessage, errorText, showError } from './lib/messages';
 import { describeOptimizerChange, warnIfSkipped, withOptimizer } from './lib/session';
 import { COLORS, LiveLineChart } from './lib/charts';
-import { Stepper } from './lib/stepper';
+import { Stepper, type CellTrace } from './lib/stepper';
 
 interface Settings {
   cell: CellKind;
@@ -40,6 +41,8 @@ const state = pageState('char-lm', {
   charts: { loss: 0, marks: 0, lastStep: 0 },
   samples: 0,
   sample: '',
+  /** The last sample's cell trace as shown: its steps, the part and unit drawn, the units offered. */
+  trace: { steps: 0, part: 'c', unit: 0, interesting: [] as number[], drawn: 0 },
   sampling: false,
   /** A new model is being built (its kernels compile): nothing can run until it is there. */
   building: false,
@@ -74,6 +77,7 @@ const buttons = {
   save: byId<HTMLButtonElement>('save'),
 };
 bindCopyLink(byId<HTMLButtonElement>('copyLink'), Object.values(inputs));
+const traceControls = { part: byId<HTMLSelectElement>('tracePart'), unit: byId<HTMLInputElement>('traceUnit') };
 const loadInput = byId<HTMLInputElement>('load');
 const userText = byId<HTMLTextAreaElement>('userText');
 const sampleText = byId<HTMLPreElement>('sampleText');
@@ -324,6 +328,8 @@ async function sample(auto = false): Promise<void> {
       const prime = known.length > 0 ? known : [task.vocab.chars[task.tokens[0]]];
       const rng = new Rng(SEED + 7919 * ++samples);
       let text = prime.join('');
+      // The GPU keeps what the top layer computed at each step; it is read once, at the end.
+      stepper.startTrace(prime.length + length);
       let logits: Promise<Float32Array> | null = null;
       prime.forEach((c, k) => {
         logits = stepper!.step(oneHotVector(task.vocab.ids.get(c)!, V), k === prime.length - 1);
@@ -340,6 +346,9 @@ async function sample(auto = false): Promise<void> {
       state.samples++;
       state.sample = text;
       sampleText.textContent = text;
+      lastTrace = { text, trace: await stepper.readTrace() };
+      stepper.stopTrace();
+      showTrace(true);
     });
   } catch (err) {
     showError(auto ? 'Automatic sampling failed' : 'Sampling failed', errorText(err), 'sample');
@@ -348,6 +357,46 @@ async function sample(auto = false): Promise<void> {
     updateStatus();
   }
 }
+
+// --- inside the cell ----------------------------------------------------------------------------------
+
+let lastTrace: { text: string; trace: CellTrace } | null = null;
+
+/** Draws the last sample coloured by the chosen unit; with `rank`, first offers the units that vary most. */
+function showTrace(rank = false): void {
+  if (!lastTrace) return;
+  const { text, trace } = lastTrace;
+  // The RNN has h only.
+  for (const option of Array.from(traceControls.part.options)) option.disabled = !trace.parts.includes(option.value);
+  if (!trace.parts.includes(traceControls.part.value)) traceControls.part.value = 'h';
+  const part = traceControls.part.value;
+  traceControls.unit.max = String(trace.hidden - 1);
+  if (rank) {
+    state.trace.interesting = interestingUnits(trace, part, 5);
+    const list = byId('interestingUnits');
+    list.replaceChildren(...state.trace.interesting.map((j) => {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'unit-choice';
+      b.textContent = String(j);
+      b.title = `show unit ${j}`;
+      b.addEventListener('click', () => {
+        traceControls.unit.value = String(j);
+        showTrace();
+      });
+      return b;
+    }));
+    if (!state.trace.interesting.includes(Number(traceControls.unit.value))) traceControls.unit.value = String(state.trace.interesting[0] ?? 0);
+  }
+  const f = new FieldReader();
+  const unit = f.int(traceControls.unit);
+  if (!f.ok) return; // the field says what to fix
+  renderCellView(byId('traceText'), text, trace, part, unit);
+  Object.assign(state.trace, { steps: trace.steps, part, unit, drawn: byId('traceText').childElementCount });
+}
+
+traceControls.part.addEventListener('change', () => showTrace(true));
+traceControls.unit.addEventListener('change', () => showTrace());
 
 // --- text and checkpoints ---------------------------------------------------------------------------
 

@@ -8,8 +8,19 @@ import type { Recorder } from '../../src/gpu/recorder';
 import type { RecurrentNetwork } from '../../src/model/recurrentNetwork';
 import { TrainPlan, type LossKind } from '../../src/scheduler/trainPlan';
 
+/** What the top layer computed at each traced step (Stepper.startTrace): per step `width` floats. */
+export interface CellTrace {
+  steps: number;
+  /** LSTM: i, f, g, o, c, h (H each); RNN: h. */
+  parts: readonly string[];
+  hidden: number;
+  /** [steps][parts][H]. */
+  data: Float32Array;
+}
+
 export class Stepper {
   private readonly plan: TrainPlan;
+  private trace: { buffer: GPUBuffer; capacity: number; steps: number } | null = null;
   /** Width of the head's output (the network's outputSize). */
   readonly outputSize: number;
   private disposed = false;
@@ -38,6 +49,55 @@ export class Stepper {
       rec.copy(layer.h, bytes, r.h0, l * bytes, bytes); // slot 1 = h after the step
       if (layer.c && r.c0) rec.copy(layer.c, bytes, r.c0, l * bytes, bytes);
     });
+    this.recordTrace(rec);
+  }
+
+  /** The parts a trace holds per step for this cell. */
+  private get traceParts(): string[] {
+    return this.net.cfg.cell === 'lstm' ? ['i', 'f', 'g', 'o', 'c', 'h'] : ['h'];
+  }
+
+  /**
+   * From now on every step also copies what the top layer computed on the GPU — the LSTM's gates
+   * i, f, g, o, its cell state c and h (the RNN's h) — into a trace of up to `capacity` steps, read
+   * once by readTrace(): no read-back per step.
+   */
+  startTrace(capacity: number): void {
+    this.stopTrace();
+    const width = this.traceParts.length * this.net.cfg.hiddenSize;
+    this.trace = { buffer: this.gpu.storage(Math.max(1, capacity) * width, 'cell trace'), capacity, steps: 0 };
+  }
+
+  private recordTrace(rec: Recorder): void {
+    const t = this.trace;
+    if (!t || t.steps >= t.capacity) return;
+    const H = this.net.cfg.hiddenSize;
+    const top = this.plan.recurrent.layers[this.plan.recurrent.layers.length - 1]!;
+    const width = this.traceParts.length * H * 4;
+    let at = t.steps * width;
+    if (top.gates && top.c) {
+      rec.copy(top.gates, 0, t.buffer, at, 4 * H * 4); // [T=1,B=1,4H]: i, f, g, o
+      at += 4 * H * 4;
+      rec.copy(top.c, H * 4, t.buffer, at, H * 4); // slot 1: c after the step
+      at += H * 4;
+    }
+    rec.copy(top.h, H * 4, t.buffer, at, H * 4);
+    t.steps++;
+  }
+
+  /** The trace since startTrace (waits for the GPU); tracing goes on. */
+  async readTrace(): Promise<CellTrace> {
+    const t = this.trace;
+    if (!t) throw new Error('readTrace: no trace was started');
+    const H = this.net.cfg.hiddenSize;
+    const parts = this.traceParts;
+    const data = t.steps > 0 ? await this.gpu.read(t.buffer, t.steps * parts.length * H) : new Float32Array(0);
+    return { steps: t.steps, parts, hidden: H, data };
+  }
+
+  stopTrace(): void {
+    if (this.trace) this.gpu.pool.release(this.trace.buffer);
+    this.trace = null;
   }
 
   /** Feeds one input vector; returns the head's output when `read` is set (else null, nothing waits). */
@@ -79,6 +139,7 @@ export class Stepper {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.stopTrace();
     this.plan.dispose();
   }
 }

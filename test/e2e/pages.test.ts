@@ -159,6 +159,19 @@ describe.skipIf(!!unavailable)('web pages: built site in headless Chromium, WebG
     await waitForState(page, 's.samples >= 2 && !s.sampling');
     expect((await pageState<State>(page)).sample).toBe(first);
     expect(await page.textContent('[data-testid=sample-text]')).toBe(first);
+    // Inside the cell: the GPU traced the top layer at every step; the text is drawn coloured by one unit.
+    const trace = (await pageState<State>(page)).trace as { steps: number; part: string; unit: number; interesting: number[]; drawn: number };
+    expect(trace.steps).toBe(40); // the prime and 39 sampled characters were fed; the last one was not
+    expect(trace.drawn).toBe(41);
+    expect(trace.interesting).toHaveLength(5);
+    expect(new Set(trace.interesting).size).toBe(5);
+    expect(await page.getAttribute('[data-testid=trace-text] span:first-child', 'style')).toMatch(/background/);
+    await page.selectOption('[data-testid=trace-part]', 'f');
+    await expect.poll(async () => ((await pageState<State>(page)).trace as { part: string }).part).toBe('f');
+    const offered = ((await pageState<State>(page)).trace as { interesting: number[] }).interesting;
+    await page.click(`[data-testid=interesting-units] button:nth-child(2)`);
+    await expect.poll(async () => ((await pageState<State>(page)).trace as { unit: number }).unit).toBe(offered[1]);
+    expect(await page.getAttribute('[data-testid=trace-text] span:first-child', 'title')).toMatch(new RegExp(`^forget gate f, unit ${offered[1]}: 0\\.\\d{3}$`));
 
     // Save: a safetensors file (8-byte little-endian header length, JSON header) with gateflow's metadata.
     const [saved] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=save]')]);

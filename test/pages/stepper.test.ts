@@ -7,6 +7,7 @@ import { expectClose } from '../helpers/expectClose';
 import { Rng } from '../../src/random';
 import { TrainingSession, type ModelConfig } from '../../src/train/session';
 import { Stepper } from '../../pages/lib/stepper';
+import { recurrentForward } from '../../src/cpu/recurrent';
 
 const gpu = await gpuForTests();
 
@@ -49,6 +50,35 @@ describe.skipIf(!gpu)('pages/lib/stepper', () => {
       }
     });
   }
+
+  it('traces what the top layer computed at each step (LSTM gates i, f, g, o, c and h), equal to the CPU reference', async () => {
+    const config: ModelConfig = { cell: 'lstm', cellActivation: 'tanh', inputSize: 3, hiddenSize: 5, numLayers: 2, outputSize: 4, headAt: 'all', loss: 'mse' };
+    const session = new TrainingSession(gpu!, config, { kind: 'adam', lr: 0.01 }, { seed: 8 });
+    const stepper = new Stepper(gpu!, session.net, 'mse');
+    try {
+      const T = 6;
+      const H = 5;
+      const x = Float32Array.from(new Rng(9).uniformArray(T * 3, -1, 1));
+      stepper.startTrace(T - 1); // one step more than it holds: the last is not kept
+      for (let t = 0; t < T; t++) stepper.step(x.subarray(t * 3, t * 3 + 3), false);
+      const trace = await stepper.readTrace();
+      expect(trace.parts).toEqual(['i', 'f', 'g', 'o', 'c', 'h']);
+      expect(trace.steps).toBe(T - 1);
+      const params = (await session.net.getWeights()).map((p) => ({ weightIh: Float64Array.from(p.weightIh), weightHh: Float64Array.from(p.weightHh), biasIh: Float64Array.from(p.biasIh), biasHh: Float64Array.from(p.biasHh) }));
+      const ref = recurrentForward(session.net.cfg, params, Float64Array.from(x), T, 1);
+      const top = ref.tape[1]!;
+      const want = new Float64Array((T - 1) * 6 * H);
+      for (let t = 0; t < T - 1; t++) {
+        want.set(top.gates!.subarray(t * 4 * H, (t + 1) * 4 * H), t * 6 * H);
+        want.set(top.c!.subarray((t + 1) * H, (t + 2) * H), t * 6 * H + 4 * H);
+        want.set(top.h.subarray((t + 1) * H, (t + 2) * H), t * 6 * H + 5 * H);
+      }
+      expectClose(trace.data, want, 'trace', { relNorm: 1e-5 });
+    } finally {
+      stepper.dispose();
+      session.dispose();
+    }
+  });
 
   it('rollout: n steps in one submission, each output fed back as the next input, equal the same loop done by hand', async () => {
     const config: ModelConfig = { cell: 'lstm', cellActivation: 'tanh', inputSize: 2, hiddenSize: 6, numLayers: 1, outputSize: 2, headAt: 'all', loss: 'mse' };
