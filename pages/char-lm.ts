@@ -218,6 +218,10 @@ function disposeSession(): void {
 
 function clearRun(): void {
   sampleText.textContent = '';
+  // The cell view belongs to the last sample, of the model that is gone.
+  lastTrace = null;
+  byId('traceText').replaceChildren();
+  byId('interestingUnits').textContent = '(sample first)';
   state.sample = '';
   state.losses = [];
   state.skipped = 0;
