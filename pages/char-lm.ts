@@ -18,7 +18,7 @@ import { bindCopyLink, initInput, syncUrl, numParam, loopParams } from './lib/pa
 import { pageState, syncLoopState } from './lib/state';
 import { bootTrainingPage } from './lib/gpu';
 import { TrainLoop } from './lib/loop';
-import { clearMessage, errorText, showError } from './lib/messages';
+import { clearMessage, errorText, showError, showNotice } from './lib/messages';
 import { describeOptimizerChange, warnIfSkipped, withOptimizer } from './lib/session';
 import { COLORS, LiveLineChart } from './lib/charts';
 import { Stepper, type CellTrace } from './lib/stepper';
@@ -139,7 +139,7 @@ let samples = 0;
 let generation = 0;
 let lastAutoSample = 0;
 let busy: Promise<void> = Promise.resolve();
-const queue = (job: () => Promise<void>): Promise<void> => (busy = busy.then(job, job));
+const queue = (job: () => Promise<void>): Promise<void> => (busy = busy.then(() => job(), () => job()));
 
 function updateStatus(): void {
   const l = loop;
@@ -234,7 +234,8 @@ function clearRun(): void {
 }
 
 /** A fresh model for the current text and settings. */
-async function rebuild(): Promise<void> {
+/** A fresh model from the controls; `changed` names the control whose change asked for it (a notice says so). */
+async function rebuild(changed?: string): Promise<void> {
   if (!gpu) return;
   const read = readSettings();
   if (!read) return; // the current model goes on; the marked fields say what to fix
@@ -265,6 +266,8 @@ async function rebuild(): Promise<void> {
   state.building = false;
   chunkBase = 0;
   newLoop();
+  if (changed) showNotice('The model started again', `${changed} changed: a new model, from step 0.`, 'restart');
+  else clearMessage('restart');
   updateStatus();
 }
 
@@ -518,7 +521,9 @@ async function load(file: File): Promise<void> {
 
 // --- wiring -----------------------------------------------------------------------------------------
 
-for (const key of ['cell', 'hidden', 'layers', 'seq', 'batch'] as const) inputs[key].addEventListener('change', () => queue(rebuild));
+/** What each restarting control is called in the notice that says the model started again. */
+const RESTARTS: Record<string, string> = { cell: 'The cell', hidden: 'Hidden size H', layers: 'Layers', seq: 'Sequence length T', batch: 'Batch B' };
+for (const key of ['cell', 'hidden', 'layers', 'seq', 'batch'] as const) inputs[key].addEventListener('change', () => queue(() => rebuild(RESTARTS[key])));
 // Without a model (the settings were not valid yet) any fix builds one.
 for (const key of ['lr', 'clipNorm'] as const) inputs[key].addEventListener('change', () => queue(() => (session ? swapOptimizer() : rebuild())));
 inputs.temperature.addEventListener('input', () => setText('temperatureValue', Number(inputs.temperature.value).toFixed(2)));

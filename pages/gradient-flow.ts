@@ -17,7 +17,7 @@ import { bindCopyLink, initInput, syncUrl, loopParams } from './lib/params';
 import { pageState, syncLoopState } from './lib/state';
 import { bootTrainingPage } from './lib/gpu';
 import { TrainLoop } from './lib/loop';
-import { clearMessage, errorText, showError } from './lib/messages';
+import { clearMessage, errorText, showError, showNotice } from './lib/messages';
 import { describeOptimizerChange, warnIfSkipped, withOptimizer } from './lib/session';
 import { COLORS, ColorLegend, Heatmap, LiveLineChart, logRange } from './lib/charts';
 
@@ -249,7 +249,8 @@ function disposeModels(): void {
 }
 
 /** Builds both models from the controls and clears every chart. */
-async function rebuild(): Promise<void> {
+/** A fresh model from the controls; `changed` names the control whose change asked for it (a notice says so). */
+async function rebuild(changed?: string): Promise<void> {
   if (!gpu) return;
   const s = readSettings();
   if (!s) return; // the current models go on; the marked fields say what to fix
@@ -308,6 +309,8 @@ async function rebuild(): Promise<void> {
   } catch (err) {
     showError('Could not measure the gradient flow', errorText(err), 'flow');
   }
+  if (changed) showNotice('The model started again', `${changed} changed: a new model, from step 0.`, 'restart');
+  else clearMessage('restart');
   updateStatus();
 }
 
@@ -342,9 +345,11 @@ async function swapOptimizers(): Promise<void> {
 }
 
 const pick = (s: Settings) => ({ lr: s.lr, clip: s.clip, clipNorm: s.clipNorm, flowEvery: s.flowEvery });
-const queue = (task: () => Promise<void>) => (busy = busy.then(task, task));
+const queue = (task: () => Promise<void>) => (busy = busy.then(() => task(), () => task()));
 
-for (const key of ['seq', 'hidden', 'batch', 'forgetBias', 'activation', 'gru'] as const) inputs[key].addEventListener('change', () => queue(rebuild));
+/** What each restarting control is called in the notice that says the model started again. */
+const RESTARTS: Record<string, string> = { seq: 'Sequence length T', hidden: 'Hidden size H', batch: 'Batch B', forgetBias: 'The forget bias', activation: 'The cell activation', gru: 'The GRU choice' };
+for (const key of ['seq', 'hidden', 'batch', 'forgetBias', 'activation', 'gru'] as const) inputs[key].addEventListener('change', () => queue(() => rebuild(RESTARTS[key])));
 // Without models (the settings were not valid yet) any fix builds them.
 for (const key of ['lr', 'clip', 'clipNorm'] as const) inputs[key].addEventListener('change', () => queue(() => (models ? swapOptimizers() : rebuild())));
 inputs.flowEvery.addEventListener('change', () => {

@@ -14,7 +14,7 @@ import { bindCopyLink, initInput, syncUrl, numParam, loopParams } from './lib/pa
 import { pageState, syncLoopState } from './lib/state';
 import { bootTrainingPage } from './lib/gpu';
 import { TrainLoop } from './lib/loop';
-import { clearMessage, errorText, showError } from './lib/messages';
+import { clearMessage, errorText, showError, showNotice } from './lib/messages';
 import { describeOptimizerChange, warnIfSkipped, withOptimizer } from './lib/session';
 import { COLORS, LiveLineChart, redrawAfterContextLoss } from './lib/charts';
 import { Stepper } from './lib/stepper';
@@ -212,7 +212,7 @@ let continuation: vec2[] = [];
 let generation = 0;
 let lastRollout = 0;
 let busy: Promise<void> = Promise.resolve();
-const queue = (job: () => Promise<void>): Promise<void> => (busy = busy.then(job, job));
+const queue = (job: () => Promise<void>): Promise<void> => (busy = busy.then(() => job(), () => job()));
 
 function render(): void {
   const ctx = canvas.getContext('2d')!;
@@ -352,7 +352,8 @@ function disposeSession(): void {
   session = null;
 }
 
-async function rebuild(): Promise<void> {
+/** A fresh model from the controls; `changed` names the control whose change asked for it (a notice says so). */
+async function rebuild(changed?: string): Promise<void> {
   if (!gpu) return;
   const read = readSettings();
   if (!read) return; // the current model goes on; the marked fields say what to fix
@@ -406,6 +407,8 @@ async function rebuild(): Promise<void> {
     },
     { reportEvery: REPORT_EVERY, maxInFlight: 2, maxSteps: MAX_STEPS },
   );
+  if (changed) showNotice('The model started again', `${changed} changed: a new model, from step 0.`, 'restart');
+  else clearMessage('restart');
   updateStatus();
 }
 
@@ -473,7 +476,9 @@ canvas.addEventListener('pointerup', () => {
 
 // --- wiring -----------------------------------------------------------------------------------------
 
-for (const key of ['curve', 'points', 'cell', 'hidden', 'seq', 'batch', 'noise'] as const) inputs[key].addEventListener('change', () => queue(rebuild));
+/** What each restarting control is called in the notice that says the model started again. */
+const RESTARTS: Record<string, string> = { curve: 'The curve', points: 'Points per period', cell: 'The cell', hidden: 'Hidden size H', seq: 'Sequence length T', batch: 'Batch B', noise: 'Input noise σ' };
+for (const key of ['curve', 'points', 'cell', 'hidden', 'seq', 'batch', 'noise'] as const) inputs[key].addEventListener('change', () => queue(() => rebuild(RESTARTS[key])));
 // Without a model (the settings were not valid yet) any fix builds one.
 inputs.lr.addEventListener('change', () => queue(() => (session ? swapOptimizer() : rebuild())));
 inputs.rollout.addEventListener('change', () => {

@@ -17,7 +17,7 @@ function container(): HTMLElement {
   return box;
 }
 
-function show(kind: 'error' | 'warn', title: string, detail: string, key?: string): HTMLElement {
+function show(kind: 'error' | 'warn' | 'info', title: string, detail: string, key?: string): HTMLElement {
   const box = container();
   // A keyed message replaces its previous version (e.g. "step 40 skipped" → "step 45 skipped").
   let div = key ? box.querySelector<HTMLElement>(`[data-key="${key}"]`) : null;
@@ -27,13 +27,13 @@ function show(kind: 'error' | 'warn', title: string, detail: string, key?: strin
     box.append(div);
   }
   div.className = `banner ${kind}`;
-  div.dataset.testid = kind === 'error' ? 'error' : 'warning';
+  div.dataset.testid = kind === 'error' ? 'error' : kind === 'warn' ? 'warning' : 'notice';
   div.setAttribute('role', kind === 'error' ? 'alert' : 'status');
   div.replaceChildren();
   const strong = document.createElement('strong');
   strong.textContent = title;
   div.append(strong, document.createTextNode(detail));
-  const list = kind === 'error' ? stateRef?.errors : stateRef?.warnings;
+  const list = kind === 'error' ? stateRef?.errors : kind === 'warn' ? stateRef?.warnings : stateRef?.notices;
   list?.push(`${title}: ${detail}`);
   return div;
 }
@@ -44,6 +44,11 @@ export function showError(title: string, detail: string, key?: string): HTMLElem
 
 export function showWarning(title: string, detail: string, key?: string): HTMLElement {
   return show('warn', title, detail, key);
+}
+
+/** Something the visitor's action did that they should know of (a model restarted), not a problem. */
+export function showNotice(title: string, detail: string, key?: string): HTMLElement {
+  return show('info', title, detail, key);
 }
 
 export function clearMessage(key: string): void {

@@ -12,6 +12,8 @@ export interface BaseState {
   errors: string[];
   /** Messages shown as warnings (e.g. skipped steps). */
   warnings: string[];
+  /** Notices of what a control change did (e.g. the model restarted). */
+  notices: string[];
   running: boolean;
   /** Training steps submitted / known complete (from the last report). */
   submitted: number;
@@ -29,7 +31,7 @@ declare global {
 
 export function pageState<T extends object>(page: string, extra: T): BaseState & T {
   const state: BaseState & T = {
-    page, ready: false, adapter: null, errors: [], warnings: [], running: false, submitted: 0, completed: 0, done: false, stepsPerSecond: 0,
+    page, ready: false, adapter: null, errors: [], warnings: [], notices: [], running: false, submitted: 0, completed: 0, done: false, stepsPerSecond: 0,
     ...extra,
   };
   window.__gateflow = state as BaseState & Record<string, unknown>;

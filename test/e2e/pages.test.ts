@@ -408,6 +408,11 @@ describe.skipIf(!!unavailable)('web pages: built site in headless Chromium, WebG
     expect(url.searchParams.get('gru')).toBe('0');
     await page.click('[data-testid=copy-link]');
     await expect.poll(() => page.textContent('[data-testid=copy-link]')).toMatch(/Link copied|Copy the address bar/);
+    // A change that needs a new model says so.
+    await page.fill('#hidden', '6');
+    await page.dispatchEvent('#hidden', 'change');
+    await expect.poll(() => page.textContent('[data-testid=notice]')).toContain('Hidden size H changed: a new model, from step 0.');
+    expect(((await pageState<State>(page)).charts as { lastStep: number }).lastStep).toBe(0);
     expect(consoleErrors).toEqual([]);
     await page.close();
   });
