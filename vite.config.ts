@@ -19,6 +19,8 @@ export const PAGES = {
 export default defineConfig({
   root: resolve(here, 'pages'),
   base: './',
+  // The benchmark page's worker loads TF.js on demand: ES module workers keep that a split chunk.
+  worker: { format: 'es' },
   build: {
     outDir: resolve(here, 'site-dist'),
     emptyOutDir: true,

@@ -1,15 +1,14 @@
 // Benchmark page: bench/'s harness (validate against the CPU reference, then time) on the visitor's
-// GPU, with TF.js peers loaded in the browser; results as a table, a chart and a JSON download.
+// GPU, with TF.js peers loaded in the browser; results as a table, a chart and a JSON download. The
+// benchmark runs in a worker (benchmarkWorker.ts) with its own device: this page only draws.
 import type { Gpu } from '../src/gpu/runtime';
 import { formatAdapter } from '../src/gpu/device';
-import { runBenchmark, type BenchReport, type BenchResult } from '../bench/harness';
+import type { BenchReport, BenchResult } from '../bench/harness';
 import { configKey, parseConfigs, suiteConfigs, type BenchConfig } from '../bench/configs';
 import { trainFlops } from '../bench/flops';
-import type { Contender, ContenderContext } from '../bench/contender';
-import * as gateflowContenders from '../bench/contenders/gateflow';
-import * as cpuContenders from '../bench/contenders/cpu';
-import * as tfjsContenders from '../bench/contenders/tfjs';
 import { GEMM_SIZES_QUICK } from '../bench/gemmBench';
+import { REGISTRY } from './lib/benchRegistry';
+import type { BenchRequest, WorkerMessage } from './benchmarkWorker';
 import { byId, download, setText } from './lib/dom';
 import { FieldReader } from './lib/fields';
 import { initInput, strParam } from './lib/params';
@@ -17,17 +16,33 @@ import { pageState } from './lib/state';
 import { startGpu } from './lib/gpu';
 import { clearMessage, errorText, showError } from './lib/messages';
 import { Chart, COLORS, logTick } from './lib/charts';
-import { loadTfjsBrowser } from './lib/tfjsBrowser';
 
-const isContender = (v: unknown): v is Contender =>
-  typeof v === 'object' && v !== null && typeof (v as Contender).name === 'string' && typeof (v as Contender).create === 'function';
+/** The worker that runs the benchmark: made on the first run, kept for the next. */
+let worker: Worker | null = null;
 
-/** Every contender bench/ exports (new variants appear here without a page change), in the CLI's order. */
-const ORDER = ['gateflow-webgpu', 'gateflow-webgpu-per-step', 'gateflow-webgpu-persistent', 'gateflow-webgpu-adam-clip', 'gateflow-cpu-reference', 'tfjs-webgpu', 'tfjs-wasm'];
-const rank = (c: Contender) => (ORDER.includes(c.name) ? ORDER.indexOf(c.name) : ORDER.length);
-const REGISTRY: Contender[] = [gateflowContenders, cpuContenders, tfjsContenders]
-  .flatMap((m) => Object.values(m).filter(isContender))
-  .sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name));
+/** Runs one benchmark in the worker, passing its log lines on as they come. */
+function runInWorker(request: BenchRequest, onLog: (line: string) => void): Promise<{ report: BenchReport; described: Record<string, string> }> {
+  worker ??= new Worker(new URL('./benchmarkWorker.ts', import.meta.url), { type: 'module' });
+  const w = worker;
+  return new Promise((resolve, reject) => {
+    const onMessage = (ev: MessageEvent<WorkerMessage>) => {
+      const m = ev.data;
+      if (m.type === 'log') return onLog(m.line);
+      w.removeEventListener('message', onMessage);
+      w.removeEventListener('error', onError);
+      if (m.type === 'done') resolve(m);
+      else reject(new Error(m.message));
+    };
+    const onError = (ev: ErrorEvent) => {
+      w.removeEventListener('message', onMessage);
+      w.removeEventListener('error', onError);
+      reject(new Error(`the benchmark worker failed: ${ev.message}`));
+    };
+    w.addEventListener('message', onMessage);
+    w.addEventListener('error', onError);
+    w.postMessage({ type: 'run', request });
+  });
+}
 
 const state = pageState('benchmark', {
   benchmark: { running: false, finished: false, rows: 0, failed: 0, error: null as string | null },
@@ -156,15 +171,6 @@ async function run(): Promise<void> {
     showError('Some settings are not valid', `${f.errors.join('. ')}. Fix the marked field${f.errors.length > 1 ? 's' : ''} and run again.`, 'config');
     return;
   }
-  const described: Record<string, string> = {};
-  const ctx: ContenderContext = {
-    gpu,
-    loadTfjs: async (backend) => {
-      const h = await loadTfjsBrowser(backend);
-      described[`tfjs-${backend}`] = h.describe();
-      return h;
-    },
-  };
   state.benchmark = { running: true, finished: false, rows: 0, failed: 0, error: null };
   state.report = null;
   runButton.disabled = true;
@@ -175,20 +181,16 @@ async function run(): Promise<void> {
   let done = 0;
   setText('progress', `0 / ${total} runs`);
   try {
-    const report = await runBenchmark({
+    const request: BenchRequest = {
       configs,
-      contenders,
-      ctx,
+      contenders: contenders.map((c) => c.name),
       ...timing,
-      cpuLimitMs: 20_000,
-      seed: 1,
       gemmSizes: inputs.gemm.checked ? GEMM_SIZES_QUICK.map((s) => [...s] as const) : [],
-      adapter: gpu.info,
-      log: (line) => {
-        log(line);
-        // One line per contender result ("  name: valid ..." or "...: train ..."): count progress.
-        if (/^ {2}\S+: (train|VALIDATION FAILED|ERROR)/.test(line)) setText('progress', `${++done} / ${total} runs`);
-      },
+    };
+    const { report, described } = await runInWorker(request, (line) => {
+      log(line);
+      // One line per contender result ("  name: valid ..." or "...: train ..."): count progress.
+      if (/^ {2}\S+: (train|VALIDATION FAILED|ERROR)/.test(line)) setText('progress', `${++done} / ${total} runs`);
     });
     for (const [name, d] of Object.entries(described)) report.contenders[name] = `${report.contenders[name] ?? ''} — ${d}`;
     const withPage = { ...report, page: { userAgent: navigator.userAgent, url: location.href, adapter: formatAdapter(gpu.info) } };

@@ -81,7 +81,9 @@ const RAISED_LIMITS = [
 // native instance goes and the process aborts. One per process, kept here.
 let dawnInstance: GPU | null = null;
 
-const isBrowser = (): boolean => typeof navigator !== 'undefined' && typeof window !== 'undefined';
+// A page or a Web Worker (which has no window; Node has neither a window nor a WorkerGlobalScope).
+const isBrowser = (): boolean =>
+  typeof navigator !== 'undefined' && (typeof window !== 'undefined' || typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined');
 
 async function getGpu(): Promise<{ gpu: GPU; runtime: AdapterDescription['runtime'] }> {
   if (isBrowser()) {
