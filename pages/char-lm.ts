@@ -12,9 +12,9 @@ import type { GpuOptimizerOptions } from '../src/optim/options';
 import { loadCheckpoint } from '../src/checkpoint/checkpoint';
 import type { CellKind } from '../src/config';
 import { byId, download, fmt, setText } from './lib/dom';
-import { FieldReader } from './lib/fields';
+import { FieldReader, acceptSettings } from './lib/fields';
 import { interestingUnits, renderCellView } from './lib/cellView';
-import { bindCopyLink, initInput, syncUrl, numParam, loopParams } from './lib/params';
+import { bindCopyLink, initInput, numParam, loopParams } from './lib/params';
 import { pageState, syncLoopState } from './lib/state';
 import { bootTrainingPage } from './lib/gpu';
 import { TrainLoop } from './lib/loop';
@@ -96,13 +96,7 @@ function readSettings(): Settings | null {
     lr: f.number(inputs.lr, { above: 0 }),
     clipNorm: f.number(inputs.clipNorm),
   };
-  if (!f.ok) {
-    showError('Some settings are not valid', `${f.errors.join('. ')}. Nothing changed: fix the marked field${f.errors.length > 1 ? 's' : ''} to go on.`, 'fields');
-    return null;
-  }
-  clearMessage('fields');
-  syncUrl(Object.values(inputs));
-  return s;
+  return acceptSettings(f, s, Object.values(inputs));
 }
 
 /** The controls' initial values as HTML gives them: what `settings` holds until valid ones were read (no model is built from it). */

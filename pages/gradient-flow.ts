@@ -12,8 +12,8 @@ import type { Batch } from '../src/train/batch';
 import type { GpuOptimizerOptions } from '../src/optim/options';
 import type { CellActivation, CellKind } from '../src/config';
 import { byId, fmt, setText } from './lib/dom';
-import { FieldReader } from './lib/fields';
-import { bindCopyLink, initInput, syncUrl, loopParams } from './lib/params';
+import { FieldReader, acceptSettings } from './lib/fields';
+import { bindCopyLink, initInput, loopParams } from './lib/params';
 import { pageState, syncLoopState } from './lib/state';
 import { bootTrainingPage } from './lib/gpu';
 import { TrainLoop } from './lib/loop';
@@ -83,13 +83,7 @@ function readSettings(): Settings | null {
     flowEvery: f.int(inputs.flowEvery),
     gru: inputs.gru.checked,
   };
-  if (!f.ok) {
-    showError('Some settings are not valid', `${f.errors.join('. ')}. Nothing changed: fix the marked field${f.errors.length > 1 ? 's' : ''} to go on.`, 'fields');
-    return null;
-  }
-  clearMessage('fields');
-  syncUrl(Object.values(inputs));
-  return s;
+  return acceptSettings(f, s, Object.values(inputs));
 }
 
 const optimizerOf = (s: Settings): GpuOptimizerOptions => ({ kind: 'adam', lr: s.lr, clipNorm: s.clip ? s.clipNorm : undefined });

@@ -9,8 +9,8 @@ import type { StepReport } from '../src/train/trainer';
 import type { GpuOptimizerOptions } from '../src/optim/options';
 import type { CellKind } from '../src/config';
 import { byId, fmt, setText } from './lib/dom';
-import { FieldReader } from './lib/fields';
-import { bindCopyLink, initInput, syncUrl, numParam, loopParams } from './lib/params';
+import { FieldReader, acceptSettings } from './lib/fields';
+import { bindCopyLink, initInput, numParam, loopParams } from './lib/params';
 import { pageState, syncLoopState } from './lib/state';
 import { bootTrainingPage } from './lib/gpu';
 import { TrainLoop } from './lib/loop';
@@ -78,13 +78,7 @@ function readSettings(): Settings | null {
     noise: f.number(inputs.noise),
     rollout: f.int(inputs.rollout),
   };
-  if (!f.ok) {
-    showError('Some settings are not valid', `${f.errors.join('. ')}. Nothing changed: fix the marked field${f.errors.length > 1 ? 's' : ''} to go on.`, 'fields');
-    return null;
-  }
-  clearMessage('fields');
-  syncUrl(Object.values(inputs));
-  return s;
+  return acceptSettings(f, s, Object.values(inputs));
 }
 
 /** The controls' initial values as HTML gives them: what `settings` holds until valid ones were read (no model is built from it). */

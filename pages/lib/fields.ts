@@ -2,6 +2,8 @@
 // asked): a value outside them gets a message at the field and is never replaced by another, and the
 // page acts on a change only when every field is valid. URL parameters fill the fields first, so they
 // go through the same checks.
+import { clearMessage, showError } from './messages';
+import { syncUrl } from './params';
 
 /** The words of the field's label ("Hidden size H"), for its messages. */
 function labelOf(input: HTMLInputElement): string {
@@ -71,4 +73,18 @@ export class FieldReader {
   int(input: HTMLInputElement): number {
     return this.number(input, { integer: true });
   }
+}
+
+/**
+ * The settings read through `f` when every field was valid: the address then carries them (syncUrl)
+ * and the message about invalid fields goes. Otherwise null, and one message lists what to fix.
+ */
+export function acceptSettings<T>(f: FieldReader, settings: T, fields: (HTMLInputElement | HTMLSelectElement)[]): T | null {
+  if (!f.ok) {
+    showError('Some settings are not valid', `${f.errors.join('. ')}. Nothing changed: fix the marked field${f.errors.length > 1 ? 's' : ''} to go on.`, 'fields');
+    return null;
+  }
+  clearMessage('fields');
+  syncUrl(fields);
+  return settings;
 }
