@@ -52,6 +52,8 @@ const state = pageState('char-lm', {
 
 const { seed: SEED, maxSteps: MAX_STEPS, reportEvery: REPORT_EVERY } = loopParams();
 const AUTO_SAMPLE_EVERY = Math.max(1, Math.round(numParam('sampleEvery', 200)));
+/** The first automatic sample comes early, so a visitor sees the model write within seconds of Start (then every AUTO_SAMPLE_EVERY steps). */
+const FIRST_AUTO_SAMPLE = Math.min(10, AUTO_SAMPLE_EVERY);
 
 const inputs = {
   cell: byId<HTMLSelectElement>('cell'),
@@ -83,6 +85,7 @@ const userText = byId<HTMLTextAreaElement>('userText');
 const sampleText = byId<HTMLPreElement>('sampleText');
 byId('corpusSource').textContent = `Bundled text: ${CORPUS_SOURCE}`;
 byId('autoSampleEvery').textContent = String(AUTO_SAMPLE_EVERY);
+byId('firstAutoSample').textContent = String(FIRST_AUTO_SAMPLE);
 
 /** The settings in the controls, or null (each invalid field marked, and a message) when any is invalid. */
 function readSettings(): Settings | null {
@@ -176,7 +179,8 @@ function onReport(report: StepReport): void {
   state.charts.loss = lossChart.appended;
   setText('loss', fmt(r.loss));
   updateStatus();
-  if (inputs.autoSample.checked && r.call - lastAutoSample >= AUTO_SAMPLE_EVERY && !state.sampling) {
+  const due = lastAutoSample === 0 ? FIRST_AUTO_SAMPLE : AUTO_SAMPLE_EVERY;
+  if (inputs.autoSample.checked && r.call - lastAutoSample >= due && !state.sampling) {
     lastAutoSample = r.call;
     void queue(() => sample(true));
   }
