@@ -1,24 +1,22 @@
 // Gradient flow page: a vanilla RNN and an LSTM (and, when asked, a GRU) train on the same
 // adding-problem batches; every N steps each is measured on one fixed probe batch with gradientFlow
-// (per time step ‖∂L/∂s_k‖, ‖∂L/∂h_k‖, forget-gate and update-gate products), drawn as heatmaps over training.
-import type { Gpu } from '../src/gpu/runtime';
-import { Rng } from '../src/random';
+// (per time step ‖∂L/∂s_k‖, ‖∂L/∂h_k‖, forget-gate and update-gate products), drawn as heatmaps over
+// training. The models, the device and the measurements live in a worker (gradientFlowWorker.ts):
+// this page schedules the steps and draws.
 import { addingTask, ADDING_BASELINE } from '../src/tasks/adding';
-import { experimentBatch } from '../src/diagnostics/experiment';
-import { gradientFlow } from '../src/diagnostics/gradientFlow';
-import { TrainingSession, type ModelConfig } from '../src/train/session';
 import type { StepReport } from '../src/train/trainer';
-import type { Batch } from '../src/train/batch';
 import type { GpuOptimizerOptions } from '../src/optim/options';
-import type { CellActivation, CellKind } from '../src/config';
+import type { CellActivation } from '../src/config';
+import type { FlowMeasurement, FlowModelSettings } from './gradientFlowWorker';
+import { WorkerClient } from './lib/workerRpc';
 import { byId, fmt, setText } from './lib/dom';
 import { FieldReader, acceptSettings } from './lib/fields';
 import { bindCopyLink, initInput, loopParams } from './lib/params';
 import { pageState, syncLoopState } from './lib/state';
-import { bootTrainingPage } from './lib/gpu';
+import { startWorkerGpu } from './lib/gpu';
 import { TrainLoop } from './lib/loop';
 import { clearMessage, errorText, showError, showNotice } from './lib/messages';
-import { describeOptimizerChange, warnIfSkipped, withOptimizer } from './lib/session';
+import { describeOptimizerChange, warnIfSkipped } from './lib/session';
 import { COLORS, ColorLegend, Heatmap, LiveLineChart, logRange } from './lib/charts';
 
 interface Settings {
@@ -88,17 +86,6 @@ function readSettings(): Settings | null {
 
 const optimizerOf = (s: Settings): GpuOptimizerOptions => ({ kind: 'adam', lr: s.lr, clipNorm: s.clip ? s.clipNorm : undefined });
 
-const modelConfig = (cell: CellKind, s: Settings): ModelConfig => ({
-  cell,
-  // The RNN stays tanh (torch.nn.RNN); φ = ψ is the LSTM's choice.
-  cellActivation: cell === 'lstm' ? s.activation : 'tanh',
-  inputSize: addingTask.inputSize,
-  hiddenSize: s.H,
-  numLayers: 1,
-  outputSize: addingTask.outputSize,
-  headAt: 'last',
-  loss: 'mse',
-});
 
 // --- charts ---------------------------------------------------------------------------------------
 
@@ -143,14 +130,15 @@ const profileChart = new LiveLineChart(byId<HTMLCanvasElement>('profileChart'), 
 
 // --- training -------------------------------------------------------------------------------------
 
-let gpu: Gpu | null = null;
-let models: { rnn: TrainingSession; lstm: TrainingSession; gru: TrainingSession | null } | null = null;
+const worker = new WorkerClient(new Worker(new URL('./gradientFlowWorker.ts', import.meta.url), { type: 'module' }));
+/** The worker has a device (false: none yet, or it was lost). */
+let gpu = false;
+/** The worker holds models built from the current settings. */
+let models = false;
 // Until the controls hold valid settings (a URL may give invalid ones), the page waits for a fix.
 let settings: Settings | null = readSettings();
 /** Each step's reports: RNN, LSTM, then the GRU's where it trains. */
 let loop: TrainLoop<StepReport[]> | null = null;
-let data = new Rng(SEED);
-let probe: Batch | null = null;
 let generation = 0;
 /** Steps done before the current sessions were made (an optimizer change makes new ones). */
 let stepBase = 0;
@@ -169,26 +157,15 @@ function updateStatus(): void {
 
 /** One gradient-flow measurement of both models on the probe batch, added as a heatmap column. */
 async function measure(step: number): Promise<void> {
-  if (!gpu || !models || !probe) return;
+  if (!gpu || !models) return;
   const gen = generation;
-  const opts = { loss: 'mse' as const, lossAt: 'last' as const };
-  const gru = models.gru;
-  const [rf, lf, gf] = await Promise.all([
-    gradientFlow(gpu, models.rnn.net, probe, opts),
-    gradientFlow(gpu, models.lstm.net, probe, opts),
-    gru ? gradientFlow(gpu, gru.net, probe, opts) : null,
-  ]);
+  const { rnn: rnnNorms, lstm: lstmNorms, forget, gru: gruNorms, update } = await worker.call<FlowMeasurement>('measure');
   if (gen !== generation) return;
-  const rnnNorms = rf.layers[0].hiddenGradNorms;
-  const lstmNorms = lf.layers[0].cellGradNorms ?? [];
-  const forget = lf.layers[0].forgetProduct ?? [];
-  // The GRU's update gate z plays the forget gate's part: its product along the direct path h_k → h_{T−1}.
-  const gruNorms = gf?.layers[0].hiddenGradNorms ?? [];
-  const update = gf?.layers[0].forgetProduct ?? [];
-  const heats = gf ? [rnnHeat, lstmHeat, gruHeat] : [rnnHeat, lstmHeat];
+  const withGru = gruNorms.length > 0;
+  const heats = withGru ? [rnnHeat, lstmHeat, gruHeat] : [rnnHeat, lstmHeat];
   rnnHeat.add({ step, values: rnnNorms });
   lstmHeat.add({ step, values: lstmNorms });
-  if (gf) gruHeat.add({ step, values: gruNorms });
+  if (withGru) gruHeat.add({ step, values: gruNorms });
   const range = logRange(heats.flatMap((h) => [...h.values()]));
   for (const h of heats) h.setRange(range);
   legend.setRange(range);
@@ -235,13 +212,6 @@ function onReport(reports: StepReport[]): void {
   updateStatus();
 }
 
-function disposeModels(): void {
-  models?.rnn.dispose();
-  models?.lstm.dispose();
-  models?.gru?.dispose();
-  models = null;
-}
-
 /** Builds both models from the controls and clears every chart. */
 /** A fresh model from the controls; `changed` names the control whose change asked for it (a notice says so). */
 async function rebuild(changed?: string): Promise<void> {
@@ -251,7 +221,7 @@ async function rebuild(changed?: string): Promise<void> {
   generation++;
   loop?.pause();
   await loop?.settle();
-  disposeModels();
+  models = false;
   settings = s;
   state.settings = settings;
   stepBase = 0;
@@ -265,31 +235,30 @@ async function rebuild(changed?: string): Promise<void> {
   for (const h of [rnnHeat, lstmHeat, gruHeat]) h.chart.resize();
   setText('lossesLabel', s.gru ? 'Loss RNN / LSTM / GRU' : 'Loss RNN / LSTM');
   setText('losses', '–');
-  const built: TrainingSession[] = [];
-  const session = (cell: CellKind, init = {}): TrainingSession => {
-    const m = new TrainingSession(gpu!, modelConfig(cell, s), optimizerOf(s), { seed: SEED, ...init });
-    built.push(m);
-    return m;
-  };
   try {
-    models = { rnn: session('rnn'), lstm: session('lstm', { forgetBias: s.forgetBias }), gru: s.gru ? session('gru') : null };
+    const model: FlowModelSettings = { T: s.T, H: s.H, B: s.B, forgetBias: s.forgetBias, activation: s.activation, gru: s.gru, optimizer: optimizerOf(s), seed: SEED };
+    await worker.call('build', model);
+    models = true;
+    clearMessage('build');
   } catch (err) {
-    for (const m of built) m.dispose();
     showError('Could not build the models', errorText(err), 'build');
     loop = null;
     updateStatus();
     return;
   }
-  data = new Rng(SEED ^ 0x9e3779b9);
-  // One fixed probe batch, so that changes between columns come from training, not from the data.
-  probe = experimentBatch(addingTask, addingTask.batch(new Rng(SEED ^ 0x51ed270b), s.T, Math.min(s.B, 32)), 'last');
   loop = new TrainLoop<StepReport[]>(
     {
+      // The worker makes the batch and steps every model on it; only reported steps are waited for.
       step: (_index, report) => {
-        const m = models!;
-        const batch = experimentBatch(addingTask, addingTask.batch(data, s.T, s.B), 'last');
-        const steps = [m.rnn, m.lstm, ...(m.gru ? [m.gru] : [])].map((session) => session.step(batch, { report }));
-        return steps.every((p) => p) ? Promise.all(steps as Promise<StepReport>[]) : null;
+        const reply = worker.call<StepReport[] | null>('step', { report });
+        if (report) return reply as Promise<StepReport[]>;
+        // An unreported step that fails stops the loop as a failed report would.
+        reply.catch((err: unknown) => {
+          loop?.stop();
+          showError('Training stopped', errorText(err), 'train');
+          updateStatus();
+        });
+        return null;
       },
       onReport,
       after: (index) => ((index + 1) % (settings ?? s).flowEvery === 0 ? measure(index + 1) : null),
@@ -321,9 +290,7 @@ async function swapOptimizers(): Promise<void> {
   state.settings = settings;
   try {
     const optimizer = optimizerOf(settings);
-    models.rnn = await withOptimizer(gpu, models.rnn, optimizer, SEED);
-    models.lstm = await withOptimizer(gpu, models.lstm, optimizer, SEED);
-    if (models.gru) models.gru = await withOptimizer(gpu, models.gru, optimizer, SEED);
+    await worker.call('optimizer', optimizer);
     for (const stats of [state.rnn, state.lstm, state.gru]) stats.skipped = 0;
     // The new sessions count from 1: the chart's steps go on from here, and the change is marked.
     stepBase = loop.submitted;
@@ -354,14 +321,13 @@ buttons.start.addEventListener('click', () => loop?.start());
 buttons.pause.addEventListener('click', () => loop?.pause());
 buttons.reset.addEventListener('click', () => queue(rebuild));
 
-void bootTrainingPage(state, {
-  stop: () => {
+void (async () => {
+  // A lost device or a WebGPU error in the worker: nothing more runs (a reload starts afresh).
+  gpu = await startWorkerGpu(state, worker, () => {
     loop?.stop();
-    gpu = null;
-  },
-  update: updateStatus,
-  ready: async (device) => {
-    gpu = device;
-    await queue(rebuild);
-  },
-});
+    gpu = false;
+    updateStatus();
+  });
+  updateStatus();
+  if (gpu) await queue(rebuild);
+})();

@@ -2,7 +2,8 @@
 // the page in plain words: no WebGPU (which browser or flag is needed), a lost device, and WebGPU
 // errors nobody caught (those are bugs: also logged to the console).
 import { Gpu } from '../../src/gpu/runtime';
-import { formatAdapter, WebGpuUnavailableError } from '../../src/gpu/device';
+import { formatAdapter } from '../../src/gpu/device';
+import type { WorkerClient } from './workerRpc';
 import type { BaseState } from './state';
 import { bindMessages, errorText, showError } from './messages';
 
@@ -22,44 +23,88 @@ export interface PageGpu {
  */
 export async function startGpu(state: BaseState, onFatal?: () => void): Promise<PageGpu | null> {
   bindMessages(state);
-  const adapterEl = document.getElementById('adapter');
   let resolveLost!: (info: GPUDeviceLostInfo) => void;
   const lost = new Promise<GPUDeviceLostInfo>((r) => (resolveLost = r));
   try {
     const gpu = await Gpu.create({
       onLost: (info) => {
-        state.running = false;
-        showError(
-          'The GPU device was lost',
-          `${info.message || 'The browser gave no details.'} Training has stopped. This happens when the GPU driver resets, ` +
-            'the browser reclaims the GPU, or the tab used too much GPU memory. Reload the page to start again.',
-          'device-lost',
-        );
+        showLost(state, info.message);
         resolveLost(info);
         onFatal?.();
       },
       onUncapturedError: (message) => {
-        if (state.errors.some((e) => e.startsWith(UNCAPTURED))) return; // the first one says it; the rest follow from it
-        console.error(`gateflow: WebGPU error: ${message}`);
-        state.running = false;
-        showError(UNCAPTURED, `${message}\nThis is a bug in gateflow or in the browser's WebGPU: the work has been stopped. Please report it with the adapter shown above.`, 'uncaptured');
-        onFatal?.();
+        if (showUncaptured(state, message)) onFatal?.();
       },
     });
-    state.adapter = formatAdapter(gpu.info);
-    if (adapterEl) adapterEl.textContent = state.adapter;
+    showAdapter(state, formatAdapter(gpu.info));
     return { gpu, lost };
   } catch (err) {
-    if (adapterEl) adapterEl.textContent = 'none';
-    if (err instanceof WebGpuUnavailableError) {
-      const box = showError('This page needs WebGPU, and this browser has none available', err.message, 'no-webgpu');
-      box.dataset.testid = 'no-webgpu';
-    } else {
-      showError('Could not start WebGPU', errorText(err), 'no-webgpu');
-    }
+    showNoWebgpu(err);
     return null;
   } finally {
     state.ready = true;
+  }
+}
+
+/**
+ * The same for a page whose worker owns the device (pages/lib/workerRpc.ts): the worker's `init`
+ * makes it and names its adapter, and its `fatal` events (a lost device, an uncaught WebGPU error)
+ * are shown as startGpu shows them. False (after showing why) where there is no WebGPU.
+ */
+export async function startWorkerGpu(state: BaseState, worker: WorkerClient, onFatal?: () => void): Promise<boolean> {
+  bindMessages(state);
+  worker.on('fatal', (data) => {
+    const d = data as { kind: 'lost' | 'uncaptured'; message: string };
+    if (d.kind === 'lost') showLost(state, d.message);
+    else if (!showUncaptured(state, d.message)) return;
+    onFatal?.();
+  });
+  try {
+    const { adapter } = await worker.call<{ adapter: string }>('init');
+    showAdapter(state, adapter);
+    return true;
+  } catch (err) {
+    showNoWebgpu(err);
+    return false;
+  } finally {
+    state.ready = true;
+  }
+}
+
+function showAdapter(state: BaseState, adapter: string): void {
+  state.adapter = adapter;
+  const el = document.getElementById('adapter');
+  if (el) el.textContent = adapter;
+}
+
+function showLost(state: BaseState, message: string): void {
+  state.running = false;
+  showError(
+    'The GPU device was lost',
+    `${message || 'The browser gave no details.'} Training has stopped. This happens when the GPU driver resets, ` +
+      'the browser reclaims the GPU, or the tab used too much GPU memory. Reload the page to start again.',
+    'device-lost',
+  );
+}
+
+/** Shows the first uncaught WebGPU error (the rest follow from it); true when this one was shown. */
+function showUncaptured(state: BaseState, message: string): boolean {
+  if (state.errors.some((e) => e.startsWith(UNCAPTURED))) return false;
+  console.error(`gateflow: WebGPU error: ${message}`);
+  state.running = false;
+  showError(UNCAPTURED, `${message}\nThis is a bug in gateflow or in the browser's WebGPU: the work has been stopped. Please report it with the adapter shown above.`, 'uncaptured');
+  return true;
+}
+
+function showNoWebgpu(err: unknown): void {
+  const el = document.getElementById('adapter');
+  if (el) el.textContent = 'none';
+  // By name: an error from a worker arrives as a plain Error carrying it.
+  if (err instanceof Error && err.name === 'WebGpuUnavailableError') {
+    const box = showError('This page needs WebGPU, and this browser has none available', err.message, 'no-webgpu');
+    box.dataset.testid = 'no-webgpu';
+  } else {
+    showError('Could not start WebGPU', errorText(err), 'no-webgpu');
   }
 }
 
