@@ -2,22 +2,20 @@
 // every step), then continues it on its own (closed-loop rollout on the GPU). gl-matrix does the 2-D
 // geometry: generating and fitting the curves, and mapping between the model's plane and the canvas.
 import { mat2d, vec2 } from 'gl-matrix';
-import type { Gpu } from '../src/gpu/runtime';
-import { Rng } from '../src/random';
-import { TrainingSession, type ModelConfig } from '../src/train/session';
 import type { StepReport } from '../src/train/trainer';
 import type { GpuOptimizerOptions } from '../src/optim/options';
 import type { CellKind } from '../src/config';
+import type { TrajectoryModel } from './trajectoryWorker';
+import { WorkerClient } from './lib/workerRpc';
 import { byId, fmt, setText } from './lib/dom';
 import { FieldReader, acceptSettings } from './lib/fields';
 import { bindCopyLink, initInput, numParam, loopParams } from './lib/params';
 import { pageState, syncLoopState } from './lib/state';
-import { bootTrainingPage } from './lib/gpu';
+import { startWorkerGpu } from './lib/gpu';
 import { TrainLoop } from './lib/loop';
 import { clearMessage, errorText, showError, showNotice } from './lib/messages';
-import { describeOptimizerChange, warnIfSkipped, withOptimizer } from './lib/session';
+import { describeOptimizerChange, warnIfSkipped } from './lib/session';
 import { COLORS, LiveLineChart, redrawAfterContextLoss } from './lib/charts';
-import { Stepper } from './lib/stepper';
 
 interface Settings {
   curve: string;
@@ -85,9 +83,6 @@ function readSettings(): Settings | null {
 const HTML_DEFAULTS: Settings = { curve: 'lissajous-3-2', points: 80, cell: 'lstm', H: 64, T: 40, B: 16, lr: 0.005, noise: 0.01, rollout: 240 };
 
 const optimizerOf = (s: Settings): GpuOptimizerOptions => ({ kind: 'adam', lr: s.lr, clipNorm: 1 });
-const modelConfig = (s: Settings): ModelConfig => ({
-  cell: s.cell, cellActivation: 'tanh', inputSize: 2, hiddenSize: s.H, numLayers: 1, outputSize: 2, headAt: 'all', loss: 'mse',
-});
 
 // --- curves (gl-matrix) ---------------------------------------------------------------------------
 
@@ -193,14 +188,16 @@ function dot(ctx: CanvasRenderingContext2D, p: vec2, view: mat2d, color: string,
 
 // --- state of the run -------------------------------------------------------------------------------
 
-let gpu: Gpu | null = null;
+// The model and the device live in a worker (trajectoryWorker.ts): this page schedules and draws.
+const worker = new WorkerClient(new Worker(new URL('./trajectoryWorker.ts', import.meta.url), { type: 'module' }));
+/** The worker has a device (false: none yet, or it was lost). */
+let gpu = false;
 let curve: Curve = makeCurve('lissajous-3-2', 80);
 let drawn: vec2[] | null = null;
-let session: TrainingSession | null = null;
-let stepper: Stepper | null = null;
+/** The worker holds a model built from the current settings. */
+let session = false;
 let settings: Settings = readSettings() ?? HTML_DEFAULTS;
 let loop: TrainLoop<StepReport> | null = null;
-let data = new Rng(SEED);
 let primed: vec2[] = [];
 let continuation: vec2[] = [];
 let generation = 0;
@@ -262,27 +259,6 @@ function updateStatus(): void {
   buttons.continue.disabled = !ready;
 }
 
-/** One training batch: B windows of T+1 consecutive points; inputs get a little noise so the rollout can recover from its own errors. */
-function batch(): { x: Float32Array; T: number; B: number; target: Float32Array } {
-  const { T, B, noise } = settings;
-  const n = curve.points.length;
-  const x = new Float32Array(T * B * 2);
-  const target = new Float32Array(T * B * 2);
-  for (let b = 0; b < B; b++) {
-    const start = curve.periodic ? data.int(n) : data.int(n - T);
-    for (let t = 0; t < T; t++) {
-      const p = curve.points[(start + t) % n];
-      const q = curve.points[(start + t + 1) % n];
-      const k = (t * B + b) * 2;
-      x[k] = p[0] + noise * data.normal();
-      x[k + 1] = p[1] + noise * data.normal();
-      target[k] = q[0];
-      target[k + 1] = q[1];
-    }
-  }
-  return { x, T, B, target };
-}
-
 /** Steps done before the current session was made (an optimizer change makes a new one, counting from 1). */
 let stepBase = 0;
 
@@ -310,21 +286,11 @@ async function rollout(): Promise<void> {
   if (!gpu || !session) return;
   const gen = generation;
   try {
-    stepper ??= new Stepper(gpu, session.net, 'mse');
-    stepper.reset();
     const n = curve.points.length;
     const primeLength = Math.max(2, Math.min(settings.T, Math.floor(n / 2)));
     primed = curve.points.slice(0, primeLength);
-    let last: Promise<Float32Array> | null = null;
-    primed.forEach((p, i) => {
-      last = stepper!.step(new Float32Array(p), i === primeLength - 1);
-    });
-    const first: Float32Array = await last!;
-    const rest = settings.rollout > 1 ? await stepper.rollout(first, settings.rollout - 1) : new Float32Array(0);
+    const all = await worker.call<Float32Array>('rollout', { prime: primeLength, steps: settings.rollout });
     if (gen !== generation) return;
-    const all = new Float32Array(first.length + rest.length);
-    all.set(first);
-    all.set(rest, first.length);
     continuation = Array.from({ length: all.length / 2 }, (_, i) => vec2.fromValues(all[2 * i], all[2 * i + 1]));
     // How far the continuation is from where the curve really goes (mean squared distance).
     const compare = curve.periodic ? continuation.length : Math.min(continuation.length, n - primeLength);
@@ -339,12 +305,6 @@ async function rollout(): Promise<void> {
   }
 }
 
-function disposeSession(): void {
-  stepper?.dispose();
-  stepper = null;
-  session?.dispose();
-  session = null;
-}
 
 /** A fresh model from the controls; `changed` names the control whose change asked for it (a notice says so). */
 async function rebuild(changed?: string): Promise<void> {
@@ -354,7 +314,7 @@ async function rebuild(changed?: string): Promise<void> {
   generation++;
   loop?.pause();
   await loop?.settle();
-  disposeSession();
+  session = false;
   settings = read;
   state.settings = settings;
   state.losses = [];
@@ -383,18 +343,30 @@ async function rebuild(changed?: string): Promise<void> {
   state.curve = { name: settings.curve, points: curve.points.length, periodic: curve.periodic };
   render();
   try {
-    if (!curve.periodic && curve.points.length <= settings.T + 1) throw new Error(`the drawn path has ${curve.points.length} points: raise “points” above the sequence length ${settings.T} + 1`);
-    session = new TrainingSession(gpu, modelConfig(settings), optimizerOf(settings), { seed: SEED });
+    const s = settings;
+    const model: TrajectoryModel = { cell: s.cell, H: s.H, T: s.T, B: s.B, noise: s.noise, optimizer: optimizerOf(s), seed: SEED, points: curve.points.flatMap((p) => [p[0], p[1]]), periodic: curve.periodic };
+    await worker.call('build', model);
+    session = true;
     clearMessage('build');
   } catch (err) {
     showError('Could not build the model', errorText(err), 'build');
     updateStatus();
     return;
   }
-  data = new Rng(SEED ^ 0x9e3779b9);
   loop = new TrainLoop<StepReport>(
     {
-      step: (_i, report) => session!.step(batch(), { report }),
+      // The worker makes the batch and steps the model on it; only reported steps are waited for.
+      step: (_i, report) => {
+        const reply = worker.call<StepReport | null>('step', { report });
+        if (report) return reply as Promise<StepReport>;
+        // An unreported step that fails stops the loop as a failed report would.
+        reply.catch((err: unknown) => {
+          loop?.stop();
+          showError('Training stopped', errorText(err), 'train');
+          updateStatus();
+        });
+        return null;
+      },
       onReport,
       onError: (err) => showError('Training stopped', errorText(err), 'train'),
       onChange: updateStatus,
@@ -416,9 +388,7 @@ async function swapOptimizer(): Promise<void> {
   const before = optimizerOf(settings);
   settings = { ...settings, lr: read.lr };
   try {
-    stepper?.dispose();
-    stepper = null;
-    session = await withOptimizer(gpu, session, optimizerOf(settings), SEED);
+    await worker.call('optimizer', optimizerOf(settings));
     state.skipped = 0;
     // The new session counts from 1: the chart's steps go on from here, and the change is marked.
     stepBase = loop.submitted;
@@ -497,14 +467,13 @@ window.addEventListener('resize', () => {
 
 sizeCanvas();
 render();
-void bootTrainingPage(state, {
-  stop: () => {
+void (async () => {
+  // A lost device or a WebGPU error in the worker: nothing more runs (a reload starts afresh).
+  gpu = await startWorkerGpu(state, worker, () => {
     loop?.stop();
-    gpu = null;
-  },
-  update: updateStatus,
-  ready: async (device) => {
-    gpu = device;
-    await queue(rebuild);
-  },
-});
+    gpu = false;
+    updateStatus();
+  });
+  updateStatus();
+  if (gpu) await queue(rebuild);
+})();

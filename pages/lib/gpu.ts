@@ -2,7 +2,7 @@
 // the page in plain words: no WebGPU (which browser or flag is needed), a lost device, and WebGPU
 // errors nobody caught (those are bugs: also logged to the console).
 import { Gpu } from '../../src/gpu/runtime';
-import { formatAdapter } from '../../src/gpu/device';
+import { formatAdapter, missingWebGpuApi } from '../../src/gpu/device';
 import type { WorkerClient } from './workerRpc';
 import type { BaseState } from './state';
 import { bindMessages, errorText, showError } from './messages';
@@ -60,6 +60,9 @@ export async function startWorkerGpu(state: BaseState, worker: WorkerClient, onF
     onFatal?.();
   });
   try {
+    // A browser without the WebGPU API has it in neither the page nor the worker: say so from here.
+    const missing = missingWebGpuApi();
+    if (missing) throw missing;
     const { adapter } = await worker.call<{ adapter: string }>('init');
     showAdapter(state, adapter);
     return true;

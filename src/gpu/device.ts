@@ -85,9 +85,15 @@ let dawnInstance: GPU | null = null;
 const isBrowser = (): boolean =>
   typeof navigator !== 'undefined' && (typeof window !== 'undefined' || typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined');
 
+/** In a browser without the WebGPU API, the error that says so (a page checks before it starts a worker); else null. */
+export function missingWebGpuApi(): WebGpuUnavailableError | null {
+  return isBrowser() && !('gpu' in navigator && navigator.gpu) ? new WebGpuUnavailableError(`WebGPU is not available. ${BROWSER_HELP}`) : null;
+}
+
 async function getGpu(): Promise<{ gpu: GPU; runtime: AdapterDescription['runtime'] }> {
   if (isBrowser()) {
-    if (!('gpu' in navigator) || !navigator.gpu) throw new WebGpuUnavailableError(`WebGPU is not available. ${BROWSER_HELP}`);
+    const missing = missingWebGpuApi();
+    if (missing) throw missing;
     return { gpu: navigator.gpu, runtime: 'browser' };
   }
   let dawn: DawnModule;
