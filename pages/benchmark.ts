@@ -1,48 +1,20 @@
 // Benchmark page: bench/'s harness (validate against the CPU reference, then time) on the visitor's
 // GPU, with TF.js peers loaded in the browser; results as a table, a chart and a JSON download. The
 // benchmark runs in a worker (benchmarkWorker.ts) with its own device: this page only draws.
-import type { Gpu } from '../src/gpu/runtime';
-import { formatAdapter } from '../src/gpu/device';
 import type { BenchReport, BenchResult } from '../bench/harness';
 import { configKey, parseConfigs, suiteConfigs, type BenchConfig } from '../bench/configs';
 import { trainFlops } from '../bench/flops';
 import { GEMM_SIZES_QUICK } from '../bench/gemmBench';
 import { REGISTRY } from './lib/benchRegistry';
-import type { BenchRequest, WorkerMessage } from './benchmarkWorker';
+import type { BenchRequest } from './benchmarkWorker';
+import { WorkerClient } from './lib/workerRpc';
 import { byId, download, setText } from './lib/dom';
 import { FieldReader } from './lib/fields';
 import { initInput, strParam } from './lib/params';
 import { pageState } from './lib/state';
-import { startGpu } from './lib/gpu';
+import { startWorkerGpu } from './lib/gpu';
 import { clearMessage, errorText, showError } from './lib/messages';
 import { Chart, COLORS, logTick } from './lib/charts';
-
-/** The worker that runs the benchmark: made on the first run, kept for the next. */
-let worker: Worker | null = null;
-
-/** Runs one benchmark in the worker, passing its log lines on as they come. */
-function runInWorker(request: BenchRequest, onLog: (line: string) => void): Promise<{ report: BenchReport; described: Record<string, string> }> {
-  worker ??= new Worker(new URL('./benchmarkWorker.ts', import.meta.url), { type: 'module' });
-  const w = worker;
-  return new Promise((resolve, reject) => {
-    const onMessage = (ev: MessageEvent<WorkerMessage>) => {
-      const m = ev.data;
-      if (m.type === 'log') return onLog(m.line);
-      w.removeEventListener('message', onMessage);
-      w.removeEventListener('error', onError);
-      if (m.type === 'done') resolve(m);
-      else reject(new Error(m.message));
-    };
-    const onError = (ev: ErrorEvent) => {
-      w.removeEventListener('message', onMessage);
-      w.removeEventListener('error', onError);
-      reject(new Error(`the benchmark worker failed: ${ev.message}`));
-    };
-    w.addEventListener('message', onMessage);
-    w.addEventListener('error', onError);
-    w.postMessage({ type: 'run', request });
-  });
-}
 
 const state = pageState('benchmark', {
   benchmark: { running: false, finished: false, rows: 0, failed: 0, error: null as string | null },
@@ -82,7 +54,13 @@ for (const c of REGISTRY) {
 const unknown = wanted.filter((n) => !contenderBoxes.has(n));
 if (unknown.length) showError('Unknown contenders in the address', `${unknown.join(', ')} (known: ${REGISTRY.map((c) => c.name).join(', ')})`, 'contenders');
 
-let gpu: Gpu | null = null;
+// The benchmark runs in a worker that owns the device (benchmarkWorker.ts): this page only draws.
+const worker = new WorkerClient(new Worker(new URL('./benchmarkWorker.ts', import.meta.url), { type: 'module' }));
+/** The worker has a device (false: none, or it was lost). */
+let gpu = false;
+/** Log lines of the run in progress go here. */
+let onLog: (line: string) => void = () => {};
+worker.on('log', (line) => onLog(line as string));
 let chart: Chart<'bar'> | null = null;
 
 function log(line: string): void {
@@ -187,13 +165,14 @@ async function run(): Promise<void> {
       ...timing,
       gemmSizes: inputs.gemm.checked ? GEMM_SIZES_QUICK.map((s) => [...s] as const) : [],
     };
-    const { report, described } = await runInWorker(request, (line) => {
+    onLog = (line) => {
       log(line);
       // One line per contender result ("  name: valid ..." or "...: train ..."): count progress.
       if (/^ {2}\S+: (train|VALIDATION FAILED|ERROR)/.test(line)) setText('progress', `${++done} / ${total} runs`);
-    });
+    };
+    const { report, described } = await worker.call<{ report: BenchReport; described: Record<string, string> }>('run', request);
     for (const [name, d] of Object.entries(described)) report.contenders[name] = `${report.contenders[name] ?? ''} — ${d}`;
-    const withPage = { ...report, page: { userAgent: navigator.userAgent, url: location.href, adapter: formatAdapter(gpu.info) } };
+    const withPage = { ...report, page: { userAgent: navigator.userAgent, url: location.href, adapter: state.adapter } };
     state.report = JSON.parse(JSON.stringify(withPage)) as typeof withPage;
     renderTable(report);
     renderChart(report);
@@ -222,11 +201,11 @@ runButton.addEventListener('click', () => void run());
 downloadButton.addEventListener('click', downloadJson);
 
 async function main(): Promise<void> {
-  const page = await startGpu(state, () => {
+  gpu = await startWorkerGpu(state, worker, () => {
+    gpu = false;
     runButton.disabled = true;
   });
-  if (!page) return;
-  gpu = page.gpu;
+  if (!gpu) return;
   runButton.disabled = false;
   setText('runstate', 'ready');
 }

@@ -1,12 +1,11 @@
 // Character model page: an LSTM (or RNN) learns next-character prediction on the bundled text or a
 // pasted one; samples come from a T = 1 stepper carrying the state on the GPU; checkpoints are the
 // same safetensors files the CLI writes (TrainingSession.checkpoint / restore).
-import type { Gpu } from '../src/gpu/runtime';
 import { Rng } from '../src/random';
 import { CORPUS_SOURCE, CORPUS_TEXT, charLmTask, type CharLmTask } from '../src/tasks/charLm';
 import { sampleNext } from '../src/tasks/vocab';
 import { TaskError } from '../src/tasks/task';
-import { TrainingSession, type ModelConfig } from '../src/train/session';
+import type { ModelConfig } from '../src/train/session';
 import type { StepReport } from '../src/train/trainer';
 import type { GpuOptimizerOptions } from '../src/optim/options';
 import { loadCheckpoint } from '../src/checkpoint/checkpoint';
@@ -16,12 +15,14 @@ import { FieldReader, acceptSettings } from './lib/fields';
 import { interestingUnits, renderCellView } from './lib/cellView';
 import { bindCopyLink, initInput, numParam, loopParams } from './lib/params';
 import { pageState, syncLoopState } from './lib/state';
-import { bootTrainingPage } from './lib/gpu';
+import { startWorkerGpu } from './lib/gpu';
+import { WorkerClient } from './lib/workerRpc';
+import type { CharModel } from './charLmWorker';
 import { TrainLoop } from './lib/loop';
 import { clearMessage, errorText, showError, showNotice } from './lib/messages';
-import { describeOptimizerChange, warnIfSkipped, withOptimizer } from './lib/session';
+import { describeOptimizerChange, warnIfSkipped } from './lib/session';
 import { COLORS, LiveLineChart } from './lib/charts';
-import { Stepper, type CellTrace } from './lib/stepper';
+import type { CellTrace } from './lib/stepper';
 
 interface Settings {
   cell: CellKind;
@@ -121,13 +122,16 @@ const lossChart = new LiveLineChart(byId<HTMLCanvasElement>('lossChart'), {
 
 // --- state of the run -------------------------------------------------------------------------------
 
-let gpu: Gpu | null = null;
+// The device, the model and its text live in a worker (charLmWorker.ts): this page schedules, samples and draws.
+const worker = new WorkerClient(new Worker(new URL('./charLmWorker.ts', import.meta.url), { type: 'module' }));
+/** The worker has a device (false: none yet, or it was lost). */
+let gpu = false;
 let task: CharLmTask = charLmTask();
-/** The batch size the session's carried states are for (null: none carried yet). */
-let carriedRows: number | null = null;
+/** The text `task` was made from (the worker makes its own task from it). */
+let taskText = CORPUS_TEXT;
 let textSource: 'bundled' | 'pasted' = 'bundled';
-let session: TrainingSession | null = null;
-let stepper: Stepper | null = null;
+/** The worker holds a model for the current settings and text. */
+let session = false;
 let settings: Settings = readSettings() ?? HTML_DEFAULTS;
 let loop: TrainLoop<StepReport> | null = null;
 /** The text chunk the loop's first step reads (a loaded checkpoint's step count, so it reads on). */
@@ -192,12 +196,15 @@ function newLoop(): void {
       // Each row reads the text on in consecutive chunks, its states carried from one step to the
       // next (truncated BPTT); a new batch size starts them over.
       step: (i, report) => {
-        if (carriedRows !== settings.B) {
-          session!.resetState();
-          carriedRows = settings.B;
-        }
-        const b = task.chunk(chunkBase + i, settings.T, settings.B);
-        return session!.step({ x: b.inputs, T: b.T, B: b.B, target: b.targets }, { report, carryState: true });
+        const reply = worker.call<StepReport | null>('step', { index: chunkBase + i, T: settings.T, B: settings.B, report });
+        if (report) return reply as Promise<StepReport>;
+        // An unreported step that fails stops the loop as a failed report would.
+        reply.catch((err: unknown) => {
+          loop?.stop();
+          showError('Training stopped', errorText(err), 'train');
+          updateStatus();
+        });
+        return null;
       },
       onReport,
       onError: (err) => showError('Training stopped', errorText(err), 'train'),
@@ -207,12 +214,6 @@ function newLoop(): void {
   );
 }
 
-function disposeSession(): void {
-  stepper?.dispose();
-  stepper = null;
-  session?.dispose();
-  session = null;
-}
 
 function clearRun(): void {
   sampleText.textContent = '';
@@ -243,7 +244,7 @@ async function rebuild(changed?: string): Promise<void> {
   updateStatus();
   loop?.pause();
   await loop?.settle();
-  disposeSession();
+  session = false;
   settings = read;
   state.settings = settings;
   clearRun();
@@ -252,7 +253,9 @@ async function rebuild(changed?: string): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 0));
   try {
     if (settings.T >= task.tokens.length) throw new TaskError(`the text has ${task.tokens.length} characters: the sequence length must be below that`);
-    session = new TrainingSession(gpu, modelConfig(settings, task.vocab.chars.length), optimizerOf(settings), { seed: SEED });
+    const model: CharModel = { config: modelConfig(settings, task.vocab.chars.length), optimizer: optimizerOf(settings), seed: SEED, text: taskText };
+    await worker.call('build', model);
+    session = true;
     clearMessage('build');
   } catch (err) {
     state.building = false;
@@ -291,9 +294,7 @@ async function swapOptimizer(): Promise<void> {
     settings = { ...settings, lr: read.lr, clipNorm: read.clipNorm };
     state.settings = settings;
     try {
-      stepper?.dispose();
-      stepper = null;
-      session = await withOptimizer(gpu!, session!, optimizerOf(settings), SEED);
+      await worker.call('optimizer', optimizerOf(settings));
       state.skipped = 0;
       // The new session counts from 1: the chart's steps go on from here, and the change is marked.
       stepBase = loop?.submitted ?? stepBase;
@@ -307,12 +308,6 @@ async function swapOptimizer(): Promise<void> {
 
 // --- sampling --------------------------------------------------------------------------------------
 
-function oneHotVector(id: number, V: number): Float32Array {
-  const x = new Float32Array(V);
-  x[id] = 1;
-  return x;
-}
-
 /** Draws a sample from the current model (training paused meanwhile), showing it as it grows. */
 async function sample(auto = false): Promise<void> {
   if (!gpu || !session || state.sampling) return;
@@ -324,9 +319,6 @@ async function sample(auto = false): Promise<void> {
   updateStatus();
   try {
     await whilePaused(async () => {
-      const V = task.vocab.chars.length;
-      stepper ??= new Stepper(gpu!, session!.net, 'crossentropy');
-      stepper.reset();
       const temperature = Number(inputs.temperature.value); // a range input: always within [0, 2]
       const length = sampleLength;
       const known = [...inputs.prime.value].filter((c) => task.vocab.ids.has(c));
@@ -334,25 +326,20 @@ async function sample(auto = false): Promise<void> {
       const rng = new Rng(SEED + 7919 * ++samples);
       let text = prime.join('');
       // The GPU keeps what the top layer computed at each step; it is read once, at the end.
-      stepper.startTrace(prime.length + length);
-      let logits: Promise<Float32Array> | null = null;
-      prime.forEach((c, k) => {
-        logits = stepper!.step(oneHotVector(task.vocab.ids.get(c)!, V), k === prime.length - 1);
-      });
+      let logits = worker.call<Float32Array>('sampleStart', { prime: prime.map((c) => task.vocab.ids.get(c)!), capacity: prime.length + length });
       sampleText.textContent = text;
       for (let n = 0; n < length; n++) {
-        const out: Float32Array = await logits!;
+        const out: Float32Array = await logits;
         if (gen !== generation) return;
         const id = sampleNext(out, temperature, rng);
         text += task.vocab.chars[id];
         if (n % 16 === 15 || n === length - 1) sampleText.textContent = text;
-        if (n < length - 1) logits = stepper.step(oneHotVector(id, V), true);
+        if (n < length - 1) logits = worker.call<Float32Array>('sampleNext', { id });
       }
       state.samples++;
       state.sample = text;
       sampleText.textContent = text;
-      lastTrace = { text, trace: await stepper.readTrace() };
-      stepper.stopTrace();
+      lastTrace = { text, trace: await worker.call<CellTrace>('sampleEnd') };
       showTrace(true);
     });
   } catch (err) {
@@ -422,6 +409,7 @@ async function useText(text: string, source: 'bundled' | 'pasted'): Promise<void
   loop?.pause();
   await loop?.settle();
   task = next;
+  taskText = text;
   textSource = source;
   await rebuild();
 }
@@ -432,7 +420,7 @@ async function save(): Promise<void> {
   if (!session) return;
   try {
     const bytes = await whilePaused(() =>
-      session!.checkpoint({ task: 'char-lm', seqLen: settings.T, batch: settings.B, vocab: task.vocab.chars.join(''), text: textSource }),
+      worker.call<Uint8Array>('checkpoint', { task: 'char-lm', seqLen: settings.T, batch: settings.B, vocab: task.vocab.chars.join(''), text: textSource }),
     );
     state.checkpoint.savedBytes = bytes.length;
     download(bytes as Uint8Array<ArrayBuffer>, CHECKPOINT_NAME, 'application/octet-stream');
@@ -462,10 +450,11 @@ async function load(file: File): Promise<void> {
     const same = (t: CharLmTask) => t.vocab.chars.join('') === vocab;
     let nextTask: CharLmTask | null = same(bundled) ? bundled : null;
     let nextSource: 'bundled' | 'pasted' = 'bundled';
+    let nextText = CORPUS_TEXT;
     if (!nextTask && userText.value) {
       try {
         const pasted = charLmTask(userText.value);
-        if (same(pasted)) [nextTask, nextSource] = [pasted, 'pasted'];
+        if (same(pasted)) [nextTask, nextSource, nextText] = [pasted, 'pasted', userText.value];
       } catch {
         // not usable: handled below
       }
@@ -476,16 +465,11 @@ async function load(file: File): Promise<void> {
       generation++;
       loop?.pause();
       await loop?.settle();
-      const next = new TrainingSession(gpu!, model, hyper, { seed: SEED });
-      try {
-        next.restore(bytes, file.name);
-      } catch (err) {
-        next.dispose();
-        throw err;
-      }
-      disposeSession();
-      session = next;
+      // The worker keeps the running model unless the new one restores cleanly.
+      await worker.call('restore', { model: { config: model, optimizer: hyper, seed: SEED, text: nextText } satisfies CharModel, bytes, source: file.name });
+      session = true;
       task = nextTask;
+      taskText = nextText;
       textSource = nextSource;
       // The controls show what was loaded.
       inputs.cell.value = model.cell;
@@ -542,14 +526,13 @@ loadInput.addEventListener('change', () => {
 });
 
 describeText();
-void bootTrainingPage(state, {
-  stop: () => {
+void (async () => {
+  // A lost device or a WebGPU error in the worker: nothing more runs (a reload starts afresh).
+  gpu = await startWorkerGpu(state, worker, () => {
     loop?.stop();
-    gpu = null;
-  },
-  update: updateStatus,
-  ready: async (device) => {
-    gpu = device;
-    await queue(rebuild);
-  },
-});
+    gpu = false;
+    updateStatus();
+  });
+  updateStatus();
+  if (gpu) await queue(rebuild);
+})();

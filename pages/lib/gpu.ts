@@ -1,55 +1,18 @@
-// WebGPU for a page: the library's Gpu.create() (navigator.gpu), with what can go wrong shown in
-// the page in plain words: no WebGPU (which browser or flag is needed), a lost device, and WebGPU
-// errors nobody caught (those are bugs: also logged to the console).
-import { Gpu } from '../../src/gpu/runtime';
-import { formatAdapter, missingWebGpuApi } from '../../src/gpu/device';
+// WebGPU for a page whose worker owns the device (the library's Gpu.create() runs there), with what
+// can go wrong shown in the page in plain words: no WebGPU (which browser or flag is needed), a lost
+// device, and WebGPU errors nobody caught (those are bugs: also logged to the console).
+import { missingWebGpuApi } from '../../src/gpu/device';
 import type { WorkerClient } from './workerRpc';
 import type { BaseState } from './state';
 import { bindMessages, errorText, showError } from './messages';
 
 const UNCAPTURED = 'WebGPU reported an error';
 
-export interface PageGpu {
-  gpu: Gpu;
-  /** Resolves when the device is lost (never for our own destroy()). */
-  lost: Promise<GPUDeviceLostInfo>;
-}
-
 /**
- * Creates the page's device and writes its adapter into #adapter. Returns null (after showing
- * why) where there is no WebGPU. `onFatal` runs (after the message is shown) when the device is
- * lost or WebGPU reports an error nobody caught: results after that cannot be trusted, so the
- * page stops its work.
- */
-export async function startGpu(state: BaseState, onFatal?: () => void): Promise<PageGpu | null> {
-  bindMessages(state);
-  let resolveLost!: (info: GPUDeviceLostInfo) => void;
-  const lost = new Promise<GPUDeviceLostInfo>((r) => (resolveLost = r));
-  try {
-    const gpu = await Gpu.create({
-      onLost: (info) => {
-        showLost(state, info.message);
-        resolveLost(info);
-        onFatal?.();
-      },
-      onUncapturedError: (message) => {
-        if (showUncaptured(state, message)) onFatal?.();
-      },
-    });
-    showAdapter(state, formatAdapter(gpu.info));
-    return { gpu, lost };
-  } catch (err) {
-    showNoWebgpu(err);
-    return null;
-  } finally {
-    state.ready = true;
-  }
-}
-
-/**
- * The same for a page whose worker owns the device (pages/lib/workerRpc.ts): the worker's `init`
- * makes it and names its adapter, and its `fatal` events (a lost device, an uncaught WebGPU error)
- * are shown as startGpu shows them. False (after showing why) where there is no WebGPU.
+ * A page's WebGPU, owned by its worker (pages/lib/workerRpc.ts): the worker's `init` makes the device
+ * and names its adapter (written into #adapter), its `fatal` events (a lost device, an uncaught
+ * WebGPU error) are shown in plain words and then `onFatal` runs: results after that cannot be
+ * trusted, so the page stops its work. False (after showing why) where there is no WebGPU.
  */
 export async function startWorkerGpu(state: BaseState, worker: WorkerClient, onFatal?: () => void): Promise<boolean> {
   bindMessages(state);
@@ -109,28 +72,4 @@ function showNoWebgpu(err: unknown): void {
   } else {
     showError('Could not start WebGPU', errorText(err), 'no-webgpu');
   }
-}
-
-/** What a training page does around its device: drop it when it is lost, build once it exists. */
-export interface PageHooks {
-  /** The device is gone (lost, or a WebGPU error): stop the training loop and forget the device. */
-  stop(): void;
-  /** Refresh the status line. */
-  update(): void;
-  /** The device is ready: build the models. */
-  ready(gpu: Gpu): Promise<void>;
-}
-
-/** The start of every training page: acquire the device (or show why not), then hand it over. */
-export async function bootTrainingPage(state: BaseState, hooks: PageHooks): Promise<void> {
-  const page = await startGpu(state, () => {
-    // Lost device or a WebGPU error: nothing more runs on this device (a reload starts afresh).
-    hooks.stop();
-    hooks.update();
-  });
-  if (!page) {
-    hooks.update();
-    return;
-  }
-  await hooks.ready(page.gpu);
 }
