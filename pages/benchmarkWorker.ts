@@ -1,14 +1,12 @@
 // The benchmark page's worker: it owns the GPU device and runs bench/'s harness (the CPU reference
 // and TF.js WASM included, which would otherwise hold the page's main thread for hundreds of
 // milliseconds at a time), sending each log line as it comes (pages/lib/workerRpc.ts); the page only draws.
-import { Gpu } from '../src/gpu/runtime';
-import { formatAdapter } from '../src/gpu/device';
 import { runBenchmark, type BenchReport } from '../bench/harness';
 import type { BenchConfig } from '../bench/configs';
 import type { ContenderContext } from '../bench/contender';
 import { REGISTRY } from './lib/benchRegistry';
 import { loadTfjsBrowser } from './lib/tfjsBrowser';
-import { serve } from './lib/workerRpc';
+import { serveWithGpu } from './lib/workerGpu';
 
 export interface BenchRequest {
   configs: BenchConfig[];
@@ -19,24 +17,12 @@ export interface BenchRequest {
   gemmSizes: (readonly [number, number, number])[];
 }
 
-let gpu: Gpu | null = null;
-
-const events = serve({
-  /** The device (made once); its adapter in words. Without WebGPU, the error says so ('WebGpuUnavailableError'). */
-  async init(): Promise<{ adapter: string }> {
-    gpu ??= await Gpu.create({
-      onLost: (info) => events.emit('fatal', { kind: 'lost', message: info.message }),
-      onUncapturedError: (message) => events.emit('fatal', { kind: 'uncaptured', message }),
-    });
-    return { adapter: formatAdapter(gpu.info) };
-  },
-
+const events = serveWithGpu((device) => ({
   /** One benchmark run; its log lines come as 'log' events, then the report (with what TF.js said of its backends). */
   async run(r: BenchRequest): Promise<{ report: BenchReport; described: Record<string, string> }> {
-    if (!gpu) throw new Error('run before init');
     const described: Record<string, string> = {};
     const ctx: ContenderContext = {
-      gpu,
+      gpu: device(),
       loadTfjs: async (backend) => {
         const h = await loadTfjsBrowser(backend);
         described[`tfjs-${backend}`] = h.describe();
@@ -53,9 +39,9 @@ const events = serve({
       cpuLimitMs: 20_000,
       seed: 1,
       gemmSizes: r.gemmSizes,
-      adapter: gpu.info,
+      adapter: device().info,
       log: (line) => events.emit('log', line),
     });
     return { report: JSON.parse(JSON.stringify(report)) as BenchReport, described };
   },
-});
+}));

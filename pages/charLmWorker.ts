@@ -1,15 +1,14 @@
 // The character-model page's worker: it owns the GPU device, the model and the text it reads on,
 // runs the training steps (states carried between chunks), the sampling steps (with the cell trace)
 // and the checkpoints, and answers the page (pages/lib/workerRpc.ts); the page draws and samples.
-import { Gpu } from '../src/gpu/runtime';
-import { formatAdapter } from '../src/gpu/device';
+import type { Gpu } from '../src/gpu/runtime';
 import { TrainingSession, type ModelConfig } from '../src/train/session';
 import type { StepReport } from '../src/train/trainer';
 import type { GpuOptimizerOptions } from '../src/optim/options';
 import { charLmTask, type CharLmTask } from '../src/tasks/charLm';
 import { Stepper, type CellTrace } from './lib/stepper';
 import { withOptimizer } from './lib/session';
-import { serve } from './lib/workerRpc';
+import { serveWithGpu } from './lib/workerGpu';
 
 /** A model for a text: its config (the vocabulary's size in and out), optimizer and seed. */
 export interface CharModel {
@@ -20,7 +19,6 @@ export interface CharModel {
   text: string;
 }
 
-let gpu: Gpu | null = null;
 let session: TrainingSession | null = null;
 let stepper: Stepper | null = null;
 let task: CharLmTask | null = null;
@@ -36,8 +34,7 @@ function dispose(): void {
 }
 
 /** Makes a model for `m` (restored from `bytes` when given) and only then drops the old one: a failure leaves it as it was. */
-function replace(m: CharModel, bytes?: Uint8Array, source = 'checkpoint'): void {
-  if (!gpu) throw new Error('build before init');
+function replace(gpu: Gpu, m: CharModel, bytes?: Uint8Array, source = 'checkpoint'): void {
   const nextTask = charLmTask(m.text);
   const next = new TrainingSession(gpu, m.config, m.optimizer, { seed: m.seed });
   try {
@@ -59,23 +56,14 @@ function oneHot(id: number): Float32Array {
   return x;
 }
 
-const events = serve({
-  /** The device (made once); its adapter in words. Without WebGPU, the error says so ('WebGpuUnavailableError'). */
-  async init(): Promise<{ adapter: string }> {
-    gpu ??= await Gpu.create({
-      onLost: (info) => events.emit('fatal', { kind: 'lost', message: info.message }),
-      onUncapturedError: (message) => events.emit('fatal', { kind: 'uncaptured', message }),
-    });
-    return { adapter: formatAdapter(gpu.info) };
-  },
-
+serveWithGpu((device) => ({
   build(m: CharModel): void {
-    replace(m);
+    replace(device(), m);
   },
 
   /** Loads a checkpoint into a new model of its architecture; the old model stays on any error. Returns the optimizer's step. */
   restore({ model, bytes, source }: { model: CharModel; bytes: Uint8Array; source: string }): void {
-    replace(model, bytes, source);
+    replace(device(), model, bytes, source);
   },
 
   /** Training step `index`: each row reads the text on in consecutive chunks, its states carried (truncated BPTT); a new batch size starts them over. */
@@ -91,8 +79,8 @@ const events = serve({
 
   /** Starts a sample: a fresh state, a trace of up to `capacity` steps, the prime's characters fed; the logits after the last. */
   sampleStart({ prime, capacity }: { prime: number[]; capacity: number }): Promise<Float32Array> {
-    if (!gpu || !session) throw new Error('sample before build');
-    stepper ??= new Stepper(gpu, session.net, 'crossentropy');
+    if (!session) throw new Error('sample before build');
+    stepper ??= new Stepper(device(), session.net, 'crossentropy');
     stepper.reset();
     stepper.startTrace(capacity);
     let logits: Promise<Float32Array> | null = null;
@@ -117,10 +105,10 @@ const events = serve({
   },
 
   async optimizer(o: GpuOptimizerOptions): Promise<void> {
-    if (!gpu || !session) throw new Error('optimizer before build');
+    if (!session) throw new Error('optimizer before build');
     stepper?.dispose();
     stepper = null;
-    session = await withOptimizer(gpu, session, o, seed);
+    session = await withOptimizer(device(), session, o, seed);
   },
 
   /** The model as a checkpoint (weights, optimizer state, config with `extra`). */
@@ -128,4 +116,4 @@ const events = serve({
     if (!session) throw new Error('checkpoint before build');
     return session.checkpoint(extra);
   },
-});
+}));

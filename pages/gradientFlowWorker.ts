@@ -1,8 +1,6 @@
 // The gradient-flow page's worker: it owns the GPU device and the models (RNN, LSTM, and the GRU
 // when asked), makes the adding-problem batches, runs the training steps and the gradient-flow
 // measurements, and answers the page (pages/lib/workerRpc.ts); the page only draws.
-import { Gpu } from '../src/gpu/runtime';
-import { formatAdapter } from '../src/gpu/device';
 import { Rng } from '../src/random';
 import { addingTask } from '../src/tasks/adding';
 import { experimentBatch } from '../src/diagnostics/experiment';
@@ -13,7 +11,7 @@ import type { Batch } from '../src/train/batch';
 import type { GpuOptimizerOptions } from '../src/optim/options';
 import type { CellActivation, CellKind } from '../src/config';
 import { withOptimizer } from './lib/session';
-import { serve } from './lib/workerRpc';
+import { serveWithGpu } from './lib/workerGpu';
 
 /** What the page asks the models to be. */
 export interface FlowModelSettings {
@@ -36,7 +34,6 @@ export interface FlowMeasurement {
   update: number[];
 }
 
-let gpu: Gpu | null = null;
 let models: { rnn: TrainingSession; lstm: TrainingSession; gru: TrainingSession | null } | null = null;
 let settings: FlowModelSettings | null = null;
 let data = new Rng(1);
@@ -61,23 +58,13 @@ function dispose(): void {
   models = null;
 }
 
-const events = serve({
-  /** The device (made once); its adapter in words. Without WebGPU, the error says so ('WebGpuUnavailableError'). */
-  async init(): Promise<{ adapter: string }> {
-    gpu ??= await Gpu.create({
-      onLost: (info) => events.emit('fatal', { kind: 'lost', message: info.message }),
-      onUncapturedError: (message) => events.emit('fatal', { kind: 'uncaptured', message }),
-    });
-    return { adapter: formatAdapter(gpu.info) };
-  },
-
+serveWithGpu((device) => ({
   /** New models from `s`, a fresh data stream and probe batch. */
   build(s: FlowModelSettings): void {
-    if (!gpu) throw new Error('build before init');
     dispose();
     const built: TrainingSession[] = [];
     const session = (cell: CellKind, init = {}): TrainingSession => {
-      const m = new TrainingSession(gpu!, modelConfig(cell, s), s.optimizer, { seed: s.seed, ...init });
+      const m = new TrainingSession(device(), modelConfig(cell, s), s.optimizer, { seed: s.seed, ...init });
       built.push(m);
       return m;
     };
@@ -104,13 +91,13 @@ const events = serve({
 
   /** Gradient flow of every model on the probe batch. */
   async measure(): Promise<FlowMeasurement> {
-    if (!gpu || !models || !probe) throw new Error('measure before build');
+    if (!models || !probe) throw new Error('measure before build');
     const opts = { loss: 'mse' as const, lossAt: 'last' as const };
     const m = models;
     const [rf, lf, gf] = await Promise.all([
-      gradientFlow(gpu, m.rnn.net, probe, opts),
-      gradientFlow(gpu, m.lstm.net, probe, opts),
-      m.gru ? gradientFlow(gpu, m.gru.net, probe, opts) : null,
+      gradientFlow(device(), m.rnn.net, probe, opts),
+      gradientFlow(device(), m.lstm.net, probe, opts),
+      m.gru ? gradientFlow(device(), m.gru.net, probe, opts) : null,
     ]);
     return {
       rnn: rf.layers[0]!.hiddenGradNorms,
@@ -124,11 +111,10 @@ const events = serve({
 
   /** New optimizer settings for every model, keeping weights and optimizer state. */
   async optimizer(o: GpuOptimizerOptions): Promise<void> {
-    if (!gpu || !models || !settings) throw new Error('optimizer before build');
-    models.rnn = await withOptimizer(gpu, models.rnn, o, settings.seed);
-    models.lstm = await withOptimizer(gpu, models.lstm, o, settings.seed);
-    if (models.gru) models.gru = await withOptimizer(gpu, models.gru, o, settings.seed);
+    if (!models || !settings) throw new Error('optimizer before build');
+    models.rnn = await withOptimizer(device(), models.rnn, o, settings.seed);
+    models.lstm = await withOptimizer(device(), models.lstm, o, settings.seed);
+    if (models.gru) models.gru = await withOptimizer(device(), models.gru, o, settings.seed);
     settings = { ...settings, optimizer: o };
   },
-});
-
+}));

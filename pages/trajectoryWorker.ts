@@ -1,8 +1,6 @@
 // The trajectory page's worker: it owns the GPU device and the model, makes the training windows of
 // the curve, runs the steps and the continuations (pages/lib/stepper.ts), and answers the page
 // (pages/lib/workerRpc.ts); the page draws.
-import { Gpu } from '../src/gpu/runtime';
-import { formatAdapter } from '../src/gpu/device';
 import { Rng } from '../src/random';
 import { TrainingSession } from '../src/train/session';
 import type { StepReport } from '../src/train/trainer';
@@ -10,7 +8,7 @@ import type { GpuOptimizerOptions } from '../src/optim/options';
 import type { CellKind } from '../src/config';
 import { Stepper } from './lib/stepper';
 import { withOptimizer } from './lib/session';
-import { serve } from './lib/workerRpc';
+import { serveWithGpu } from './lib/workerGpu';
 
 /** The model and its data, as the page gives them. */
 export interface TrajectoryModel {
@@ -26,7 +24,6 @@ export interface TrajectoryModel {
   periodic: boolean;
 }
 
-let gpu: Gpu | null = null;
 let session: TrainingSession | null = null;
 let stepper: Stepper | null = null;
 let model: TrajectoryModel | null = null;
@@ -60,21 +57,11 @@ function batch(m: TrajectoryModel): { x: Float32Array; T: number; B: number; tar
   return { x, T, B, target };
 }
 
-const events = serve({
-  /** The device (made once); its adapter in words. Without WebGPU, the error says so ('WebGpuUnavailableError'). */
-  async init(): Promise<{ adapter: string }> {
-    gpu ??= await Gpu.create({
-      onLost: (info) => events.emit('fatal', { kind: 'lost', message: info.message }),
-      onUncapturedError: (message) => events.emit('fatal', { kind: 'uncaptured', message }),
-    });
-    return { adapter: formatAdapter(gpu.info) };
-  },
-
+serveWithGpu((device) => ({
   build(m: TrajectoryModel): void {
-    if (!gpu) throw new Error('build before init');
     dispose();
     if (!m.periodic && m.points.length / 2 <= m.T + 1) throw new Error(`the drawn path has ${m.points.length / 2} points: raise “points” above the sequence length ${m.T} + 1`);
-    session = new TrainingSession(gpu, { cell: m.cell, cellActivation: 'tanh', inputSize: 2, hiddenSize: m.H, numLayers: 1, outputSize: 2, headAt: 'all', loss: 'mse' }, m.optimizer, { seed: m.seed });
+    session = new TrainingSession(device(), { cell: m.cell, cellActivation: 'tanh', inputSize: 2, hiddenSize: m.H, numLayers: 1, outputSize: 2, headAt: 'all', loss: 'mse' }, m.optimizer, { seed: m.seed });
     model = m;
     data = new Rng(m.seed ^ 0x9e3779b9);
   },
@@ -86,8 +73,8 @@ const events = serve({
 
   /** Primes the model with the curve's first `prime` points, then lets it run on its own for `steps` more (one submission): every output, x, y, .... */
   async rollout({ prime, steps }: { prime: number; steps: number }): Promise<Float32Array> {
-    if (!gpu || !session || !model) throw new Error('rollout before build');
-    stepper ??= new Stepper(gpu, session.net, 'mse');
+    if (!session || !model) throw new Error('rollout before build');
+    stepper ??= new Stepper(device(), session.net, 'mse');
     stepper.reset();
     let last: Promise<Float32Array> | null = null;
     for (let i = 0; i < prime; i++) last = stepper.step(new Float32Array(model.points.slice(2 * i, 2 * i + 2)), i === prime - 1);
@@ -100,10 +87,10 @@ const events = serve({
   },
 
   async optimizer(o: GpuOptimizerOptions): Promise<void> {
-    if (!gpu || !session || !model) throw new Error('optimizer before build');
+    if (!session || !model) throw new Error('optimizer before build');
     stepper?.dispose();
     stepper = null;
-    session = await withOptimizer(gpu, session, o, model.seed);
+    session = await withOptimizer(device(), session, o, model.seed);
     model = { ...model, optimizer: o };
   },
-});
+}));
