@@ -61,7 +61,7 @@ serveWithGpu((device) => ({
     replace(device(), m);
   },
 
-  /** Loads a checkpoint into a new model of its architecture; the old model stays on any error. Returns the optimizer's step. */
+  /** Loads a checkpoint into a new model of its architecture; the old model stays on any error. */
   restore({ model, bytes, source }: { model: CharModel; bytes: Uint8Array; source: string }): void {
     replace(device(), model, bytes, source);
   },

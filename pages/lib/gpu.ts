@@ -17,8 +17,9 @@ const UNCAPTURED = 'WebGPU reported an error';
 export async function startWorkerGpu(state: BaseState, worker: WorkerClient, onFatal?: () => void): Promise<boolean> {
   bindMessages(state);
   worker.on('fatal', (data) => {
-    const d = data as { kind: 'lost' | 'uncaptured'; message: string };
+    const d = data as { kind: 'lost' | 'uncaptured' | 'worker'; message: string };
     if (d.kind === 'lost') showLost(state, d.message);
+    else if (d.kind === 'worker') showError("The page's worker stopped", `${d.message || 'The browser gave no details.'} Nothing more runs; reload the page to start again.`, 'worker');
     else if (!showUncaptured(state, d.message)) return;
     onFatal?.();
   });

@@ -29,7 +29,7 @@ export class WorkerClient {
       const err = new Error(`the page's worker failed: ${ev.message}`);
       for (const p of this.pending.values()) p.reject(err);
       this.pending.clear();
-      this.listeners.get('fatal')?.({ title: 'The page\'s worker stopped', message: ev.message });
+      this.listeners.get('fatal')?.({ kind: 'worker', message: ev.message });
     });
   }
 
