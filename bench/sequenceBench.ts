@@ -201,16 +201,14 @@ function tfjsRunner(h: TfjsHandle, p: SequenceProblem): SequenceRunner {
   const maskRows = p.lengths ? tf.tensor2d(Array.from({ length: B * T }, (_, i) => (Math.floor(i % T) < p.lengths![Math.floor(i / T)] ? 1 : 0)), [B, T], 'bool') : null;
   const apply = () => (maskRows ? layer.apply(x, { mask: maskRows }) : layer.apply(x)) as TF.Tensor;
   tf.tidy(() => apply());
-  const tensors = p.weights.flatMap((w) => {
-    if (!gru) return [];
-    const k = kerasGruWeights(w, I, H);
-    return [tf.tensor2d(k.kernel, [I, 3 * H]), tf.tensor2d(k.recurrent, [H, 3 * H]), tf.tensor1d(k.bias)];
+  // Keras layouts: kernel [I,G·H] = W_ihᵀ, recurrent_kernel [H,G·H] = W_hhᵀ, one bias (b_ih + b_hh).
+  const tensors = p.weights.flatMap((w): TF.Tensor[] => {
+    const k = gru
+      ? kerasGruWeights(w, I, H)
+      : { kernel: transpose(w.weightIh, 4 * H, I), recurrent: transpose(w.weightHh, 4 * H, H), bias: Float32Array.from(w.biasIh, (v, i) => v + w.biasHh[i]!) };
+    const G = gru ? 3 : 4;
+    return [tf.tensor2d(k.kernel, [I, G * H]), tf.tensor2d(k.recurrent, [H, G * H]), tf.tensor1d(k.bias)];
   });
-  if (!gru) tensors.push(...p.weights.flatMap((w) => [
-    tf.tensor2d(transpose(w.weightIh, 4 * H, I), [I, 4 * H]),
-    tf.tensor2d(transpose(w.weightHh, 4 * H, H), [H, 4 * H]),
-    tf.tensor1d(Float32Array.from(w.biasIh, (v, i) => v + w.biasHh[i])),
-  ]));
   layer.setWeights(tensors);
   tensors.forEach((t) => t.dispose());
   const count = p.mask.reduce((a, m) => a + m, 0);

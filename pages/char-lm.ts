@@ -16,7 +16,7 @@ import { interestingUnits, renderCellView } from './lib/cellView';
 import { bindCopyLink, initInput, numParam, loopParams } from './lib/params';
 import { pageState, syncLoopState } from './lib/state';
 import { startWorkerGpu } from './lib/gpu';
-import { WorkerClient } from './lib/workerRpc';
+import { WorkerClient, workerStep } from './lib/workerRpc';
 import type { CharModel } from './charLmWorker';
 import { TrainLoop } from './lib/loop';
 import { clearMessage, errorText, showError, showNotice } from './lib/messages';
@@ -142,6 +142,13 @@ let lastAutoSample = 0;
 let busy: Promise<void> = Promise.resolve();
 const queue = (job: () => Promise<void>): Promise<void> => (busy = busy.then(() => job(), () => job()));
 
+/** A training step failed in the worker: the loop stops and the page says why. */
+function stepFailed(err: unknown): void {
+  loop?.stop();
+  showError('Training stopped', errorText(err), 'train');
+  updateStatus();
+}
+
 function updateStatus(): void {
   const l = loop;
   syncLoopState(state, l);
@@ -195,17 +202,7 @@ function newLoop(): void {
     {
       // Each row reads the text on in consecutive chunks, its states carried from one step to the
       // next (truncated BPTT); a new batch size starts them over.
-      step: (i, report) => {
-        const reply = worker.call<StepReport | null>('step', { index: chunkBase + i, T: settings.T, B: settings.B, report });
-        if (report) return reply as Promise<StepReport>;
-        // An unreported step that fails stops the loop as a failed report would.
-        reply.catch((err: unknown) => {
-          loop?.stop();
-          showError('Training stopped', errorText(err), 'train');
-          updateStatus();
-        });
-        return null;
-      },
+      step: (i, report) => workerStep<StepReport>(worker, 'step', { index: chunkBase + i, T: settings.T, B: settings.B }, report, stepFailed),
       onReport,
       onError: (err) => showError('Training stopped', errorText(err), 'train'),
       onChange: updateStatus,

@@ -8,7 +8,7 @@ import type { StepReport } from '../src/train/trainer';
 import type { GpuOptimizerOptions } from '../src/optim/options';
 import type { CellActivation } from '../src/config';
 import type { FlowMeasurement, FlowModelSettings } from './gradientFlowWorker';
-import { WorkerClient } from './lib/workerRpc';
+import { WorkerClient, workerStep } from './lib/workerRpc';
 import { byId, fmt, setText } from './lib/dom';
 import { FieldReader, acceptSettings } from './lib/fields';
 import { bindCopyLink, initInput, loopParams } from './lib/params';
@@ -145,6 +145,13 @@ let stepBase = 0;
 /** Serialises rebuilds and optimizer swaps. */
 let busy: Promise<void> = Promise.resolve();
 
+/** A training step failed in the worker: the loop stops and the page says why. */
+function stepFailed(err: unknown): void {
+  loop?.stop();
+  showError('Training stopped', errorText(err), 'train');
+  updateStatus();
+}
+
 function updateStatus(): void {
   const l = loop;
   syncLoopState(state, l);
@@ -249,17 +256,7 @@ async function rebuild(changed?: string): Promise<void> {
   loop = new TrainLoop<StepReport[]>(
     {
       // The worker makes the batch and steps every model on it; only reported steps are waited for.
-      step: (_index, report) => {
-        const reply = worker.call<StepReport[] | null>('step', { report });
-        if (report) return reply as Promise<StepReport[]>;
-        // An unreported step that fails stops the loop as a failed report would.
-        reply.catch((err: unknown) => {
-          loop?.stop();
-          showError('Training stopped', errorText(err), 'train');
-          updateStatus();
-        });
-        return null;
-      },
+      step: (_index, report) => workerStep<StepReport[]>(worker, 'step', {}, report, stepFailed),
       onReport,
       after: (index) => ((index + 1) % (settings ?? s).flowEvery === 0 ? measure(index + 1) : null),
       onError: (err) => showError('Training stopped', errorText(err), 'train'),

@@ -6,7 +6,7 @@ import type { StepReport } from '../src/train/trainer';
 import type { GpuOptimizerOptions } from '../src/optim/options';
 import type { CellKind } from '../src/config';
 import type { TrajectoryModel } from './trajectoryWorker';
-import { WorkerClient } from './lib/workerRpc';
+import { WorkerClient, workerStep } from './lib/workerRpc';
 import { byId, fmt, setText } from './lib/dom';
 import { FieldReader, acceptSettings } from './lib/fields';
 import { bindCopyLink, initInput, numParam, loopParams } from './lib/params';
@@ -248,6 +248,13 @@ function stayBaseline(c: Curve): number {
   return sum / (2 * steps); // mean over both coordinates
 }
 
+/** A training step failed in the worker: the loop stops and the page says why. */
+function stepFailed(err: unknown): void {
+  loop?.stop();
+  showError('Training stopped', errorText(err), 'train');
+  updateStatus();
+}
+
 function updateStatus(): void {
   const l = loop;
   syncLoopState(state, l);
@@ -356,17 +363,7 @@ async function rebuild(changed?: string): Promise<void> {
   loop = new TrainLoop<StepReport>(
     {
       // The worker makes the batch and steps the model on it; only reported steps are waited for.
-      step: (_i, report) => {
-        const reply = worker.call<StepReport | null>('step', { report });
-        if (report) return reply as Promise<StepReport>;
-        // An unreported step that fails stops the loop as a failed report would.
-        reply.catch((err: unknown) => {
-          loop?.stop();
-          showError('Training stopped', errorText(err), 'train');
-          updateStatus();
-        });
-        return null;
-      },
+      step: (_i, report) => workerStep<StepReport>(worker, 'step', {}, report, stepFailed),
       onReport,
       onError: (err) => showError('Training stopped', errorText(err), 'train'),
       onChange: updateStatus,

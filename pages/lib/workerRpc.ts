@@ -48,6 +48,18 @@ export class WorkerClient {
 }
 
 /**
+ * A TrainLoop step run in the worker by `method`: a reported step returns the worker's reply (the
+ * loop waits for it); an unreported one is not waited for, and if it fails `onFail` runs, so the
+ * page stops as it would for a failed report.
+ */
+export function workerStep<R>(worker: WorkerClient, method: string, args: object, report: boolean, onFail: (err: unknown) => void): Promise<R> | null {
+  const reply = worker.call<R | null>(method, { ...args, report });
+  if (report) return reply as Promise<R>;
+  reply.catch(onFail);
+  return null;
+}
+
+/**
  * The worker's side: answers calls with `methods`. Each method starts when its message arrives, so
  * the synchronous part of every call (encoding and submitting GPU work) runs in the order the page
  * sent them; a reply waits only for its own read-back.
