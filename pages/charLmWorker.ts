@@ -7,8 +7,7 @@ import type { StepReport } from '../src/train/trainer';
 import type { GpuOptimizerOptions } from '../src/optim/options';
 import { charLmTask, type CharLmTask } from '../src/tasks/charLm';
 import { Stepper, type CellTrace } from './lib/stepper';
-import { withOptimizer } from './lib/session';
-import { serveWithGpu } from './lib/workerGpu';
+import { serveWithGpu, withOptimizer } from './lib/workerGpu';
 
 /** A model for a text: its config (the vocabulary's size in and out), optimizer and seed. */
 export interface CharModel {

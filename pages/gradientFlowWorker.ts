@@ -10,8 +10,7 @@ import type { StepReport } from '../src/train/trainer';
 import type { Batch } from '../src/train/batch';
 import type { GpuOptimizerOptions } from '../src/optim/options';
 import type { CellActivation, CellKind } from '../src/config';
-import { withOptimizer } from './lib/session';
-import { serveWithGpu } from './lib/workerGpu';
+import { serveWithGpu, withOptimizer } from './lib/workerGpu';
 
 /** What the page asks the models to be. */
 export interface FlowModelSettings {

@@ -7,8 +7,7 @@ import type { StepReport } from '../src/train/trainer';
 import type { GpuOptimizerOptions } from '../src/optim/options';
 import type { CellKind } from '../src/config';
 import { Stepper } from './lib/stepper';
-import { withOptimizer } from './lib/session';
-import { serveWithGpu } from './lib/workerGpu';
+import { serveWithGpu, withOptimizer } from './lib/workerGpu';
 
 /** The model and its data, as the page gives them. */
 export interface TrajectoryModel {

@@ -1,27 +1,8 @@
-// TrainingSession helpers for the pages: changing optimizer settings mid-run, and reporting skipped steps.
-import type { Gpu } from '../../src/gpu/runtime';
+// What the pages say about training: skipped steps, and optimizer changes (marked on their charts).
+// (Changing the optimizer itself happens in the workers: pages/lib/workerGpu.ts.)
 import type { GpuOptimizerOptions } from '../../src/optim/options';
-import { TrainingSession } from '../../src/train/session';
 import { SkippedStepError, type StepReport } from '../../src/train/trainer';
 import { showWarning } from './messages';
-
-/**
- * A new session with other optimizer settings (learning rate, clipping) that carries on from the
- * old one's weights and optimizer state (through a checkpoint), so training continues where it was.
- * The old session is disposed.
- */
-export async function withOptimizer(gpu: Gpu, old: TrainingSession, optimizer: GpuOptimizerOptions, seed: number): Promise<TrainingSession> {
-  const bytes = await old.checkpoint();
-  const next = new TrainingSession(gpu, old.config, optimizer, { seed });
-  try {
-    next.restore(bytes, 'the running session');
-  } catch (err) {
-    next.dispose();
-    throw err;
-  }
-  old.dispose();
-  return next;
-}
 
 /**
  * Shows skipped updates in plain words: the reported step itself, or steps between reports (the

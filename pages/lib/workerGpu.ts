@@ -1,8 +1,11 @@
 // The worker side of a page's GPU: the device is made on the page's first `init` call (which
 // answers with the adapter in words, or fails with WebGpuUnavailableError), and a lost device or
-// an uncaught WebGPU error becomes a 'fatal' event for the page (pages/lib/gpu.ts shows it).
+// an uncaught WebGPU error becomes a 'fatal' event for the page (pages/lib/gpu.ts shows it); and
+// optimizer changes for the workers' sessions. Nothing here touches the DOM.
 import { Gpu } from '../../src/gpu/runtime';
 import { formatAdapter } from '../../src/gpu/device';
+import type { GpuOptimizerOptions } from '../../src/optim/options';
+import { TrainingSession } from '../../src/train/session';
 import { serve } from './workerRpc';
 
 /** Serves `make(device)`'s methods and `init`; `device()` is the worker's device (an error before init). Returns the events, as serve(). */
@@ -23,4 +26,22 @@ export function serveWithGpu(make: (device: () => Gpu) => Record<string, (args: 
     },
   });
   return events;
+}
+
+/**
+ * A new session with other optimizer settings (learning rate, clipping) that carries on from the
+ * old one's weights and optimizer state (through a checkpoint), so training continues where it was.
+ * The old session is disposed.
+ */
+export async function withOptimizer(gpu: Gpu, old: TrainingSession, optimizer: GpuOptimizerOptions, seed: number): Promise<TrainingSession> {
+  const bytes = await old.checkpoint();
+  const next = new TrainingSession(gpu, old.config, optimizer, { seed });
+  try {
+    next.restore(bytes, 'the running session');
+  } catch (err) {
+    next.dispose();
+    throw err;
+  }
+  old.dispose();
+  return next;
 }
