@@ -15,7 +15,7 @@ import { MAIN_CONFIGS, parseConfigs, QUICK_CONFIGS, suiteConfigs, type BenchConf
 import { formatSequenceBench, runSequenceBench, SEQUENCE_VARIANTS } from './sequenceBench';
 import type { Contender, ContenderContext } from './contender';
 import { cpuReference } from './contenders/cpu';
-import { gateflowWebgpu, gateflowWebgpuAdamClip, gateflowWebgpuPerStep, gateflowWebgpuPersistent } from './contenders/gateflow';
+import { gateflowWebgpu, gateflowWebgpuAdamClip, gateflowWebgpuF16, gateflowWebgpuPerStep, gateflowWebgpuPersistent } from './contenders/gateflow';
 import { tfjsWasm, tfjsWebgpu } from './contenders/tfjs';
 import { GEMM_SIZES_FULL, GEMM_SIZES_GPU, GEMM_SIZES_QUICK, formatGemmVariants, runGemmBench, type GemmResult } from './gemmBench';
 import { GEMM_VARIANTS, RECURRENT_VARIANTS, type GemmVariant } from '../src/kernels/registry';
@@ -25,7 +25,7 @@ import { formatMarkdown, formatTable, type HostInfo } from './report';
 import { formatKernelProfile, profileKernels, type KernelProfileRow } from './kernelProfile';
 
 /** Every contender, in the order they run and appear. */
-export const ALL_CONTENDERS: readonly Contender[] = [gateflowWebgpu, gateflowWebgpuPerStep, gateflowWebgpuPersistent, gateflowWebgpuAdamClip, cpuReference, tfjsWebgpu, tfjsWasm];
+export const ALL_CONTENDERS: readonly Contender[] = [gateflowWebgpu, gateflowWebgpuPerStep, gateflowWebgpuPersistent, gateflowWebgpuF16, gateflowWebgpuAdamClip, cpuReference, tfjsWebgpu, tfjsWasm];
 
 export const BENCH_DESCRIPTION = 'validate gateflow and its peers (TF.js WebGPU/WASM, the CPU reference) against the CPU reference, then time training steps and inference';
 

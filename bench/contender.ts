@@ -67,6 +67,8 @@ export interface Contender {
   readonly note?: string;
   /** The CPU reference is not timed where one step would take longer than the harness's limit. */
   readonly isCpuReference?: boolean;
+  /** Its validation bound (default TOLERANCE, bench/validate.ts): looser for reduced precision. */
+  readonly tolerance?: number;
   /** Null when it can run here (for this config, when given); otherwise why not (the row is reported as skipped). */
   unavailable?(ctx: ContenderContext, config?: BenchConfig): string | null;
   create(problem: Problem, ctx: ContenderContext): Promise<ContenderInstance>;

@@ -125,7 +125,7 @@ async function runContender(c: Contender, config: BenchConfig, built: ReturnType
     const output = await inst.infer();
     const loss = await inst.trainStep();
     const params = await inst.readParams();
-    const v = validate(inst.paramStyle, c.update, problem, reference, { output, loss, params });
+    const v = validate(inst.paramStyle, c.update, problem, reference, { output, loss, params }, c.tolerance);
     const result = emptyResult(config, c.name, v.pass ? 'ok' : 'failed');
     const detail = inst.describe?.();
     if (detail) result.detail = detail;

@@ -24,14 +24,14 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   }
   var bv = vec4f(0.0);
   if (HAS_BIAS == 1u) {
-    bv = vec4f(bias[dims.offBias + ni.x], bias[dims.offBias + ni.y], bias[dims.offBias + ni.z], bias[dims.offBias + ni.w]);
+    bv = vec4f(f32(bias[dims.offBias + ni.x]), f32(bias[dims.offBias + ni.y]), f32(bias[dims.offBias + ni.z]), f32(bias[dims.offBias + ni.w]));
   }
   let rows = array<vec4f, 4>(acc0 + bv, acc1 + bv, acc2 + bv, acc3 + bv);
   for (var i = 0u; i < 4u; i++) {
     let m = m0 + i;
     if (m >= dims.M) { break; }
     for (var j = 0u; j < 4u; j++) {
-      if (n0 + j < dims.N) { C[dims.offC + m * dims.N + n0 + j] = rows[i][j]; }
+      if (n0 + j < dims.N) { C[dims.offC + m * dims.N + n0 + j] = C_elem(rows[i][j]); }
     }
   }
 }

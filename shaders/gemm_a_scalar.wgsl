@@ -1,6 +1,7 @@
-// GEMM operand A read one float per load (see gemm_common.wgsl for the layouts).
+// GEMM operand A read one value per load (see gemm_common.wgsl for the layouts); f32, or f16 under
+// precision 'f16' (the conversion is an identity in f32).
 
-fn loadA(m: u32, k: u32) -> f32 { return A[indexA(m, k)]; }
+fn loadA(m: u32, k: u32) -> f32 { return f32(A[indexA(m, k)]); }
 
 // A[m, k..k+3].
 fn loadA4(m: u32, k: u32) -> vec4f { return vec4f(loadA(m, k), loadA(m, k + 1u), loadA(m, k + 2u), loadA(m, k + 3u)); }

@@ -1,6 +1,7 @@
-// GEMM operand B read one float per load (see gemm_common.wgsl for the layouts).
+// GEMM operand B read one value per load (see gemm_common.wgsl for the layouts); f32, or f16 under
+// precision 'f16' (the conversion is an identity in f32).
 
-fn loadB(k: u32, n: u32) -> f32 { return B[indexB(k, n)]; }
+fn loadB(k: u32, n: u32) -> f32 { return f32(B[indexB(k, n)]); }
 
 // B[k, n..n+3], columns past N clamped to the last one (their results are never written).
 fn loadB4n(k: u32, n: u32) -> vec4f {

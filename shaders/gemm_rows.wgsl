@@ -104,8 +104,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       let col = n0 + c;
       if (col > lastN) { break; }
       var v = acc[r][c];
-      if (HAS_BIAS == 1u) { v += bias[dims.offBias + col]; }
-      C[row + col] = v;
+      if (HAS_BIAS == 1u) { v += f32(bias[dims.offBias + col]); }
+      C[row + col] = C_elem(v);
     }
   }
 }

@@ -114,13 +114,13 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) local: 
   let n = n0 + 4u * local.x;
   var bv = vec4f(0.0);
   if (HAS_BIAS == 1u) {
-    for (var j = 0u; j < 4u; j++) { if (n + j < dims.N) { bv[j] = bias[dims.offBias + n + j]; } }
+    for (var j = 0u; j < 4u; j++) { if (n + j < dims.N) { bv[j] = f32(bias[dims.offBias + n + j]); } }
   }
   for (var i = 0u; i < 4u; i++) {
     let m = m0 + 4u * local.y + i;
     if (m >= dims.M) { break; }
     for (var j = 0u; j < 4u; j++) {
-      if (n + j < dims.N) { C[dims.offC + m * dims.N + n + j] = acc[i][j] + bv[j]; }
+      if (n + j < dims.N) { C[dims.offC + m * dims.N + n + j] = C_elem(acc[i][j] + bv[j]); }
     }
   }
 }

@@ -11,7 +11,7 @@ var<workgroup> dahNext: array<f32, MAX_G>;
 fn carried(w: u32, j: u32, u: u32, b: u32) -> f32 {
   let H = dims.H;
   var sum = gru_direct_path(u, b, j);
-  for (var r = 0u; r < 3u * H; r++) { sum += params[w + r * H + j] * dahNext[r]; }
+  for (var r = 0u; r < 3u * H; r++) { sum += weight(w + r * H + j) * dahNext[r]; }
   return sum;
 }
 

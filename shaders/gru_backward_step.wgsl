@@ -34,7 +34,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
     let row = gate_row(src, b);
     let w0 = step.offWhh + seq_dir * step.whhStride;
     for (var r = slice; r < G; r += SLICES) {
-      sum = fma(params[w0 + r * H + jj], dah[row + r], sum);
+      sum = fma(weight(w0 + r * H + jj), dah[row + r], sum);
     }
   }
   partial[lane] = sum;

@@ -21,21 +21,21 @@ fn gru_cell_update(t: u32, b: u32, j: u32, a: vec3f) {
   if (!step_exists(t, b)) {
     h[next] = hPrev;
     out[out_at(t, b) + j] = 0.0;
-    gates[g + j] = 0.0;
-    gates[g + H + j] = 0.0;
-    gates[g + 2u * H + j] = 0.0;
-    gates[g + 3u * H + j] = 0.0;
+    gates[g + j] = gates_elem(0.0);
+    gates[g + H + j] = gates_elem(0.0);
+    gates[g + 2u * H + j] = gates_elem(0.0);
+    gates[g + 3u * H + j] = gates_elem(0.0);
     return;
   }
   let x = gate_row(t, b);
-  let r = sigmoid(xproj[x + j] + a.x);
-  let z = sigmoid(xproj[x + H + j] + a.y);
-  let n = tanh(clamp(xproj[x + 2u * H + j] + r * a.z, -15.0, 15.0));
+  let r = sigmoid(f32(xproj[x + j]) + a.x);
+  let z = sigmoid(f32(xproj[x + H + j]) + a.y);
+  let n = tanh(clamp(f32(xproj[x + 2u * H + j]) + r * a.z, -15.0, 15.0));
   let hv = (1.0 - z) * n + z * hPrev;
   h[next] = hv;
   out[out_at(t, b) + j] = hv;
-  gates[g + j] = r;
-  gates[g + H + j] = z;
-  gates[g + 2u * H + j] = n;
-  gates[g + 3u * H + j] = a.z;
+  gates[g + j] = gates_elem(r);
+  gates[g + H + j] = gates_elem(z);
+  gates[g + 2u * H + j] = gates_elem(n);
+  gates[g + 3u * H + j] = gates_elem(a.z);
 }

@@ -4,7 +4,7 @@
 
 // dh_u ⊙ z_u of unit j, row b: the direct path from step u (the one after t in forward order) to t.
 fn gru_direct_path(u: u32, b: u32, j: u32) -> f32 {
-  return dhTotal[diag_at(u, b) + j] * gates[gru_gates_at(u, b) + seq_H + j];
+  return dhTotal[diag_at(u, b) + j] * f32(gates[gru_gates_at(u, b) + seq_H + j]);
 }
 
 // Unit j of row b at step t, given the total gradient dh reaching h_t: writes dhTotal, da and dah.
@@ -12,10 +12,10 @@ fn gru_cell_backward(t: u32, b: u32, j: u32, dh: f32) {
   let H = seq_H;
   let row = gate_row(t, b);
   let g = gru_gates_at(t, b);
-  let r = gates[g + j];
-  let z = gates[g + H + j];
-  let n = gates[g + 2u * H + j];
-  let ahn = gates[g + 3u * H + j];
+  let r = f32(gates[g + j]);
+  let z = f32(gates[g + H + j]);
+  let n = f32(gates[g + 2u * H + j]);
+  let ahn = f32(gates[g + 3u * H + j]);
   let hPrev = h[state_at(seq_here.read, b) + j];
   let dan = dh * (1.0 - z) * (1.0 - n * n);
   let dar = dan * ahn * r * (1.0 - r);

@@ -22,9 +22,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     let t = seq_here.t;
     let next = state_at(seq_here.write, b);
     for (var j = lid; j < H; j += WG) {
-      var a = vec3f(params[bh + j], params[bh + H + j], params[bh + 2u * H + j]);
+      var a = vec3f(weight(bh + j), weight(bh + H + j), weight(bh + 2u * H + j));
       for (var k = 0u; k < H; k++) {
-        a += hPrev[k] * vec3f(params[w + j * H + k], params[w + (H + j) * H + k], params[w + (2u * H + j) * H + k]);
+        a += hPrev[k] * vec3f(weight(w + j * H + k), weight(w + (H + j) * H + k), weight(w + (2u * H + j) * H + k));
       }
       gru_cell_update(t, b, j, a);
     }

@@ -22,7 +22,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
     let hk = h[hPrev + k];
     for (var q = 0u; q < 3u * UNITS; q++) {
       let j = min(j0 + q % UNITS, H - 1u);  // units past H sum row H-1's: never written
-      acc[q] = fma(params[w0 + ((q / UNITS) * H + j) * H + k], hk, acc[q]);
+      acc[q] = fma(weight(w0 + ((q / UNITS) * H + j) * H + k), hk, acc[q]);
     }
   }
   for (var q = 0u; q < 3u * UNITS; q++) { partials[lane][q] = acc[q]; }
@@ -36,6 +36,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   let j = j0 + lane;
   if (lane >= UNITS || j >= H) { return; }
   let bh = step.offBhh + seq_dir * 3u * H;
-  let a = vec3f(totals[lane], totals[UNITS + lane], totals[2u * UNITS + lane]) + vec3f(params[bh + j], params[bh + H + j], params[bh + 2u * H + j]);
+  let a = vec3f(totals[lane], totals[UNITS + lane], totals[2u * UNITS + lane]) + vec3f(weight(bh + j), weight(bh + H + j), weight(bh + 2u * H + j));
   gru_cell_update(seq_here.t, b, j, a);
 }

@@ -18,7 +18,7 @@ fn recurrent_grad(w: u32, j: u32) -> f32 {
   let H = dims.H;
   var sum = 0.0;
   for (var r = 0u; r < 4u * H; r++) {
-    sum += params[w + r * H + j] * daNext[r];
+    sum += weight(w + r * H + j) * daNext[r];
   }
   return sum;
 }
@@ -56,12 +56,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
       } else {
         dh += recurrent_grad(w, j);
         let n = next_step(t);
-        carry = ds[diag_at(n, b) + j] * gates[gate_row(n, b) + H + j];
+        carry = ds[diag_at(n, b) + j] * f32(gates[gate_row(n, b) + H + j]);
       }
-      let ig = gates[row + j];
-      let fg = gates[row + H + j];
-      let gg = gates[row + 2u * H + j];
-      let og = gates[row + 3u * H + j];
+      let ig = f32(gates[row + j]);
+      let fg = f32(gates[row + H + j]);
+      let gg = f32(gates[row + 2u * H + j]);
+      let og = f32(gates[row + 3u * H + j]);
       let sNow = c[state_at(seq_here.write, b) + j];
       let psi = cell_act(sNow);
       let dsTotal = dh * og * cell_act_grad(psi) + carry;
@@ -85,6 +85,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   for (var j = lid; j < H; j += WG) {
     let state = dims.offStateGrad + (wid.z * B + b) * H + j;
     stateGrads[state] = recurrent_grad(w, j);
-    stateGrads[dims.section + state] = ds[diag_at(first, b) + j] * gates[gate_row(first, b) + H + j];
+    stateGrads[dims.section + state] = ds[diag_at(first, b) + j] * f32(gates[gate_row(first, b) + H + j]);
   }
 }

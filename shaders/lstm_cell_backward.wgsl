@@ -11,7 +11,7 @@ fn write_initial_state_grads(b: u32, j: u32, carried: f32) {
   let state = step.offStateGrad + (seq_dir * step.B + b) * H + j;
   let first = first_step(b);
   stateGrads[state] = carried;
-  stateGrads[step.section + state] = ds[diag_at(first, b) + j] * gates[gate_row(first, b) + H + j];
+  stateGrads[step.section + state] = ds[diag_at(first, b) + j] * f32(gates[gate_row(first, b) + H + j]);
 }
 
 // Unit j of row b at step t: writes ds_t and dhTotal_t, returns da_t for the gates (i, f, g, o); all

@@ -6,17 +6,17 @@
 fn carry_from_next(t: u32, b: u32, j: u32, state: u32) -> f32 {
   if (is_last_step(t, b)) { return stateGrads[3u * step.section + state]; }
   let n = next_step(t);
-  return ds[diag_at(n, b) + j] * gates[gate_row(n, b) + seq_H + j];
+  return ds[diag_at(n, b) + j] * f32(gates[gate_row(n, b) + seq_H + j]);
 }
 
 // From dh (the gradient reaching o ⊙ ψ(s_t)) and carry: stores ds_t, returns da_t (i, f, g, o).
 fn cell_grads(t: u32, b: u32, j: u32, dh: f32, carry: f32) -> vec4f {
   let H = seq_H;
   let row = gate_row(t, b);
-  let ig = gates[row + j];
-  let fg = gates[row + H + j];
-  let gg = gates[row + 2u * H + j];
-  let og = gates[row + 3u * H + j];
+  let ig = f32(gates[row + j]);
+  let fg = f32(gates[row + H + j]);
+  let gg = f32(gates[row + 2u * H + j]);
+  let og = f32(gates[row + 3u * H + j]);
   let s = c[state_at(seq_here.write, b) + j];
   let sPrev = c[state_at(seq_here.read, b) + j];
   let psi = cell_act(s);

@@ -11,10 +11,10 @@ fn lstm_step(a: vec4f, t: u32, b: u32, j: u32) -> f32 {
   let og = sigmoid(a.w);
   let s = fg * c[state_at(seq_here.read, b) + j] + ig * gg;
   c[state_at(seq_here.write, b) + j] = s;
-  gates[xrow + j] = ig;
-  gates[xrow + H + j] = fg;
-  gates[xrow + 2u * H + j] = gg;
-  gates[xrow + 3u * H + j] = og;
+  gates[xrow + j] = gates_elem(ig);
+  gates[xrow + H + j] = gates_elem(fg);
+  gates[xrow + 2u * H + j] = gates_elem(gg);
+  gates[xrow + 3u * H + j] = gates_elem(og);
   return og * cell_act(s);
 }
 
@@ -23,8 +23,8 @@ fn lstm_no_step(t: u32, b: u32, j: u32) {
   let H = seq_H;
   let xrow = gate_row(t, b);
   c[state_at(seq_here.write, b) + j] = c[state_at(seq_here.read, b) + j];
-  gates[xrow + j] = 0.0;
-  gates[xrow + H + j] = 0.0;
-  gates[xrow + 2u * H + j] = 0.0;
-  gates[xrow + 3u * H + j] = 0.0;
+  gates[xrow + j] = gates_elem(0.0);
+  gates[xrow + H + j] = gates_elem(0.0);
+  gates[xrow + 2u * H + j] = gates_elem(0.0);
+  gates[xrow + 3u * H + j] = gates_elem(0.0);
 }

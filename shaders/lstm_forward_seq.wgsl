@@ -31,11 +31,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     let xrow = gate_row(t, b);
     let next = state_at(seq_here.write, b);
     for (var j = lid; j < H; j += WG) {
-      var a = vec4f(xproj[xrow + j], xproj[xrow + H + j], xproj[xrow + 2u * H + j], xproj[xrow + 3u * H + j]);
-      a += vec4f(params[bh + j], params[bh + H + j], params[bh + 2u * H + j], params[bh + 3u * H + j]);
+      var a = vec4f(f32(xproj[xrow + j]), f32(xproj[xrow + H + j]), f32(xproj[xrow + 2u * H + j]), f32(xproj[xrow + 3u * H + j]));
+      a += vec4f(weight(bh + j), weight(bh + H + j), weight(bh + 2u * H + j), weight(bh + 3u * H + j));
       for (var k = 0u; k < H; k++) {
         let hk = hPrev[k];
-        a += hk * vec4f(params[w + j * H + k], params[w + (H + j) * H + k], params[w + (2u * H + j) * H + k], params[w + (3u * H + j) * H + k]);
+        a += hk * vec4f(weight(w + j * H + k), weight(w + (H + j) * H + k), weight(w + (2u * H + j) * H + k), weight(w + (3u * H + j) * H + k));
       }
       lstm_cell_update(a, t, b, j);
     }

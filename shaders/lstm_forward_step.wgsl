@@ -25,7 +25,7 @@ fn start(a: ptr<function, array<vec4f, ROWS>>, b0: u32, j: u32) {
   let bias = vec4f(weight(bh + j), weight(bh + H + j), weight(bh + 2u * H + j), weight(bh + 3u * H + j));
   for (var r = 0u; r < ROWS; r++) {
     let xrow = gate_row(seq_here.t, min(b0 + r, B - 1u));
-    (*a)[r] = bias + vec4f(xproj[xrow + j], xproj[xrow + H + j], xproj[xrow + 2u * H + j], xproj[xrow + 3u * H + j]);
+    (*a)[r] = bias + vec4f(f32(xproj[xrow + j]), f32(xproj[xrow + H + j]), f32(xproj[xrow + 2u * H + j]), f32(xproj[xrow + 3u * H + j]));
   }
 }
 

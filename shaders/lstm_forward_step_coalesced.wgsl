@@ -60,6 +60,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   let xrow = gate_row(t, b);
   let bh = step.offBhh + seq_dir * 4u * H;
   let bias = vec4f(weight(bh + j), weight(bh + H + j), weight(bh + 2u * H + j), weight(bh + 3u * H + j));
-  let x = vec4f(xproj[xrow + j], xproj[xrow + H + j], xproj[xrow + 2u * H + j], xproj[xrow + 3u * H + j]);
+  let x = vec4f(f32(xproj[xrow + j]), f32(xproj[xrow + H + j]), f32(xproj[xrow + 2u * H + j]), f32(xproj[xrow + 3u * H + j]));
   lstm_cell_update(x + bias + vec4f(totals[lane], totals[UNITS + lane], totals[2u * UNITS + lane], totals[3u * UNITS + lane]), t, b, j);
 }

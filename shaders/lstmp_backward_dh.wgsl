@@ -13,7 +13,7 @@ fn recurrent_dh(u: u32, b: u32, r: u32) -> f32 {
   let w = step.offWhh + seq_dir * step.whhStride + r;
   let row = gate_row(u, b);
   var sum = 0.0;
-  for (var g = 0u; g < seq_G; g++) { sum = fma(params[w + g * step.R], da[row + g], sum); }
+  for (var g = 0u; g < seq_G; g++) { sum = fma(weight(w + g * step.R), da[row + g], sum); }
   return sum;
 }
 

@@ -8,7 +8,7 @@ fn write_initial_state_grads(b: u32, j: u32, carried: f32) {
   let H = step.H;
   let state = step.offStateGrad + (seq_dir * step.B + b) * H + j;
   let first = first_step(b);
-  stateGrads[step.section + state] = ds[diag_at(first, b) + j] * gates[gate_row(first, b) + H + j];
+  stateGrads[step.section + state] = ds[diag_at(first, b) + j] * f32(gates[gate_row(first, b) + H + j]);
 }
 
 fn cell_backward(t: u32, b: u32, j: u32, carried: f32) -> vec4f {

@@ -23,7 +23,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   let w = step.offWhr + seq_dir * step.whrStride + r * H;
   let mRow = diag_at(t, b);
   var sum = 0.0;
-  for (var j = 0u; j < H; j++) { sum = fma(params[w + j], m[mRow + j], sum); }
+  for (var j = 0u; j < H; j++) { sum = fma(weight(w + j), m[mRow + j], sum); }
   h[at] = sum;
   out[out_at(t, b) + r] = sum;
 }

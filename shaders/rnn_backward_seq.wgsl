@@ -13,7 +13,7 @@ fn recurrent_grad(w: u32, j: u32) -> f32 {
   let H = dims.H;
   var sum = 0.0;
   for (var r = 0u; r < H; r++) {
-    sum += params[w + r * H + j] * daNext[r];
+    sum += weight(w + r * H + j) * daNext[r];
   }
   return sum;
 }

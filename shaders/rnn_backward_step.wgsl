@@ -25,7 +25,7 @@ fn recurrent_grad(t: u32, finalPass: bool, b0: u32, j: u32) -> array<f32, ROWS> 
   }
   var sum: array<f32, ROWS>;
   for (var r = 0u; r < H; r++) {
-    let w = params[w0 + r * H + j];
+    let w = weight(w0 + r * H + j);
     for (var i = 0u; i < ROWS; i++) {
       sum[i] = fma(w, da[rowAt[i] + r], sum[i]);
     }

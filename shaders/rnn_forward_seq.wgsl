@@ -26,9 +26,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     let row = gate_row(t, b);
     let next = state_at(seq_here.write, b);
     for (var j = lid; j < H; j += WG) {
-      var a = xproj[row + j] + params[bh + j];
+      var a = f32(xproj[row + j]) + weight(bh + j);
       for (var k = 0u; k < H; k++) {
-        a += params[w + j * H + k] * hPrev[k];
+        a += weight(w + j * H + k) * hPrev[k];
       }
       rnn_cell_update(a, t, b, j);
     }

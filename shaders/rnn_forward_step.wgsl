@@ -22,10 +22,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   let w0 = step.offWhh + seq_dir * step.whhStride;
   var a: array<f32, ROWS>;
   for (var r = 0u; r < ROWS; r++) {
-    a[r] = xproj[gate_row(t, min(b0 + r, B - 1u)) + jj] + params[step.offBhh + seq_dir * H + jj];
+    a[r] = f32(xproj[gate_row(t, min(b0 + r, B - 1u)) + jj]) + weight(step.offBhh + seq_dir * H + jj);
   }
   for (var k = 0u; k < H; k++) {
-    let w = params[w0 + jj * H + k];
+    let w = weight(w0 + jj * H + k);
     for (var r = 0u; r < ROWS; r++) {
       a[r] = fma(w, h[state_at(seq_here.read, min(b0 + r, B - 1u)) + k], a[r]);
     }

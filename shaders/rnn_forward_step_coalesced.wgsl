@@ -25,7 +25,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
     let hk = h[hPrev + k];
     for (var u = 0u; u < UNITS; u++) {
       let j = min(j0 + u, H - 1u);  // units past H sum row H-1's: never written
-      acc[u] = fma(params[w0 + j * H + k], hk, acc[u]);
+      acc[u] = fma(weight(w0 + j * H + k), hk, acc[u]);
     }
   }
   for (var u = 0u; u < UNITS; u++) { partials[lane][u] = acc[u]; }
@@ -34,5 +34,5 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   if (lane >= UNITS || j >= H) { return; }
   var total = 0.0;
   for (var l = 0u; l < WG; l++) { total += partials[l][lane]; }
-  rnn_cell_update(xproj[gate_row(t, b) + j] + params[step.offBhh + seq_dir * H + j] + total, t, b, j);
+  rnn_cell_update(f32(xproj[gate_row(t, b) + j]) + weight(step.offBhh + seq_dir * H + j) + total, t, b, j);
 }

@@ -9,6 +9,8 @@ import { GpuTimer } from '../../src/gpu/gpuTimer';
 import type { Contender, ContenderContext, ContenderInstance, ParamsView, Update } from '../contender';
 import type { Problem } from '../problem';
 import { createUpdate, type BenchUpdate } from './optimizer';
+import type { Precision } from '../../src/scheduler/precision';
+import { F16_TOLERANCE } from '../validate';
 
 export class GateflowInstance implements ContenderInstance {
   readonly paramStyle = 'torch' as const;
@@ -19,9 +21,9 @@ export class GateflowInstance implements ContenderInstance {
   private trainDispatches: number | null = null;
   private inferDispatches: number | null = null;
 
-  constructor(private readonly gpu: Gpu, private readonly problem: Problem, private readonly update: Update, strategy: StrategyChoice) {
+  constructor(private readonly gpu: Gpu, private readonly problem: Problem, private readonly update: Update, strategy: StrategyChoice, private readonly precision: Precision = 'f32') {
     const { B, T, I, H } = problem.config;
-    const net = new RecurrentNetwork(gpu, { cell: 'lstm', inputSize: I, hiddenSize: H, numLayers: 1, cellActivation: 'tanh', strategy });
+    const net = new RecurrentNetwork(gpu, { cell: 'lstm', inputSize: I, hiddenSize: H, numLayers: 1, cellActivation: 'tanh', strategy, precision });
     let train: TrainPlan | null = null;
     try {
       train = new TrainPlan(gpu, net, T, B, 'mse', 'all', false);
@@ -107,7 +109,7 @@ export class GateflowInstance implements ContenderInstance {
   }
 
   describe(): string {
-    return `strategy ${this.train.recurrent.strategy}`;
+    return `strategy ${this.train.recurrent.strategy}${this.precision === 'f16' ? ', precision f16' : ''}`;
   }
 
   lastInferDispatches(): number | null {
@@ -122,13 +124,15 @@ export class GateflowInstance implements ContenderInstance {
   }
 }
 
-function gateflowContender(name: string, update: Update, strategy: StrategyChoice, note: string): Contender {
+function gateflowContender(name: string, update: Update, strategy: StrategyChoice, note: string, precision: Precision = 'f32'): Contender {
   return {
     name,
     update,
     note,
+    ...(precision === 'f16' ? { tolerance: F16_TOLERANCE } : {}),
     unavailable(ctx, config) {
       if (!ctx.gpu) return 'no WebGPU device';
+      if (precision === 'f16' && !ctx.gpu.device.features.has('shader-f16')) return "this adapter has no 'shader-f16'";
       if (!config) return null;
       const cfg = { cell: 'lstm' as const, inputSize: config.I, hiddenSize: config.H, numLayers: 1, cellActivation: 'tanh' as const };
       try {
@@ -140,7 +144,7 @@ function gateflowContender(name: string, update: Update, strategy: StrategyChoic
     },
     async create(problem: Problem, ctx: ContenderContext) {
       if (!ctx.gpu) throw new Error(`${name}: no WebGPU device`);
-      return new GateflowInstance(ctx.gpu, problem, update, strategy);
+      return new GateflowInstance(ctx.gpu, problem, update, strategy, precision);
     },
   };
 }
@@ -150,4 +154,6 @@ export const gateflowWebgpu = gateflowContender('gateflow-webgpu', 'sgd', 'auto'
 /** Each strategy forced, so the choice 'auto' makes can be checked against both. */
 export const gateflowWebgpuPerStep = gateflowContender('gateflow-webgpu-per-step', 'sgd', 'per-step', 'strategy per-step: one dispatch per time step and direction');
 export const gateflowWebgpuPersistent = gateflowContender('gateflow-webgpu-persistent', 'sgd', 'persistent', 'strategy persistent: one dispatch per direction, a workgroup per batch row looping over time');
+/** Precision 'f16' (weights and gate tensors stored in f16, f32 arithmetic), strategy 'auto': validated at F16_TOLERANCE. */
+export const gateflowWebgpuF16 = gateflowContender('gateflow-webgpu-f16', 'sgd', 'auto', "precision 'f16': weights and gate tensors in f16, f32 arithmetic; strategy 'auto'", 'f16');
 export const gateflowWebgpuAdamClip = gateflowContender('gateflow-webgpu-adam-clip', 'adam-clip', 'auto', "global-norm clipping + Adam, strategy 'auto' (not the peers' work: compare with gateflow-webgpu)");

@@ -32,6 +32,8 @@ export interface ModelCliOptions {
   seed: number;
   initFrom?: string;
   prefix?: string;
+  /** `train` only: 'f16' stores weights and gate tensors in half precision (RecurrentNetwork's option). */
+  precision?: 'f32' | 'f16';
 }
 
 const TASK_ALIASES: Record<string, string> = { chars: 'char-lm' };
@@ -100,6 +102,7 @@ export function modelConfig(task: Task, o: ModelCliOptions): ModelConfig {
     ...(o.bidirectional ? { bidirectional: true } : {}),
     ...(o.dropout ? { dropout: o.dropout } : {}),
     ...(o.projSize ? { projSize: o.projSize } : {}),
+    ...(o.precision === 'f16' ? { precision: 'f16' as const } : {}),
     outputSize: task.outputSize,
     headAt: task.lossAt,
     loss: task.loss,

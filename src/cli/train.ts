@@ -157,6 +157,7 @@ export function trainCommand(): Command {
   const cmd = new Command('train').description('train an LSTM (or RNN) on a generated task on the GPU, with live progress');
   addModelOptions(cmd)
     .option('--steps <n>', 'training steps', positiveInt, 1000)
+    .addOption(new Option('--precision <p>', "f16: weights and gate tensors stored in half precision, f32 arithmetic (needs the adapter feature shader-f16)").choices(['f32', 'f16']).default('f32'))
     .option('--log-every <n>', 'read the loss back every n steps (the GPU never waits for it)', positiveInt, 10)
     .option('--save <file>', 'write a checkpoint (safetensors) at the end, or on Ctrl-C')
     .option('--resume <file>', 'start from a checkpoint (weights and optimizer state)')

@@ -96,6 +96,8 @@ export interface RecordedFlow {
  * time step over the per-step ds, dh that BPTT already stored. Dispatches: 2 per LSTM layer, 1 per RNN layer.
  */
 export function recordFlow(gpu: Gpu, net: RecurrentNetwork, plan: RecurrentPlan, rec: Recorder, loss?: GPUBuffer): RecordedFlow {
+  // Its kernels read the saved gates as f32: the diagnostics measure the f32 model.
+  if (plan.precision !== 'f32') throw new RangeError(`gradient flow runs on networks of precision 'f32', not '${plan.precision}'`);
   const { T, B } = plan;
   const { hiddenSize: H, numLayers: L, cell, cellActivation } = net.cfg;
   const D = directions(net.cfg);

@@ -153,6 +153,8 @@ export async function acquireDevice(opts: AcquireOptions = {}): Promise<GpuConte
   const features: GPUFeatureName[] = [];
   if (hasTimestamps) features.push('timestamp-query');
   if (subgroupSize) features.push('subgroups' as GPUFeatureName);
+  // Half-precision storage for precision 'f16' (src/scheduler/precision.ts), wherever it is offered.
+  if (adapter.features.has('shader-f16')) features.push('shader-f16');
   const requiredLimits: Record<string, number> = {};
   for (const name of RAISED_LIMITS) {
     const value = adapter.limits[name];

@@ -9,7 +9,7 @@ import gemmBVec4Wgsl from '../../shaders/gemm_b_vec4.wgsl?raw';
 import type { Gpu } from '../gpu/runtime';
 import type { Recorder } from '../gpu/recorder';
 import { cpuMaxRows, rowSharing, sharesRows, workSplit, type WorkSplit } from './rowSharing';
-import { kernelVariant, type WgslStruct } from './kernel';
+import { halfPrecision, kernelVariant, type WgslStruct } from './kernel';
 
 /**
  * The GEMM variants, one registry (llm.c's dev/cuda style: version 1 the plain one). The parity tests
@@ -69,7 +69,7 @@ export function gemmKernel(variant: GemmVariant, o: { a4: boolean; b4: boolean; 
     code: [...(variant === 'rows' ? [sharing.code] : []), gemmCommonWgsl, o.a4 ? gemmAVec4Wgsl : gemmAScalarWgsl, o.b4 ? gemmBVec4Wgsl : gemmBScalarWgsl, body],
     consts: variant === 'rows' ? { ROWS: rows } : variant === 'tiled' ? { TILE: TILED_TILE, TILE_K: TILED_K } : {},
     storage: {
-      C: { access: 'read_write', doc: '[M,N] from offC' },
+      C: { access: 'read_write', doc: '[M,N] from offC', elemAlias: true },
       A: { access: 'read', type: o.a4 ? 'array<vec4f>' : 'array<f32>', doc: '[M,K] (A_KM = 0) or [K,M] from offA' },
       B: { access: 'read', type: o.b4 ? 'array<vec4f>' : 'array<f32>', doc: '[N,K] (B_KN = 0) or [K,N] from offB' },
       bias: { access: 'read', doc: '[N] from offBias (read only with HAS_BIAS)' },
@@ -148,6 +148,8 @@ export interface GemmSpec {
   bias?: BufferSlice;
   /** Default: defaultGemmVariant ('tiled' on GPUs; on CPU adapters 'rows', or 'tiles' for small products). */
   variant?: GemmVariant;
+  /** The operands stored in f16 (precision 'f16', src/scheduler/precision.ts); the arithmetic stays f32. */
+  half?: readonly ('A' | 'B' | 'C' | 'bias')[];
 }
 
 /** FLOPs of one C = A·B product (a multiply and an add per term). */
@@ -170,14 +172,16 @@ export class GemmKernel {
     this.variant = spec.variant ?? defaultGemmVariant(workSplit(gpu), M, N, K);
     // v1 reads one float per load; v2 and v3 four where the operand allows.
     const vec4 = this.variant === 'tiles' ? { a4: false, b4: false } : gemmVec4Operands(spec);
+    // Under precision 'f16' the operands it names are bound as f16 (halfPrecision).
+    const stored = <K extends ReturnType<typeof gemmKernel>>(k: K): K => (spec.half ? (halfPrecision(k, spec.half) as K) : k);
     let kernel;
     if (this.variant === 'rows') {
       const shape = rowsGemmShape(M, N, cpuMaxRows(workSplit(gpu)));
-      kernel = gemmKernel('rows', { ...vec4, rows: shape.rows, share: sharesRows(gpu) });
+      kernel = stored(gemmKernel('rows', { ...vec4, rows: shape.rows, share: sharesRows(gpu) }));
       this.pipeline = gpu.pipelines.get(kernel, { LANES: shape.lanes, ...layout });
       this.grid = shape.grid;
     } else {
-      kernel = gemmKernel(this.variant, vec4);
+      kernel = stored(gemmKernel(this.variant, vec4));
       this.pipeline = gpu.pipelines.get(kernel, this.variant === 'tiles' ? layout : {});
       this.grid = this.variant === 'tiles' ? tilesGrid(M, N) : tiledGrid(M, N);
     }

@@ -25,6 +25,11 @@ export interface StorageBinding {
   readonly type?: string | WgslStruct;
   /** One line: what the buffer holds (its shape), written beside the declaration. */
   readonly doc?: string;
+  /**
+   * Declare `alias <name>_elem` as the element type, for code that stores into the buffer in either
+   * precision (`gates[i] = gates_elem(v)`; see halfPrecision).
+   */
+  readonly elemAlias?: boolean;
 }
 
 export interface KernelDesc {
@@ -103,6 +108,13 @@ export function hashString(text: string): string {
 
 const typeName = (t: StorageBinding['type']): string => (t === undefined ? 'array<f32>' : typeof t === 'string' ? t : t.name);
 
+/** The element type of an `array<…>` binding type. */
+const elementType = (t: StorageBinding['type']): string => {
+  const m = /^array<(.+)>$/.exec(typeName(t));
+  if (!m) throw new Error(`binding type ${typeName(t)} is not an array`);
+  return m[1];
+};
+
 /** The WGSL a description declares, in front of its code. */
 function declarations(d: KernelDesc): string[] {
   const out: string[] = [];
@@ -112,6 +124,7 @@ function declarations(d: KernelDesc): string[] {
   for (const s of structs.values()) out.push(wgslStruct(s));
   for (const [name, value] of Object.entries(d.consts ?? {})) out.push(`const ${name} = ${typeof value === 'boolean' ? value : `${value}u`};`);
   for (const [name, value] of Object.entries(d.constants ?? {})) out.push(`override ${name}: u32 = ${value}u;`);
+  for (const [name, b] of Object.entries(d.storage)) if (b.elemAlias) out.push(`alias ${name}_elem = ${elementType(b.type)};`);
   Object.entries(d.storage).forEach(([name, b], i) => {
     out.push(`@group(0) @binding(${i}) var<storage, ${b.access}> ${name}: ${typeName(b.type)};${b.doc ? ` // ${b.doc}` : ''}`);
   });
@@ -202,4 +215,30 @@ export function kernelVariant<const D extends KernelDesc>(desc: D): Kernel<D> {
   const k = new Kernel(desc);
   variants.set(desc.name, k);
   return k;
+}
+
+/** The f16 storage type of each f32 one. */
+const HALF_TYPES: Readonly<Record<string, string>> = { 'array<f32>': 'array<f16>', 'array<vec4f>': 'array<vec4<f16>>' };
+
+/**
+ * The variant of a kernel whose named storage bindings hold f16 (array<f16>, array<vec4<f16>>)
+ * where the original holds f32; the names it does not have are skipped. Its code must read them
+ * through conversions (`f32(params[i])`, `vec4f(...)`: identities in f32) and store through
+ * `<name>_elem(v)` (elemAlias), so one source serves both precisions; arithmetic stays f32.
+ */
+export function halfPrecision<const D extends KernelDesc>(kernel: Kernel<D>, names: readonly string[]): Kernel<D> {
+  const desc = kernel.desc;
+  const half = names.filter((n) => n in desc.storage);
+  if (half.length === 0) return kernel;
+  const storage: Record<string, StorageBinding> = {};
+  for (const [name, b] of Object.entries(desc.storage)) {
+    if (!half.includes(name)) {
+      storage[name] = b;
+      continue;
+    }
+    const type = HALF_TYPES[typeName(b.type)];
+    if (!type) throw new Error(`kernel ${desc.name}: binding "${name}" of type ${typeName(b.type)} has no f16 form`);
+    storage[name] = { ...b, type };
+  }
+  return kernelVariant({ ...desc, name: `${desc.name}.f16-${half.join('-')}`, enables: [...(desc.enables ?? []), 'f16'], storage }) as Kernel<D>;
 }

@@ -12,8 +12,9 @@ import { SteppedKernel } from './stepped';
 import { ACTIVATION_CONSTANTS, ACTIVATIONS_WGSL, activationConstant } from './activations';
 import { defineKernel, type WgslStruct } from './kernel';
 import { LENGTHS_BINDING, SEQUENCE_PLACE_STATE_GRADS_WGSL, SEQUENCE_PLACE_WGSL } from './sequencePlace';
-import { GRU_CELL_BACKWARD_WGSL, GRU_CELL_WGSL, LSTM_CELL_UPDATE_WGSL, STATE_GRADS_BINDING } from './recurrentSteps';
+import { GRU_CELL_BACKWARD_WGSL, GRU_CELL_WGSL, LSTM_CELL_UPDATE_WGSL, STATE_GRADS_BINDING, storedIn } from './recurrentSteps';
 import rnnCellUpdateWgsl from '../../shaders/rnn_cell_update.wgsl?raw';
+import weightsScalarWgsl from '../../shaders/weights_scalar.wgsl?raw';
 import type { BackwardStepBuffers, ForwardStepBuffers, StepDims } from './recurrentSteps';
 
 const FORWARD_DIMS: WgslStruct = {
@@ -36,9 +37,9 @@ const params = { access: 'read', doc: 'the flat parameters' } as const;
 
 export const LSTM_FORWARD_SEQ = defineKernel({
   name: 'lstm_forward_seq',
-  code: [ACTIVATIONS_WGSL, SEQUENCE_PLACE_WGSL, LSTM_CELL_UPDATE_WGSL, lstmForwardSeqWgsl],
+  code: [ACTIVATIONS_WGSL, SEQUENCE_PLACE_WGSL, weightsScalarWgsl, LSTM_CELL_UPDATE_WGSL, lstmForwardSeqWgsl],
   storage: {
-    gates: { access: 'read_write', doc: '[T,B,D·4H] activated i, f, g, o' },
+    gates: { access: 'read_write', doc: '[T,B,D·4H] activated i, f, g, o', elemAlias: true },
     c: { access: 'read_write', doc: '[D][T+1,B,H] cell states (sequence_place.wgsl: the slots)' },
     h: { access: 'read_write', doc: '[D][T+1,B,H] hidden states' },
     xproj: { access: 'read', doc: '[T,B,D·4H] = x·W_ihᵀ + b_ih' },
@@ -53,7 +54,7 @@ export const LSTM_FORWARD_SEQ = defineKernel({
 
 export const LSTM_BACKWARD_SEQ = defineKernel({
   name: 'lstm_backward_seq',
-  code: [ACTIVATIONS_WGSL, SEQUENCE_PLACE_STATE_GRADS_WGSL, lstmBackwardSeqWgsl],
+  code: [ACTIVATIONS_WGSL, SEQUENCE_PLACE_STATE_GRADS_WGSL, weightsScalarWgsl, lstmBackwardSeqWgsl],
   storage: {
     da: { access: 'read_write', doc: '[T,B,D·4H]' },
     ds: { access: 'read_write', doc: '[D][T,B,H]' },
@@ -71,7 +72,7 @@ export const LSTM_BACKWARD_SEQ = defineKernel({
 
 export const RNN_FORWARD_SEQ = defineKernel({
   name: 'rnn_forward_seq',
-  code: [ACTIVATIONS_WGSL, SEQUENCE_PLACE_WGSL, rnnCellUpdateWgsl, rnnForwardSeqWgsl],
+  code: [ACTIVATIONS_WGSL, SEQUENCE_PLACE_WGSL, weightsScalarWgsl, rnnCellUpdateWgsl, rnnForwardSeqWgsl],
   storage: {
     h: { access: 'read_write', doc: '[D][T+1,B,H] hidden states (sequence_place.wgsl: the slots)' },
     xproj: { access: 'read', doc: '[T,B,D·H]' },
@@ -85,7 +86,7 @@ export const RNN_FORWARD_SEQ = defineKernel({
 
 export const RNN_BACKWARD_SEQ = defineKernel({
   name: 'rnn_backward_seq',
-  code: [ACTIVATIONS_WGSL, SEQUENCE_PLACE_WGSL, rnnBackwardSeqWgsl],
+  code: [ACTIVATIONS_WGSL, SEQUENCE_PLACE_WGSL, weightsScalarWgsl, rnnBackwardSeqWgsl],
   storage: {
     da: { access: 'read_write', doc: '[T,B,D·H]' },
     dhTotal: { access: 'read_write', doc: '[D][T,B,H]' },
@@ -102,9 +103,9 @@ export const RNN_BACKWARD_SEQ = defineKernel({
 
 export const GRU_FORWARD_SEQ = defineKernel({
   name: 'gru_forward_seq',
-  code: [ACTIVATIONS_WGSL, SEQUENCE_PLACE_WGSL, GRU_CELL_WGSL, gruForwardSeqWgsl],
+  code: [ACTIVATIONS_WGSL, SEQUENCE_PLACE_WGSL, weightsScalarWgsl, GRU_CELL_WGSL, gruForwardSeqWgsl],
   storage: {
-    gates: { access: 'read_write', doc: '[T,B,D·4H] r, z, n, W_hn·h + b_hn' },
+    gates: { access: 'read_write', doc: '[T,B,D·4H] r, z, n, W_hn·h + b_hn', elemAlias: true },
     h: { access: 'read_write', doc: '[D][T+1,B,H] hidden states (sequence_place.wgsl: the slots)' },
     xproj: { access: 'read', doc: '[T,B,D·3H] = x·W_ihᵀ + b_ih' },
     params,
@@ -117,7 +118,7 @@ export const GRU_FORWARD_SEQ = defineKernel({
 
 export const GRU_BACKWARD_SEQ = defineKernel({
   name: 'gru_backward_seq',
-  code: [SEQUENCE_PLACE_STATE_GRADS_WGSL, GRU_CELL_BACKWARD_WGSL, gruBackwardSeqWgsl],
+  code: [SEQUENCE_PLACE_STATE_GRADS_WGSL, weightsScalarWgsl, GRU_CELL_BACKWARD_WGSL, gruBackwardSeqWgsl],
   storage: {
     da: { access: 'read_write', doc: '[T,B,D·3H] input-side gradients' },
     dah: { access: 'read_write', doc: '[T,B,D·3H] recurrent-side gradients' },
@@ -153,6 +154,7 @@ function workgroupSize(limits: GPUSupportedLimits, H: number): number {
 }
 
 export function forwardSequenceKernel(gpu: Gpu, d: StepDims, buf: ForwardStepBuffers): SteppedKernel {
+  const stored = storedIn(d.precision);
   const common = {
     variants: [{ T: d.T, D: d.D, B: d.B, H: d.H, offWhh: d.offWhh, offBhh: d.offBhh, whhStride: d.whhStride }],
     grid: [d.B, 1, d.D] as [number, number, number],
@@ -161,15 +163,16 @@ export function forwardSequenceKernel(gpu: Gpu, d: StepDims, buf: ForwardStepBuf
   const place = { out: buf.out, lengths: buf.lengths };
   const constants = { WG: workgroupSize(gpu.limits, d.H), MAX_H: workgroupFloats(d.cell, d.H).forward, ...activationConstant(d.activation) };
   if (d.cell === 'gru') {
-    return new SteppedKernel(gpu, { ...common, kernel: GRU_FORWARD_SEQ, constants, buffers: { gates: buf.gates!, h: buf.h, xproj: buf.xproj, params: buf.params, ...place } });
+    return new SteppedKernel(gpu, { ...common, kernel: stored(GRU_FORWARD_SEQ), constants, buffers: { gates: buf.gates!, h: buf.h, xproj: buf.xproj, params: buf.params, ...place } });
   }
   if (d.cell === 'lstm') {
-    return new SteppedKernel(gpu, { ...common, kernel: LSTM_FORWARD_SEQ, constants, buffers: { gates: buf.gates!, c: buf.c!, h: buf.h, xproj: buf.xproj, params: buf.params, ...place } });
+    return new SteppedKernel(gpu, { ...common, kernel: stored(LSTM_FORWARD_SEQ), constants, buffers: { gates: buf.gates!, c: buf.c!, h: buf.h, xproj: buf.xproj, params: buf.params, ...place } });
   }
-  return new SteppedKernel(gpu, { ...common, kernel: RNN_FORWARD_SEQ, constants, buffers: { h: buf.h, xproj: buf.xproj, params: buf.params, ...place } });
+  return new SteppedKernel(gpu, { ...common, kernel: stored(RNN_FORWARD_SEQ), constants, buffers: { h: buf.h, xproj: buf.xproj, params: buf.params, ...place } });
 }
 
 export function backwardSequenceKernel(gpu: Gpu, d: StepDims, buf: BackwardStepBuffers): SteppedKernel {
+  const stored = storedIn(d.precision);
   const floats = workgroupFloats(d.cell, d.H).backward;
   const common = {
     variants: [{ T: d.T, D: d.D, B: d.B, H: d.H, offWhh: d.offWhh, whhStride: d.whhStride, offStateGrad: d.offState, section: d.stateSection }],
@@ -180,7 +183,7 @@ export function backwardSequenceKernel(gpu: Gpu, d: StepDims, buf: BackwardStepB
   if (d.cell === 'gru') {
     return new SteppedKernel(gpu, {
       ...common,
-      kernel: GRU_BACKWARD_SEQ,
+      kernel: stored(GRU_BACKWARD_SEQ),
       constants: { WG: constants.WG, MAX_G: floats },
       buffers: { da: buf.da, dah: buf.dah!, dhTotal: buf.dhTotal, stateGrads: buf.stateGrads!, dH: buf.dH, gates: buf.gates!, h: buf.h!, params: buf.params },
     });
@@ -188,14 +191,14 @@ export function backwardSequenceKernel(gpu: Gpu, d: StepDims, buf: BackwardStepB
   if (d.cell === 'lstm') {
     return new SteppedKernel(gpu, {
       ...common,
-      kernel: LSTM_BACKWARD_SEQ,
+      kernel: stored(LSTM_BACKWARD_SEQ),
       constants: { ...constants, MAX_G: floats },
       buffers: { da: buf.da, ds: buf.ds!, dhTotal: buf.dhTotal, stateGrads: buf.stateGrads!, dH: buf.dH, gates: buf.gates!, c: buf.c!, params: buf.params },
     });
   }
   return new SteppedKernel(gpu, {
     ...common,
-    kernel: RNN_BACKWARD_SEQ,
+    kernel: stored(RNN_BACKWARD_SEQ),
     constants: { ...constants, MAX_H: floats },
     buffers: { da: buf.da, dhTotal: buf.dhTotal, dh0: buf.dh0!, dH: buf.dH, dhN: buf.dhN!, h: buf.h!, params: buf.params, lengths: buf.lengths },
   });

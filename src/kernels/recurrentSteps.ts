@@ -34,7 +34,8 @@ import type { CellActivation, CellKind } from '../config';
 import { SteppedKernel } from './stepped';
 import { ACTIVATION_CONSTANTS, ACTIVATIONS_WGSL, activationConstant } from './activations';
 import { cpuMaxRows, rowSharing, sharesRows, workSplit, type WorkSplit } from './rowSharing';
-import { kernelVariant, type WgslStruct } from './kernel';
+import { halfPrecision, kernelVariant, type Kernel, type KernelDesc, type WgslStruct } from './kernel';
+import { HALF_STORAGE, type Precision } from '../scheduler/precision';
 import { LENGTHS_BINDING, SEQUENCE_PLACE_STATE_GRADS_WGSL, SEQUENCE_PLACE_WGSL } from './sequencePlace';
 
 /** The per-unit ends of the GRU kernels (both work splits and the persistent kernels): gru_cell*.wgsl. */
@@ -161,7 +162,7 @@ const OUT_BINDING = { access: 'read_write', doc: '[T,B,D·H] the layer output' }
 const lstmForwardStorage = (weights4: boolean) =>
   ({
     params: paramsBinding(weights4, 'the flat parameters (W_hh, b_hh at offWhh, offBhh)'),
-    gates: { access: 'read_write', doc: '[T,B,D·4H] activated i, f, g, o' },
+    gates: { access: 'read_write', doc: '[T,B,D·4H] activated i, f, g, o', elemAlias: true },
     c: { access: 'read_write', doc: '[D][T+1,B,H] cell states (sequence_place.wgsl: the slots)' },
     h: { access: 'read_write', doc: '[D][T+1,B,H] hidden states' },
     xproj: { access: 'read', doc: '[T,B,D·4H] = x·W_ihᵀ + b_ih' },
@@ -300,7 +301,7 @@ export const LSTMP_BACKWARD_STEP = kernelVariant({
 
 const GRU_FORWARD_STORAGE = {
   params: { access: 'read', doc: 'the flat parameters (W_hh, b_hh at offWhh, offBhh)' },
-  gates: { access: 'read_write', doc: '[T,B,D·4H] r, z, n, W_hn·h + b_hn' },
+  gates: { access: 'read_write', doc: '[T,B,D·4H] r, z, n, W_hn·h + b_hn', elemAlias: true },
   h: { access: 'read_write', doc: '[D][T+1,B,H] hidden states (sequence_place.wgsl: the slots)' },
   xproj: { access: 'read', doc: '[T,B,D·3H] = x·W_ihᵀ + b_ih' },
   out: OUT_BINDING,
@@ -321,7 +322,7 @@ const GRU_BACKWARD_STORAGE = {
 /** The GRU forward step for GPUs (gru_forward_step.wgsl): the coalesced work split. */
 export const GRU_FORWARD_STEP = kernelVariant({
   name: 'gru_forward_step',
-  code: [ACTIVATIONS_WGSL, SEQUENCE_PLACE_WGSL, GRU_CELL_WGSL, gruForwardWgsl],
+  code: [ACTIVATIONS_WGSL, SEQUENCE_PLACE_WGSL, weightsScalarWgsl, GRU_CELL_WGSL, gruForwardWgsl],
   consts: { WG: GPU_FORWARD_LANES },
   storage: GRU_FORWARD_STORAGE,
   uniform: { name: 'step', struct: FORWARD_STEP },
@@ -332,7 +333,7 @@ export const GRU_FORWARD_STEP = kernelVariant({
 /** The GRU backward step for GPUs (gru_backward_step.wgsl): 16 units × 4 slices of the gate rows per workgroup. */
 export const GRU_BACKWARD_STEP = kernelVariant({
   name: 'gru_backward_step',
-  code: [SEQUENCE_PLACE_STATE_GRADS_WGSL, GRU_CELL_BACKWARD_WGSL, gruBackwardWgsl],
+  code: [SEQUENCE_PLACE_STATE_GRADS_WGSL, weightsScalarWgsl, GRU_CELL_BACKWARD_WGSL, gruBackwardWgsl],
   storage: GRU_BACKWARD_STORAGE,
   uniform: { name: 'step', struct: LSTM_BACKWARD_STEP },
 });
@@ -371,7 +372,7 @@ export function gruBackwardStepRows(v: StepVariant) {
 /** The projection of an LSTMP step (lstmp_project_step.wgsl): h_t = W_hr·m_t. */
 export const LSTMP_PROJECT_STEP = kernelVariant({
   name: 'lstmp_project_step',
-  code: [SEQUENCE_PLACE_WGSL, lstmpProjectStepWgsl],
+  code: [SEQUENCE_PLACE_WGSL, weightsScalarWgsl, lstmpProjectStepWgsl],
   storage: {
     h: { access: 'read_write', doc: '[D][T+1,B,R] hidden states' },
     out: OUT_BINDING,
@@ -386,7 +387,7 @@ export const LSTMP_PROJECT_STEP = kernelVariant({
 /** The first half of an LSTMP backward step (lstmp_backward_dh.wgsl): dh_t, R wide, and dh_{-1}. */
 export const LSTMP_BACKWARD_DH = kernelVariant({
   name: 'lstmp_backward_dh',
-  code: [SEQUENCE_PLACE_WGSL, lstmpBackwardDhWgsl],
+  code: [SEQUENCE_PLACE_WGSL, weightsScalarWgsl, lstmpBackwardDhWgsl],
   storage: {
     dhTotal: { access: 'read_write', doc: '[D][T,B,R] dL/dh_t' },
     stateGrads: { access: 'read_write', doc: '[4,L·D,B,H] sections: dh0 written, dhN read ([L·D,B,R] at their start)' },
@@ -413,7 +414,7 @@ export function rnnForwardStep(rows: number) {
   checkRows(rows);
   return kernelVariant({
     name: `rnn_forward_step.r${rows}`,
-    code: [ACTIVATIONS_WGSL, SEQUENCE_PLACE_WGSL, rnnCellUpdateWgsl, rnnForwardWgsl],
+    code: [ACTIVATIONS_WGSL, SEQUENCE_PLACE_WGSL, weightsScalarWgsl, rnnCellUpdateWgsl, rnnForwardWgsl],
     consts: { ROWS: rows },
     storage: RNN_FORWARD_STORAGE,
     uniform: { name: 'step', struct: FORWARD_STEP },
@@ -424,7 +425,7 @@ export function rnnForwardStep(rows: number) {
 /** The RNN forward step kernel for GPUs (rnn_forward_step_coalesced.wgsl): lanes split k, as in the LSTM's. */
 export const RNN_FORWARD_STEP_COALESCED = kernelVariant({
   name: 'rnn_forward_step_coalesced',
-  code: [ACTIVATIONS_WGSL, SEQUENCE_PLACE_WGSL, rnnCellUpdateWgsl, rnnForwardCoalescedWgsl],
+  code: [ACTIVATIONS_WGSL, SEQUENCE_PLACE_WGSL, weightsScalarWgsl, rnnCellUpdateWgsl, rnnForwardCoalescedWgsl],
   consts: { WG: GPU_FORWARD_LANES },
   storage: RNN_FORWARD_STORAGE,
   uniform: { name: 'step', struct: FORWARD_STEP },
@@ -437,7 +438,7 @@ export function rnnBackwardStep(rows: number) {
   checkRows(rows);
   return kernelVariant({
     name: `rnn_backward_step.r${rows}`,
-    code: [ACTIVATIONS_WGSL, SEQUENCE_PLACE_WGSL, rnnBackwardWgsl],
+    code: [ACTIVATIONS_WGSL, SEQUENCE_PLACE_WGSL, weightsScalarWgsl, rnnBackwardWgsl],
     consts: { ROWS: rows },
     storage: {
       da: { access: 'read_write', doc: '[T,B,D·H] dL/d(pre-activations)' },
@@ -483,7 +484,13 @@ export interface StepDims {
   offState: number;
   /** L·B·H: the stride between the sections (dh0, dc0, dhN, dcN) of the LSTM's stateGrads buffer. */
   stateSection: number;
+  /** 'f16': params, xproj and gates are bound as f16 (src/scheduler/precision.ts); default 'f32'. */
+  precision?: Precision;
 }
+
+/** The kernel as it reads the buffers of this precision: under 'f16' its HALF_STORAGE bindings retyped (halfPrecision). */
+export const storedIn = (precision: Precision = 'f32') => <const D extends KernelDesc>(kernel: Kernel<D>): Kernel<D> =>
+  precision === 'f16' ? halfPrecision(kernel, HALF_STORAGE) : kernel;
 
 export interface ForwardStepBuffers {
   /** LSTM only: activated gates [T,B,D·4H] and cell states [D][T+1,B,H]. */
@@ -528,6 +535,7 @@ class StepPair implements StepRecorder {
  * projection h = W_hr·m.
  */
 export function forwardStepKernel(gpu: Gpu, d: StepDims, buf: ForwardStepBuffers): StepRecorder {
+  const stored = storedIn(d.precision);
   const proj = d.R !== d.H;
   const split = proj ? 'gpu' : workSplit(gpu);
   const shape = stepShapes(d.cell, d.B, d.H, split).forward;
@@ -539,32 +547,32 @@ export function forwardStepKernel(gpu: Gpu, d: StepDims, buf: ForwardStepBuffers
     const buffers = { params: buf.params, gates: buf.gates!, h: buf.h, xproj: buf.xproj, ...place };
     if (split !== 'gpu') {
       const weights4 = weightRowsAligned(d.H, d.offWhh) && d.whhStride % 4 === 0;
-      return new SteppedKernel(gpu, { ...common, kernel: gruForwardStepRows({ rows: shape.rows, weights4, share: sharesRows(gpu) }), buffers });
+      return new SteppedKernel(gpu, { ...common, kernel: stored(gruForwardStepRows({ rows: shape.rows, weights4, share: sharesRows(gpu) })), buffers });
     }
-    return new SteppedKernel(gpu, { ...common, constants: { UNITS: shape.units, ...activationConstant(d.activation) }, kernel: GRU_FORWARD_STEP, buffers });
+    return new SteppedKernel(gpu, { ...common, constants: { UNITS: shape.units, ...activationConstant(d.activation) }, kernel: stored(GRU_FORWARD_STEP), buffers });
   }
   if (d.cell === 'lstm') {
     const weights4 = weightRowsAligned(d.R, d.offWhh) && d.whhStride % 4 === 0;
     const buffers = { params: buf.params, gates: buf.gates!, c: buf.c!, h: buf.h, xproj: buf.xproj, ...place };
     const constants = { UNITS: shape.units, ...activationConstant(d.activation) };
     if (proj) {
-      const cell = new SteppedKernel(gpu, { ...common, constants, kernel: lstmpForwardStep({ weights4 }), buffers: { params: buf.params, gates: buf.gates!, c: buf.c!, h: buf.h, xproj: buf.xproj, m: buf.m!, lengths: buf.lengths } });
+      const cell = new SteppedKernel(gpu, { ...common, constants, kernel: stored(lstmpForwardStep({ weights4 })), buffers: { params: buf.params, gates: buf.gates!, c: buf.c!, h: buf.h, xproj: buf.xproj, m: buf.m!, lengths: buf.lengths } });
       const projection = new SteppedKernel(gpu, {
-        kernel: LSTMP_PROJECT_STEP, constants: {}, label: 'lstm projection step',
+        kernel: stored(LSTMP_PROJECT_STEP), constants: {}, label: 'lstm projection step',
         buffers: { h: buf.h, out: buf.out, m: buf.m!, params: buf.params, lengths: buf.lengths },
         variants: variants.map((v) => ({ t: v.t, T: d.T, D: d.D, B: d.B, H: d.H, R: d.R, offWhr: d.offWhr, whrStride: d.whrStride })),
         grid: [Math.ceil(d.R / 64), d.B, d.D],
       });
       return new StepPair(cell, projection);
     }
-    if (split === 'gpu') return new SteppedKernel(gpu, { ...common, constants, kernel: lstmForwardStepCoalesced({ weights4 }), buffers });
-    return new SteppedKernel(gpu, { ...common, kernel: lstmForwardStep({ rows: shape.rows, weights4, share: sharesRows(gpu) }), buffers });
+    if (split === 'gpu') return new SteppedKernel(gpu, { ...common, constants, kernel: stored(lstmForwardStepCoalesced({ weights4 })), buffers });
+    return new SteppedKernel(gpu, { ...common, kernel: stored(lstmForwardStep({ rows: shape.rows, weights4, share: sharesRows(gpu) })), buffers });
   }
   const buffers = { h: buf.h, xproj: buf.xproj, params: buf.params, ...place };
   if (split === 'gpu') {
-    return new SteppedKernel(gpu, { ...common, constants: { UNITS: shape.units, ...activationConstant(d.activation) }, kernel: RNN_FORWARD_STEP_COALESCED, buffers });
+    return new SteppedKernel(gpu, { ...common, constants: { UNITS: shape.units, ...activationConstant(d.activation) }, kernel: stored(RNN_FORWARD_STEP_COALESCED), buffers });
   }
-  return new SteppedKernel(gpu, { ...common, kernel: rnnForwardStep(shape.rows), buffers });
+  return new SteppedKernel(gpu, { ...common, kernel: stored(rnnForwardStep(shape.rows)), buffers });
 }
 
 export interface BackwardStepBuffers {
@@ -595,6 +603,7 @@ export interface BackwardStepBuffers {
  * kernel's .proj variant (through W_hr to m_t and the cell), on every adapter class.
  */
 export function backwardStepKernel(gpu: Gpu, d: StepDims, buf: BackwardStepBuffers): StepRecorder {
+  const stored = storedIn(d.precision);
   const proj = d.R !== d.H;
   const split = proj ? 'gpu' : workSplit(gpu);
   const shape = stepShapes(d.cell, d.B, d.H, split).backward;
@@ -612,22 +621,22 @@ export function backwardStepKernel(gpu: Gpu, d: StepDims, buf: BackwardStepBuffe
       variants: steps.map((v) => ({ ...v, section: d.stateSection })),
     };
     if (split !== 'gpu') {
-      const kernel = gruBackwardStepRows({ rows: shape.rows, weights4: weightRowsAligned(d.H, d.offWhh) && d.whhStride % 4 === 0, share: sharesRows(gpu) });
+      const kernel = stored(gruBackwardStepRows({ rows: shape.rows, weights4: weightRowsAligned(d.H, d.offWhh) && d.whhStride % 4 === 0, share: sharesRows(gpu) }));
       return new SteppedKernel(gpu, { ...common, kernel, constants: { WG: shape.lanes, UNITS: shape.units } });
     }
-    return new SteppedKernel(gpu, { ...common, kernel: GRU_BACKWARD_STEP, constants: {} });
+    return new SteppedKernel(gpu, { ...common, kernel: stored(GRU_BACKWARD_STEP), constants: {} });
   }
   if (d.cell === 'lstm') {
     const variants = steps.map((v) => ({ ...v, section: d.stateSection }));
     if (proj) {
       const dh = new SteppedKernel(gpu, {
-        kernel: LSTMP_BACKWARD_DH, constants: {}, label: 'lstm projection backward',
+        kernel: stored(LSTMP_BACKWARD_DH), constants: {}, label: 'lstm projection backward',
         buffers: { dhTotal: buf.dhTotal, stateGrads: buf.stateGrads!, dH: buf.dH, da: buf.da, params: buf.params, lengths: buf.lengths },
         variants: variants.map((v) => ({ t: v.t, T: v.T, D: v.D, B: v.B, H: v.H, R: v.R, offWhh: v.offWhh, whhStride: v.whhStride, offStateGradR: d.offStateR, isFinal: v.isFinal, section: v.section })),
         grid: [Math.ceil(d.R / 64), d.B, d.D],
       });
       const cell = new SteppedKernel(gpu, {
-        kernel: LSTMP_BACKWARD_STEP, constants: activationConstant(d.activation), variants, grid, label,
+        kernel: stored(LSTMP_BACKWARD_STEP), constants: activationConstant(d.activation), variants, grid, label,
         buffers: { params: buf.params, da: buf.da, ds: buf.ds!, dhTotal: buf.dhTotal, stateGrads: buf.stateGrads!, gates: buf.gates!, c: buf.c!, lengths: buf.lengths },
       });
       return new StepPair(dh, cell);
@@ -635,10 +644,10 @@ export function backwardStepKernel(gpu: Gpu, d: StepDims, buf: BackwardStepBuffe
     // da four floats per access where rows are shared, each invocation owns whole 4-unit groups and H % 4 = 0.
     const buffers = { params: buf.params, da: buf.da, ds: buf.ds!, dhTotal: buf.dhTotal, stateGrads: buf.stateGrads!, dH: buf.dH, gates: buf.gates!, c: buf.c! };
     if (split === 'gpu') {
-      return new SteppedKernel(gpu, { kernel: LSTM_BACKWARD_STEP_COALESCED, constants: activationConstant(d.activation), buffers, variants, grid, label });
+      return new SteppedKernel(gpu, { kernel: stored(LSTM_BACKWARD_STEP_COALESCED), constants: activationConstant(d.activation), buffers, variants, grid, label });
     }
     const share = sharesRows(gpu);
-    const kernel = lstmBackwardStep({ rows: shape.rows, weights4: weightRowsAligned(d.H, d.offWhh), da4: share && shape.units % 4 === 0 && d.H % 4 === 0, share });
+    const kernel = stored(lstmBackwardStep({ rows: shape.rows, weights4: weightRowsAligned(d.H, d.offWhh), da4: share && shape.units % 4 === 0 && d.H % 4 === 0, share }));
     return new SteppedKernel(gpu, {
       kernel,
       constants: { WG: shape.lanes, UNITS: shape.units, ...activationConstant(d.activation) },
@@ -649,7 +658,7 @@ export function backwardStepKernel(gpu: Gpu, d: StepDims, buf: BackwardStepBuffe
     });
   }
   return new SteppedKernel(gpu, {
-    kernel: rnnBackwardStep(shape.rows),
+    kernel: stored(rnnBackwardStep(shape.rows)),
     constants: { WG: shape.lanes, ...activationConstant(d.activation) },
     buffers: { da: buf.da, dhTotal: buf.dhTotal, dh0: buf.dh0!, dH: buf.dH, dhN: buf.dhN!, h: buf.h!, params: buf.params, lengths: buf.lengths },
     variants: steps.map(({ t, T, D, B, H, offWhh, whhStride, offStateGrad, isFinal }) => ({ t, T, D, B, H, offWhh, whhStride, offStateGrad, isFinal })),

@@ -2,6 +2,7 @@ import type { Gpu } from '../gpu/runtime';
 import { directions, gatesPerCell, outputWidth, type CellActivation, type CellKind, type LayerParams, type RecurrentConfig } from '../config';
 import { ParamLayout } from './paramLayout';
 import { RecurrentPlan, type StrategyChoice } from '../scheduler/recurrentPlan';
+import { checkPrecision, type Precision } from '../scheduler/precision';
 import { checkKnownKeys, checkLengths, checkPositiveInt, checkTensor } from '../validate';
 import { initialWeights } from './init';
 import { checkDropout } from '../dropout';
@@ -19,6 +20,12 @@ export interface RecurrentOptions {
   outputSize?: number;
   /** How the recurrence is scheduled (see Strategy); 'auto' by default. */
   strategy?: StrategyChoice;
+  /**
+   * 'f16' (mixed precision, where the device has shader-f16): the kernels read f16 copies of the
+   * weights and store the gate tensors in f16, computing in f32; master weights, gradients, states
+   * and outputs stay f32 (src/scheduler/precision.ts). Default 'f32'.
+   */
+  precision?: Precision;
   /** Seed of the initial weights: PyTorch's init (initialWeights), seed 0 unless given; setWeights replaces them. */
   seed?: number;
   /**
@@ -46,7 +53,7 @@ export interface RecurrentOptions {
   batchFirst?: boolean;
 }
 
-const OPTION_KEYS = ['cell', 'inputSize', 'hiddenSize', 'numLayers', 'cellActivation', 'outputSize', 'strategy', 'seed', 'bidirectional', 'dropout', 'batchFirst', 'projSize'] as const;
+const OPTION_KEYS = ['cell', 'inputSize', 'hiddenSize', 'numLayers', 'cellActivation', 'outputSize', 'strategy', 'precision', 'seed', 'bidirectional', 'dropout', 'batchFirst', 'projSize'] as const;
 
 /** A batch of sequences for RecurrentNetwork.forward, time-major, with optional initial states. */
 export interface SequenceInput {
@@ -100,6 +107,7 @@ export class RecurrentNetwork {
   readonly params: GPUBuffer;
   readonly grads: GPUBuffer;
   readonly strategy: StrategyChoice;
+  readonly precision: Precision;
   /** Seeds the dropout masks (the network's seed). */
   readonly dropoutSeed: number;
   /** Sequences are [B,T,*] at this network's calls (RecurrentOptions.batchFirst). */
@@ -144,6 +152,7 @@ export class RecurrentNetwork {
     if (opts.bidirectional !== undefined && typeof opts.bidirectional !== 'boolean') throw new TypeError(`bidirectional must be true or false, got ${String(opts.bidirectional)}`);
     this.strategy = opts.strategy ?? 'auto';
     if (!['auto', 'per-step', 'persistent'].includes(this.strategy)) throw new RangeError(`strategy must be 'auto', 'per-step' or 'persistent', got ${String(this.strategy)}`);
+    this.precision = checkPrecision(opts.precision ?? 'f32', gpu.device, gpu.info.description || gpu.info.vendor);
     const outputSize = opts.outputSize === undefined || opts.outputSize === 0 ? 0 : checkPositiveInt('outputSize', opts.outputSize);
     this.layout = new ParamLayout(this.cfg, outputSize);
     const maxBytes = Math.min(gpu.limits.maxStorageBufferBindingSize, gpu.limits.maxBufferSize);
@@ -197,7 +206,7 @@ export class RecurrentNetwork {
     if (plan) {
       this.plans.delete(key); // re-insert: the Map's order is the LRU order
     } else {
-      plan = new RecurrentPlan(this.gpu, this.cfg, this.layout, this.params, training ? this.grads : null, T, B, this.strategy, this.dropoutSeed);
+      plan = new RecurrentPlan(this.gpu, this.cfg, this.layout, this.params, training ? this.grads : null, T, B, this.strategy, this.dropoutSeed, this.precision);
     }
     this.plans.set(key, plan);
     while (this.plans.size > PLAN_CACHE_SIZE) {

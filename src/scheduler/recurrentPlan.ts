@@ -9,6 +9,8 @@ import { workSplit, type WorkSplit } from '../kernels/rowSharing';
 import { backwardSequenceKernel, forwardSequenceKernel, persistentFits } from '../kernels/recurrentSequence';
 import type { SteppedKernel } from '../kernels/stepped';
 import { Dropout } from '../kernels/dropout';
+import { CastF16 } from '../kernels/castF16';
+import { halfFloats, type Precision } from './precision';
 
 /**
  * Fails before any allocation when a (T, B) shape cannot run on this device, naming the limit and
@@ -145,6 +147,9 @@ export class RecurrentPlan {
   private readonly kernels: LayerKernels[] = [];
   private readonly owned: GPUBuffer[] = [];
   readonly strategy: Strategy;
+  /** Precision 'f16': the f16 copy of the weights, remade from the f32 ones at the start of each forward pass. */
+  private readonly weights16?: GPUBuffer;
+  private readonly castWeights?: CastF16;
 
   constructor(
     private readonly gpu: Gpu,
@@ -157,6 +162,8 @@ export class RecurrentPlan {
     strategy: StrategyChoice = 'auto',
     /** Seeds the dropout masks (src/dropout.ts). */
     private readonly dropoutSeed = 0,
+    /** 'f16': weights, gate pre-activations and saved gates stored in f16 (src/scheduler/precision.ts). */
+    readonly precision: Precision = 'f32',
   ) {
     const { hiddenSize: H, numLayers: L, cell, cellActivation: activation } = cfg;
     const lstm = cell === 'lstm';
@@ -174,7 +181,14 @@ export class RecurrentPlan {
       this.owned.push(b);
       return b;
     };
+    const half = precision === 'f16';
+    // The tensors precision 'f16' stores in f16 (HALF_STORAGE): values, allocated as halves.
+    const allocStored = (values: number, label: string): GPUBuffer => (half ? alloc(halfFloats(values), `${label} (f16)`) : alloc(values, label));
     try {
+      if (half) {
+        this.weights16 = alloc(halfFloats(layout.total), 'params (f16)');
+        this.castWeights = new CastF16(gpu, { count: layout.total, src: params, dst: this.weights16, label: 'params to f16' });
+      }
       this.x = alloc(TB * cfg.inputSize, 'x');
       this.h0 = alloc(L * D * B * R, 'h0');
       if (lstm) this.c0 = alloc(L * D * B * H, 'c0');
@@ -195,16 +209,16 @@ export class RecurrentPlan {
       }
       for (let l = 0; l < L; l++) {
         const buf: LayerBuffers = {
-          xproj: alloc(TB * D * GH, `xproj l${l}`),
+          xproj: allocStored(TB * D * GH, `xproj l${l}`),
           h: alloc(D * (T + 1) * B * R, `h l${l}`),
           out: alloc(TB * D * R, `out l${l}`),
         };
         if (proj) buf.m = alloc(D * TB * H, `m l${l}`);
         if (lstm) {
           buf.c = alloc(D * (T + 1) * B * H, `c l${l}`);
-          buf.gates = alloc(TB * D * GH, `gates l${l}`);
+          buf.gates = allocStored(TB * D * GH, `gates l${l}`);
         }
-        if (gru) buf.gates = alloc(TB * D * 4 * H, `gates l${l}`);
+        if (gru) buf.gates = allocStored(TB * D * 4 * H, `gates l${l}`);
         if (dropping && l < L - 1) buf.next = alloc(TB * D * R, `dropout l${l}`);
         if (backward) {
           buf.da = alloc(TB * D * GH, `da l${l}`);
@@ -216,13 +230,14 @@ export class RecurrentPlan {
         this.layers.push(buf);
       }
       this.setLengths(null);
-      for (let l = 0; l < L; l++) this.kernels.push(this.buildLayer(l, layout, params, grads, H, GH, activation));
+      for (let l = 0; l < L; l++) this.kernels.push(this.buildLayer(l, layout, this.weights16 ?? params, grads, H, GH, activation));
     } catch (err) {
       this.dispose();
       throw err;
     }
   }
 
+  /** `params`: the weights the kernels read (the f16 copy under precision 'f16'). */
   private buildLayer(l: number, layout: ParamLayout, params: GPUBuffer, grads: GPUBuffer | null, H: number, GH: number, activation: RecurrentConfig['cellActivation']): LayerKernels {
     const { T, B, cfg } = this;
     const TB = T * B;
@@ -240,13 +255,15 @@ export class RecurrentPlan {
     const whrStride = D > 1 && p.weightHr ? layout.layers[l * D + 1].weightHr!.offset - offWhr : 0;
     const dims = {
       cell: cfg.cell, activation, T, B, H, D, R, offWhh: p.weightHh.offset, offBhh: stacked.biasHh.offset, whhStride, offWhr, whrStride,
-      offState: l * D * B * H, offStateR: l * D * B * R, stateSection: cfg.numLayers * D * B * H,
+      offState: l * D * B * H, offStateR: l * D * B * R, stateSection: cfg.numLayers * D * B * H, precision: this.precision,
     };
+    // Under precision 'f16' the GEMMs read the weights and write the pre-activations in f16.
+    const half = (names: ('B' | 'bias' | 'C')[]) => (this.precision === 'f16' ? { half: names } : {});
     const k: LayerKernels = {
       // One GEMM projects the input for every direction: their W_ih and b_ih are stacked.
       projection: new GemmKernel(this.gpu, {
         M: TB, N: D * GH, K: In, aLayout: 'MK', bLayout: 'NK',
-        a: input, b: { buffer: params, offset: stacked.weightIh.offset }, c: { buffer: buf.xproj }, bias: { buffer: params, offset: stacked.biasIh.offset },
+        a: input, b: { buffer: params, offset: stacked.weightIh.offset }, c: { buffer: buf.xproj }, bias: { buffer: params, offset: stacked.biasIh.offset }, ...half(['B', 'bias', 'C']),
       }),
       forwardStep: (this.persistent ? forwardSequenceKernel : forwardStepKernel)(this.gpu, dims, {
         gates: buf.gates, c: buf.c, h: buf.h, xproj: buf.xproj, params, out: buf.out, lengths: this.lengths, m: buf.m,
@@ -285,7 +302,7 @@ export class RecurrentPlan {
       : [columnSumKernel(this.gpu, { R: TB, N: D * GH, A: buf.da!, out: grads, offOut1: stacked.biasIh.offset, offOut2: stacked.biasHh.offset })];
     // dInput = da·W_ih, summed over the directions: the layer below's dH, or dx for layer 0.
     const dInput = l === 0 ? this.dx! : this.layers[l - 1].dH!;
-    k.dInput = new GemmKernel(this.gpu, { M: TB, N: In, K: D * GH, aLayout: 'MK', bLayout: 'KN', a: { buffer: buf.da! }, b: { buffer: params, offset: stacked.weightIh.offset }, c: { buffer: dInput } });
+    k.dInput = new GemmKernel(this.gpu, { M: TB, N: In, K: D * GH, aLayout: 'MK', bLayout: 'KN', a: { buffer: buf.da! }, b: { buffer: params, offset: stacked.weightIh.offset }, c: { buffer: dInput }, ...half(['B']) });
     return k;
   }
 
@@ -310,6 +327,7 @@ export class RecurrentPlan {
     const D = directions(this.cfg);
     const hBytes = B * outputWidth(this.cfg) * 4;
     const cBytes = B * this.cfg.hiddenSize * 4;
+    this.castWeights?.record(rec);
     this.layers.forEach((buf, l) => {
       for (let d = 0; d < D; d++) {
         // Direction d's initial state goes to its first slot: 0 forward, T reverse.
@@ -423,6 +441,7 @@ export class RecurrentPlan {
       for (const kernel of Object.values(k).flat()) kernel?.dispose();
     }
     this.kernels.length = 0;
+    this.castWeights?.dispose();
     for (const b of this.owned) this.gpu.pool.release(b);
     this.owned.length = 0;
   }

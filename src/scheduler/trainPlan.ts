@@ -70,7 +70,7 @@ export class TrainPlan {
       this.owned.push(b);
       return b;
     };
-    this.recurrent = new RecurrentPlan(gpu, net.cfg, net.layout, net.params, net.grads, T, B, net.strategy, net.dropoutSeed);
+    this.recurrent = new RecurrentPlan(gpu, net.cfg, net.layout, net.params, net.grads, T, B, net.strategy, net.dropoutSeed, net.precision);
     const recurrent = this.recurrent;
     try {
       // The head's input rows — 'all': the top layer's output at every step; 'last': at step T−1, or

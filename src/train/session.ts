@@ -4,6 +4,7 @@ import { RecurrentNetwork } from '../model/recurrentNetwork';
 import { initialWeights } from '../model/init';
 import type { HeadAt, LossKind } from '../scheduler/trainPlan';
 import type { StrategyChoice } from '../scheduler/recurrentPlan';
+import type { Precision } from '../scheduler/precision';
 import type { GpuOptimizerOptions } from '../optim/options';
 import { Trainer, checkTrainerOptions, type Evaluation, type PredictInput, type StepOptions, type StepReport } from './trainer';
 import type { Batch } from './batch';
@@ -14,7 +15,7 @@ import type { OptimizerState } from '../optim/gpuOptimizer';
 import { checkKnownKeys } from '../validate';
 import { contentChecksum } from './integrity';
 
-const MODEL_CONFIG_KEYS = ['cell', 'cellActivation', 'inputSize', 'hiddenSize', 'numLayers', 'outputSize', 'headAt', 'loss', 'strategy', 'bidirectional', 'dropout', 'batchFirst', 'projSize'] as const;
+const MODEL_CONFIG_KEYS = ['cell', 'cellActivation', 'inputSize', 'hiddenSize', 'numLayers', 'outputSize', 'headAt', 'loss', 'strategy', 'precision', 'bidirectional', 'dropout', 'batchFirst', 'projSize'] as const;
 
 /** Everything that fixes the shapes of a model's parameters and how it is trained against targets. */
 export interface ModelConfig {
@@ -29,6 +30,8 @@ export interface ModelConfig {
   loss: LossKind;
   /** How the recurrence is scheduled (RecurrentNetwork's option); default 'auto'. */
   strategy?: StrategyChoice;
+  /** 'f16': mixed precision where the device has shader-f16 (RecurrentNetwork's option); default 'f32'. */
+  precision?: Precision;
   /** Two directions per layer; the head reads both halves (RecurrentNetwork's option). */
   bidirectional?: boolean;
   /** Dropout between stacked layers in training steps (RecurrentNetwork's option); evaluate and predict run without. */
@@ -85,8 +88,8 @@ export class TrainingSession {
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError(`init.seed must be an integer in [0, 2^32), got ${seed}`);
     if (init.forgetBias !== undefined && !Number.isFinite(init.forgetBias)) throw new RangeError(`init.forgetBias must be a finite number, got ${init.forgetBias}`);
     checkTrainerOptions({ loss: config.loss, headAt: config.headAt, optimizer }, config.outputSize > 0);
-    const { cell, cellActivation, inputSize, hiddenSize, numLayers, outputSize, strategy, bidirectional, dropout, batchFirst, projSize } = config;
-    this.net = new RecurrentNetwork(gpu, { cell, cellActivation, inputSize, hiddenSize, numLayers, outputSize, strategy, seed, bidirectional, dropout, batchFirst, projSize });
+    const { cell, cellActivation, inputSize, hiddenSize, numLayers, outputSize, strategy, precision, bidirectional, dropout, batchFirst, projSize } = config;
+    this.net = new RecurrentNetwork(gpu, { cell, cellActivation, inputSize, hiddenSize, numLayers, outputSize, strategy, precision, seed, bidirectional, dropout, batchFirst, projSize });
     try {
       // The network starts from PyTorch's init with this seed; only a forget bias changes it.
       if (init.forgetBias !== undefined) this.net.setFlatWeights(initialWeights(this.net.layout, { seed, forgetBias: init.forgetBias }));

@@ -403,7 +403,8 @@ describe.skipIf(!!unavailable)('web pages: built site in headless Chromium, WebG
       await page.fill(`#${field}`, value);
       await page.dispatchEvent(`#${field}`, 'change');
     }
-    await expect.poll(() => page.isDisabled('[data-testid=start]')).toBe(false);
+    // Building the models compiles their pipelines in the worker: seconds on SwiftShader under load.
+    await expect.poll(() => page.isDisabled('[data-testid=start]'), { timeout: 30_000 }).toBe(false);
     expect(await page.$('#hidden-error')).toBeNull();
     expect((await page.textContent('#messages'))?.trim()).toBe('');
     // A bad value typed while a model exists leaves that model as it was.
