@@ -158,7 +158,8 @@ export class TrainingSession {
     try {
       // Directions and the projection shape the weights: absent means one direction and none, on both sides.
       const shape = (c: Partial<ModelConfig>) => ({ ...c, bidirectional: !!c.bidirectional, projSize: c.projSize ?? 0 });
-      const { dropout: _d, batchFirst: _b, ...architecture } = shape(this.config);
+      // Dropout, the batch layout and the precision change how a model runs, not its weights (f32 in every checkpoint).
+      const { dropout: _d, batchFirst: _b, precision: _p, ...architecture } = shape(this.config);
       expectArchitecture({ config: shape(model) }, architecture);
     } catch (err) {
       throw new CheckpointError(`${source}: ${(err as Error).message}`);

@@ -139,6 +139,28 @@ describe.skipIf(!hasF16)("precision 'f16' in training", () => {
   });
 });
 
+describe.skipIf(!hasF16)("precision 'f16' and checkpoints", () => {
+  it("keep f32 weights: an f16 session's checkpoint resumes in f32 and back, bit for bit", async () => {
+    const config: ModelConfig = { cell: 'gru', cellActivation: 'tanh', inputSize: 2, hiddenSize: 8, numLayers: 1, outputSize: 1, headAt: 'last', loss: 'mse', precision: 'f16' };
+    const rng = new Rng(freshSeed());
+    const half = new TrainingSession(gpu!, config, { kind: 'adam', lr: 0.01 }, { seed: 2 });
+    const full = new TrainingSession(gpu!, { ...config, precision: 'f32' }, { kind: 'adam', lr: 0.01 }, { seed: 9 });
+    try {
+      for (let i = 0; i < 3; i++) {
+        const b = addingTask.batch(rng, 6, 4);
+        half.step({ x: b.inputs, T: 6, B: 4, target: b.targets });
+      }
+      full.restore(await half.checkpoint());
+      expect(await full.net.getFlatWeights()).toEqual(await half.net.getFlatWeights());
+      half.restore(await full.checkpoint());
+      expect(await half.net.getFlatWeights()).toEqual(await full.net.getFlatWeights());
+    } finally {
+      half.dispose();
+      full.dispose();
+    }
+  });
+});
+
 describe.skipIf(!gpu)("precision: bad values and devices", () => {
   it('names a precision that does not exist, and a device without shader-f16', () => {
     expect(() => new RecurrentNetwork(gpu!, { inputSize: 2, hiddenSize: 4, precision: 'bf16' as never })).toThrow(/precision must be 'f32' or 'f16', got bf16/);

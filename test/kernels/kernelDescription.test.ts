@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { defineKernel, hashString, kernelVariant, packStruct, structBytes } from '../../src/kernels/kernel';
+import { defineKernel, halfPrecision, hashString, kernelVariant, packStruct, structBytes } from '../../src/kernels/kernel';
 import { lstmBackwardStep, lstmForwardStep, weightRowsAligned } from '../../src/kernels/recurrentSteps';
 import { gemmKernel } from '../../src/kernels/gemm';
+import { halfFloats } from '../../src/scheduler/precision';
 
 const TOY = defineKernel({
   name: 'toy',
@@ -82,4 +83,29 @@ describe('kernel descriptions', () => {
     expect(weightRowsAligned(33, 0)).toBe(false); // rows of 33 floats
     expect(weightRowsAligned(32, 6)).toBe(false); // the matrix itself starts off a boundary
   });
+
+  it("halfPrecision retypes the named bindings to f16 (scalar and 4-wide), enables f16, and leaves the rest", () => {
+    const f32 = lstmForwardStep({ rows: 8, weights4: true });
+    const half = halfPrecision(f32, ['params', 'xproj', 'gates', 'nope']);
+    expect(half.name).toBe(`${f32.name}.f16-params-xproj-gates`);
+    expect(half.source.startsWith('enable f16;')).toBe(true);
+    expect(half.source).toMatch(/var<storage, read> params: array<vec4<f16>>;/);
+    expect(half.source).toMatch(/var<storage, read> xproj: array<f16>;/);
+    expect(half.source).toMatch(/var<storage, read_write> gates: array<f16>;/);
+    expect(half.source).toMatch(/alias gates_elem = f16;/);
+    expect(half.source).toMatch(/var<storage, read_write> c: array<f32>;/);
+    // The f32 kernel stores through the same alias, as f32; asking again gives the same kernel.
+    expect(f32.source).toMatch(/alias gates_elem = f32;/);
+    expect(f32.source).not.toMatch(/enable f16|: array<(vec4<)?f16>/);
+    expect(halfPrecision(f32, ['params', 'xproj', 'gates'])).toBe(half);
+    expect(halfPrecision(f32, ['nope'])).toBe(f32);
+    expect(() => halfPrecision(TOY, ['out', 'inp']).source).not.toThrow();
+    const lengths = defineKernel({ name: 'toy_u32', code: [''], storage: { n: { access: 'read', type: 'array<u32>' } } });
+    expect(() => halfPrecision(lengths, ['n'])).toThrow(/binding "n" of type array<u32> has no f16 form/);
+  });
+
+  it('an f16 buffer holds whole 4-value groups, so array<vec4<f16>> reaches every value', () => {
+    expect([1, 4, 5, 8, 9].map(halfFloats)).toEqual([2, 2, 4, 4, 6]);
+  });
 });
+
