@@ -44,14 +44,19 @@ const CASES: Case[] = [
   { cell: 'lstm', I: 3, H: 9, L: 1, T: 4, B: 2, projSize: 4 },
   { cell: 'lstm', I: 1, H: 7, L: 1, T: 1, B: 1, long: true },
   { cell: 'gru', I: 2, H: 5, L: 2, T: 3, B: 1, lengths: true, long: true },
+  { cell: 'rnn', I: 1, H: 3, L: 1, T: 1, B: 1, bidirectional: true, long: true },
 ];
 const label = (c: Case) => `${c.cell} I=${c.I} H=${c.H} L=${c.L} T=${c.T} B=${c.B}${c.bidirectional ? ' bidirectional' : ''}${c.lengths ? ' lengths' : ''}${c.projSize ? ` projSize ${c.projSize}` : ''}`;
 // A projection runs per step, on the coalesced kernels on every adapter class: v1 covers it. v3 (v2
 // without subgroups) only differs in how rows are loaded: its LSTM case runs by default.
+/**
+ * By default: every case on v1 (the GPU kernels, whose modules do not depend on the sizes, so a case
+ * costs no compile), and the LSTM and GRU on v2 (rows) and v4 (persistent), which compile modules per
+ * size class; the rest under GATEFLOW_LONG=1. v3 is v2 without subgroups: the same cell code.
+ */
+const byDefault = (c: Case, v: (typeof RECURRENT_VARIANTS)[number]) => v.version === 1 || (!c.long && c.cell !== 'rnn' && !c.projSize && v.version !== 3);
 const runs = RECURRENT_VARIANTS.flatMap((v) =>
-  CASES.filter((c) => LONG || (!c.long && !(c.projSize && v.version !== 1) && !(v.version === 3 && c.cell !== 'lstm')))
-    .filter((c) => !(c.projSize && v.strategy === 'persistent'))
-    .map((c) => [`v${v.version} ${v.name} ${label(c)}`, c, v] as const),
+  CASES.filter((c) => (LONG || byDefault(c, v)) && !(c.projSize && v.strategy === 'persistent')).map((c) => [`v${v.version} ${v.name} ${label(c)}`, c, v] as const),
 );
 
 // The f32 path matches the CPU reference within 1e-5 forward and 1e-4 in gradients (sequenceOptions.test.ts),
