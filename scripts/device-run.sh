@@ -5,7 +5,7 @@
 # There:  run(command="bash device-bundle/device-run.sh", carry=["device-bundle", ".gl"])
 # It writes everything under $OUT: the adapter, GPU parity on every PyTorch fixture, the benchmark
 # suite for GPUs (the main four, DeepBench's shape, a 4096³ GEMM; GPU time from timestamps beside
-# wall time), the GRU against TF.js, and directions and lengths (issue 15's 1.3× bidirectional target).
+# wall time; precision 'f16' as its own contender where the adapter has shader-f16), the GRU against TF.js, and directions and lengths (issue 15's 1.3× bidirectional target).
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 OUT="${OUT:-$here/out}"
