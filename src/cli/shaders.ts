@@ -27,7 +27,7 @@ export interface ShaderManifestEntry {
 
 /**
  * The pipelines a training step and a gradient-flow measurement of this model use on `gpu` (a
- * training step runs once, on the task's data).
+ * training step runs once, on the task's data; under precision 'f16', the training step's only).
  */
 export function modulesForModel(gpu: Gpu, o: ShadersCliOptions): Promise<PipelineEntry[]> {
   const task = resolveTask(o.task);
@@ -37,7 +37,8 @@ export function modulesForModel(gpu: Gpu, o: ShadersCliOptions): Promise<Pipelin
     try {
       const batch = trainBatch(task.batch(new Rng(o.seed), T, o.batch));
       await session.step(batch, { report: true });
-      await gradientFlow(gpu, session.net, batch, { loss: task.loss, lossAt: task.lossAt });
+      // The gradient-flow diagnostics measure f32 networks only.
+      if (session.net.precision === 'f32') await gradientFlow(gpu, session.net, batch, { loss: task.loss, lossAt: task.lossAt });
     } finally {
       session.dispose();
     }
@@ -71,6 +72,7 @@ export function shadersCommand(): Command {
     .requiredOption('--out <dir>', 'directory for the .wgsl files and pipelines.json')
     .addOption(new Option('--adapter <class>', "adapter class: 'gpu', 'cpu' (lavapipe-like), or this device as it is").choices(['gpu', 'cpu', 'device']).default('gpu'))
     .addOption(new Option('--strategy <name>', 'recurrence scheduling').choices(['auto', 'per-step', 'persistent']).default('auto'))
+    .addOption(new Option('--precision <p>', "f16: the modules of half-precision storage (no gradient-flow modules: those measure f32 networks)").choices(['f32', 'f16']).default('f32'))
     .action(async (o: ShadersCliOptions) => {
       const device = await Gpu.create();
       try {
