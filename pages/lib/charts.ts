@@ -4,6 +4,7 @@ import {
   BarController, BarElement, CategoryScale, Chart, Decimation, Filler, Legend, LinearScale, LineController, LineElement,
   LogarithmicScale, PointElement, ScatterController, Title, Tooltip, type ChartDataset, type Plugin, type ScaleOptionsByType,
 } from 'chart.js';
+import { fmtShort } from './dom';
 
 Chart.register(BarController, BarElement, CategoryScale, Decimation, Filler, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, ScatterController, Title, Tooltip);
 Chart.defaults.animation = false;
@@ -19,7 +20,6 @@ function describeCanvas(canvas: HTMLCanvasElement, text: string): void {
   canvas.setAttribute('aria-label', text);
 }
 
-const num = (v: number): string => (Number.isFinite(v) ? (Math.abs(v) !== 0 && (Math.abs(v) < 1e-3 || Math.abs(v) >= 1e5) ? v.toExponential(2) : String(Number(v.toPrecision(4)))) : String(v));
 
 export const COLORS = {
   lstm: '#2563eb',
@@ -163,7 +163,7 @@ export class LiveLineChart {
       // The text alternative: each series' latest point.
       const latest = o.series.flatMap((s, i) => {
         const p = this.series[i].at(-1);
-        return p ? [`${s.label} ${num(p.y)} at ${o.xTitle} ${num(p.x)}`] : [];
+        return p ? [`${s.label} ${fmtShort(p.y)} at ${o.xTitle} ${fmtShort(p.x)}`] : [];
       });
       describeCanvas(canvas, `Chart of ${o.yTitle} against ${o.xTitle}: ${latest.length ? latest.join('; ') : 'no data yet'}`);
     });
@@ -325,7 +325,7 @@ export class Heatmap {
       // The text alternative: how many measurements, and the latest one from its first to its last row.
       const last = this.columns.at(-1);
       describeCanvas(canvas, last
-        ? `Heatmap ${o.title}: ${this.columns.length} measurements over ${o.xTitle}; the latest (at ${num(last.step)}) is ${num(last.values[0] ?? NaN)} at ${o.yTitle} 0 and ${num(last.values.at(-1) ?? NaN)} at ${o.yTitle} ${last.values.length - 1}`
+        ? `Heatmap ${o.title}: ${this.columns.length} measurements over ${o.xTitle}; the latest (at ${fmtShort(last.step)}) is ${fmtShort(last.values[0] ?? NaN)} at ${o.yTitle} 0 and ${fmtShort(last.values.at(-1) ?? NaN)} at ${o.yTitle} ${last.values.length - 1}`
         : `Heatmap ${o.title}: no measurement yet`);
     });
     redrawAfterContextLoss(canvas, this.render);

@@ -11,12 +11,22 @@ export function setText(id: string, text: string): void {
   byId(id).textContent = text;
 }
 
+/** Whether a number reads better with an exponent: below 1e-3 or from 1e5 up (0 never). */
+const exponential = (v: number): boolean => {
+  const a = Math.abs(v);
+  return a !== 0 && (a < 1e-3 || a >= 1e5);
+};
+
 /** "1.23e-4" for small or large numbers, fixed digits otherwise. */
 export function fmt(v: number, digits = 4): string {
   if (!Number.isFinite(v)) return String(v);
-  const a = Math.abs(v);
-  if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(2);
-  return v.toFixed(digits);
+  return exponential(v) ? v.toExponential(2) : v.toFixed(digits);
+}
+
+/** Like fmt, but 4 significant digits without trailing zeros ("0.5", "123.4"): for chart labels. */
+export function fmtShort(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  return exponential(v) ? v.toExponential(2) : String(Number(v.toPrecision(4)));
 }
 
 /** Offers `data` as a file download (a Blob URL on a temporary link). */

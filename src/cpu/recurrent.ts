@@ -19,6 +19,7 @@ import { rnnCellBackward, rnnCellForward } from './rnnCell';
 import { gruCellBackward, gruCellForward } from './gruCell';
 import { projectionBackward, projectionForward } from './projection';
 import { directions, gatesPerCell, layerInputSize, outputWidth, type LayerParams, type RecurrentConfig } from '../config';
+import { checkLengths } from '../validate';
 
 export { lstmCellBackward, lstmCellForward } from './lstmCell';
 export { rnnCellBackward, rnnCellForward } from './rnnCell';
@@ -134,17 +135,9 @@ function checkLength(name: string, a: ArrayLike<number> | undefined, n: number, 
   if (a !== undefined && a.length !== n) throw new Error(`${name}: expected length ${n} (${shape}), got ${a.length}`);
 }
 
-/** Per-row lengths, checked: B integers in [1, T]. */
-export function checkLengths(lengths: ArrayLike<number> | undefined, T: number, B: number): Int32Array {
-  if (lengths === undefined) return new Int32Array(B).fill(T);
-  if (lengths.length !== B) throw new Error(`lengths: expected one per batch row (${B}), got ${lengths.length}`);
-  const out = new Int32Array(B);
-  for (let b = 0; b < B; b++) {
-    const n = lengths[b];
-    if (!Number.isInteger(n) || n < 1 || n > T) throw new Error(`lengths[${b}] = ${n}: a length must be an integer in [1, T = ${T}]`);
-    out[b] = n;
-  }
-  return out;
+/** Each row's steps: T for every row when none are given, else the given ones, checked (validate.ts, checkLengths). */
+export function rowLengths(lengths: ArrayLike<number> | undefined, T: number, B: number): Int32Array {
+  return lengths === undefined ? new Int32Array(B).fill(T) : Int32Array.from(checkLengths(lengths, T, B));
 }
 
 /** Which state slots direction d's step t reads and writes (see LayerTape). */
@@ -169,7 +162,7 @@ export function recurrentForward(
   checkLength('h0', h0, L * D * B * R, '[L·D,B,R]');
   checkLength('c0', c0, L * D * B * H, '[L·D,B,H]');
   if (!lstm && c0 !== undefined) throw new Error('c0: an RNN has no cell state');
-  const lengths = checkLengths(opts.lengths, T, B);
+  const lengths = rowLengths(opts.lengths, T, B);
   const masks = opts.dropoutMasks ?? null;
   if (masks && masks.length !== L - 1) throw new Error(`dropoutMasks: expected ${L - 1} (one between each pair of layers), got ${masks.length}`);
   masks?.forEach((mk, k) => checkLength(`dropoutMasks[${k}]`, mk, T * B * D * R, '[T,B,D·R]'));

@@ -4,7 +4,7 @@
 // on random cases (fresh seed each run, printed in failure messages), and the meaning of lengths
 // checked against running each row alone, truncated to its length.
 import { describe, expect, it } from 'vitest';
-import { checkLengths, recurrentBackward, recurrentForward, type SequenceOptions } from '../../src/cpu/recurrent';
+import { recurrentBackward, recurrentForward, rowLengths, type SequenceOptions } from '../../src/cpu/recurrent';
 import { directions, gatesPerCell, layerInputSize, outputWidth, type CellKind, type LayerParams, type RecurrentConfig } from '../../src/config';
 import { freshSeed, Rng } from '../../src/random';
 import { expectClose } from '../helpers/expectClose';
@@ -160,10 +160,11 @@ describe('lengths mean what packed sequences mean', () => {
   });
 
   it('refuses lengths out of range or of the wrong count, a projection of an RNN or ≥ H, naming them', () => {
-    expect(() => checkLengths([3, 0], 4, 2)).toThrow(/lengths\[1\] = 0: a length must be an integer in \[1, T = 4\]/);
-    expect(() => checkLengths([3, 5], 4, 2)).toThrow(/lengths\[1\] = 5/);
-    expect(() => checkLengths([2.5, 1], 4, 2)).toThrow(/lengths\[0\] = 2.5/);
-    expect(() => checkLengths([1, 2, 3], 4, 2)).toThrow(/lengths: expected one per batch row \(2\), got 3/);
+    expect(() => rowLengths([3, 0], 4, 2)).toThrow(/lengths\[1\] = 0: a length must be an integer in \[1, T = 4\]/);
+    expect(() => rowLengths([3, 5], 4, 2)).toThrow(/lengths\[1\] = 5/);
+    expect(() => rowLengths([2.5, 1], 4, 2)).toThrow(/lengths\[0\] = 2.5/);
+    expect(() => rowLengths([1, 2, 3], 4, 2)).toThrow(/lengths has 3 values but needs one per batch row \(B = 2\)/);
+    expect(Array.from(rowLengths(undefined, 4, 3))).toEqual([4, 4, 4]);
     const c = randomCase(new Rng(1), { cell: 'lstm', I: 2, H: 3, L: 1, T: 2, B: 1 });
     expect(() => recurrentForward({ ...c.cfg, projSize: 3 }, c.params, c.x, 2, 1)).toThrow(/projSize must be an integer in \[1, hiddenSize = 3\), got 3/);
     expect(() => recurrentForward({ ...c.cfg, cell: 'rnn', projSize: 2 }, c.params, c.x, 2, 1)).toThrow(/projSize is for the LSTM only/);

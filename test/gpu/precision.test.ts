@@ -40,9 +40,10 @@ interface Case {
 const CASES: Case[] = [
   { cell: 'lstm', I: 3, H: 12, L: 2, T: 6, B: 5, bidirectional: true, lengths: true },
   { cell: 'gru', I: 3, H: 12, L: 1, T: 5, B: 4, bidirectional: true },
-  { cell: 'rnn', I: 4, H: 9, L: 2, T: 5, B: 3, lengths: true },
+  // The GEMM modules depend on how I and H align: the RNN's here are the LSTM's above.
+  { cell: 'rnn', I: 3, H: 12, L: 2, T: 5, B: 3, lengths: true },
   { cell: 'lstm', I: 3, H: 9, L: 1, T: 4, B: 2, projSize: 4 },
-  { cell: 'lstm', I: 1, H: 7, L: 1, T: 1, B: 1, long: true },
+  { cell: 'lstm', I: 1, H: 7, L: 1, T: 1, B: 1 },
   { cell: 'gru', I: 2, H: 5, L: 2, T: 3, B: 1, lengths: true, long: true },
   { cell: 'rnn', I: 1, H: 3, L: 1, T: 1, B: 1, bidirectional: true, long: true },
 ];
@@ -50,11 +51,12 @@ const label = (c: Case) => `${c.cell} I=${c.I} H=${c.H} L=${c.L} T=${c.T} B=${c.
 // A projection runs per step, on the coalesced kernels on every adapter class: v1 covers it. v3 (v2
 // without subgroups) only differs in how rows are loaded: its LSTM case runs by default.
 /**
- * By default: every case on v1 (the GPU kernels, whose modules do not depend on the sizes, so a case
- * costs no compile), and the LSTM and GRU on v2 (rows) and v4 (persistent), which compile modules per
- * size class; the rest under GATEFLOW_LONG=1. v3 is v2 without subgroups: the same cell code.
+ * By default: the cases not marked long on v1 (the GPU kernels, whose modules do not depend on the
+ * sizes: a case costs little compile where I and H align as in the first), the LSTM and GRU on v2
+ * (rows) and v4 (persistent), which compile modules per size class; the rest under GATEFLOW_LONG=1.
+ * v3 is v2 without subgroups: the same cell code.
  */
-const byDefault = (c: Case, v: (typeof RECURRENT_VARIANTS)[number]) => v.version === 1 || (!c.long && c.cell !== 'rnn' && !c.projSize && v.version !== 3);
+const byDefault = (c: Case, v: (typeof RECURRENT_VARIANTS)[number]) => !c.long && (v.version === 1 || (c.cell !== 'rnn' && !c.projSize && c.T > 1 && v.version !== 3));
 const runs = RECURRENT_VARIANTS.flatMap((v) =>
   CASES.filter((c) => (LONG || byDefault(c, v)) && !(c.projSize && v.strategy === 'persistent')).map((c) => [`v${v.version} ${v.name} ${label(c)}`, c, v] as const),
 );
@@ -110,21 +112,28 @@ describe.skipIf(!hasF16)("precision 'f16' against the f32 path", () => {
 describe.skipIf(!hasF16)("precision 'f16' in training", () => {
   it('reaches the f32 loss on the adding problem within 20 %, from the same starts', async () => {
     const config: ModelConfig = { cell: 'lstm', cellActivation: 'tanh', inputSize: 2, hiddenSize: 16, numLayers: 1, outputSize: 1, headAt: 'last', loss: 'mse' };
+    // B = 8: the kernels are those the parity cases above compiled (8 rows per workgroup on CPU adapters).
     const T = 20;
-    const B = 32;
-    const held = addingTask.batch(new Rng(4242), T, 256);
-    const heldOut = { x: held.inputs, T, B: 256, target: held.targets };
+    const B = 8;
+    const STEPS = 800;
+    const heldRng = new Rng(4242);
+    const heldOut = Array.from({ length: 16 }, () => {
+      const b = addingTask.batch(heldRng, T, B);
+      return { x: b.inputs, T, B, target: b.targets };
+    });
     // One run is one trajectory, and f16 rounding sends it elsewhere: the mean over three seeds is the measure.
     const SEEDS = [1, 2, 3];
     const train = async (precision: 'f32' | 'f16', seed: number) => {
-      const s = new TrainingSession(gpu!, { ...config, precision }, { kind: 'adam', lr: 0.01, clipNorm: 1 }, { seed });
+      const s = new TrainingSession(gpu!, { ...config, precision }, { kind: 'adam', lr: 0.03, clipNorm: 1 }, { seed });
       try {
         const rng = new Rng(seed + 100);
-        for (let i = 0; i < 400; i++) {
+        for (let i = 0; i < STEPS; i++) {
           const b = addingTask.batch(rng, T, B);
           s.step({ x: b.inputs, T, B, target: b.targets });
         }
-        return (await s.evaluate(heldOut)).loss;
+        let sum = 0;
+        for (const batch of heldOut) sum += (await s.evaluate(batch)).loss;
+        return sum / heldOut.length;
       } finally {
         s.dispose();
       }
@@ -136,10 +145,10 @@ describe.skipIf(!hasF16)("precision 'f16' in training", () => {
       full.push(await train('f32', seed));
       half.push(await train('f16', seed));
     }
-    const fmt = (xs: number[]) => xs.map((x) => x.toFixed(4)).join(', ');
-    console.log(`adding T=${T} H=16 B=${B}, 400 Adam steps, held-out MSE per seed: f32 ${fmt(full)} (mean ${mean(full).toFixed(4)}); f16 ${fmt(half)} (mean ${mean(half).toFixed(4)}); baseline ${addingTask.baseline.toFixed(4)}`);
-    // f32 learned the task (well below the baseline), and f16 got within 20 % of it.
-    expect(mean(full)).toBeLessThan(addingTask.baseline / 3);
+    const fmt = (xs: number[]) => xs.map((x) => x.toFixed(5)).join(', ');
+    console.log(`adding T=${T} H=16 B=${B}, ${STEPS} Adam steps, held-out MSE (128 sequences) per seed: f32 ${fmt(full)} (mean ${mean(full).toFixed(5)}); f16 ${fmt(half)} (mean ${mean(half).toFixed(5)}); baseline ${addingTask.baseline.toFixed(4)}`);
+    // f32 learned the task (far below the baseline), and f16 got within 20 % of it.
+    expect(mean(full)).toBeLessThan(addingTask.baseline / 10);
     expect(Math.abs(mean(half) - mean(full)) / mean(full)).toBeLessThanOrEqual(0.2);
   });
 });
