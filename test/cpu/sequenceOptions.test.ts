@@ -5,25 +5,14 @@
 // checked against running each row alone, truncated to its length.
 import { describe, expect, it } from 'vitest';
 import { recurrentBackward, recurrentForward, rowLengths, type SequenceOptions } from '../../src/cpu/recurrent';
-import { directions, gatesPerCell, layerInputSize, outputWidth, type CellKind, type LayerParams, type RecurrentConfig } from '../../src/config';
+import { directions, gatesPerCell, layerInputSize, outputWidth, type LayerParams, type RecurrentConfig } from '../../src/config';
 import { freshSeed, Rng } from '../../src/random';
 import { expectClose } from '../helpers/expectClose';
 import { fdGrad, type RecurrentLossCase } from '../helpers/finiteDifferences';
+import type { SequenceCase } from '../helpers/models';
 
-interface Options {
-  cell: CellKind;
-  I: number;
-  H: number;
-  L: number;
-  T: number;
-  B: number;
-  bidirectional?: boolean;
-  projSize?: number;
-  /** Random lengths in [1, T] (at least one row of length 1 when B > 1, unsorted). */
-  lengths?: boolean;
-  /** Dropout p between layers, as a fixed random mask. */
-  dropout?: number;
-}
+/** A SequenceCase (here lengths are any in [1, T], one row of length 1) with dropout p between layers, as a fixed random mask. */
+type Options = SequenceCase & { dropout?: number };
 
 interface Case extends RecurrentLossCase {
   opts: SequenceOptions;

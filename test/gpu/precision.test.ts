@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { RecurrentNetwork } from '../../src/model/recurrentNetwork';
 import { TrainingSession, type ModelConfig } from '../../src/train/session';
 import { addingTask } from '../../src/tasks/adding';
-import { directions, type CellKind, type RecurrentConfig } from '../../src/config';
+import { directions } from '../../src/config';
 import { Rng, freshSeed } from '../../src/random';
 import { RECURRENT_VARIANTS } from '../../src/kernels/registry';
 import { relErr } from '../../src/fixtures/compare';
@@ -13,7 +13,7 @@ import { checkPrecision } from '../../src/scheduler/precision';
 import { gpuForTests } from '../helpers/gpu';
 import { LONG } from '../helpers/long';
 import { recurrentBackward, recurrentForward } from '../../src/cpu/recurrent';
-import { randomLayerParams } from '../helpers/models';
+import { randomSequenceInputs, sequenceCaseLabel, type SequenceCase } from '../helpers/models';
 
 const gpu = await gpuForTests();
 const hasF16 = !!gpu && gpu.device.features.has('shader-f16');
@@ -23,19 +23,7 @@ const F16_TOLERANCE = 1e-2;
 /** f32 rounding alone moves a result by less than this: an f16 run that stays under it did not store f16. */
 const F32_ROUNDING = 1e-6;
 
-interface Case {
-  cell: CellKind;
-  I: number;
-  H: number;
-  L: number;
-  T: number;
-  B: number;
-  bidirectional?: boolean;
-  lengths?: boolean;
-  projSize?: number;
-  /** Only in the long run (GATEFLOW_LONG=1): each case compiles its own f16 modules. */
-  long?: boolean;
-}
+type Case = SequenceCase;
 
 const CASES: Case[] = [
   { cell: 'lstm', I: 3, H: 12, L: 2, T: 6, B: 5, bidirectional: true, lengths: true },
@@ -47,7 +35,7 @@ const CASES: Case[] = [
   { cell: 'gru', I: 2, H: 5, L: 2, T: 3, B: 1, lengths: true, long: true },
   { cell: 'rnn', I: 1, H: 3, L: 1, T: 1, B: 1, bidirectional: true, long: true },
 ];
-const label = (c: Case) => `${c.cell} I=${c.I} H=${c.H} L=${c.L} T=${c.T} B=${c.B}${c.bidirectional ? ' bidirectional' : ''}${c.lengths ? ' lengths' : ''}${c.projSize ? ` projSize ${c.projSize}` : ''}`;
+const label = sequenceCaseLabel;
 // A projection runs per step, on the coalesced kernels on every adapter class: v1 covers it. v3 (v2
 // without subgroups) only differs in how rows are loaded: its LSTM case runs by default.
 /**
@@ -67,17 +55,8 @@ describe.skipIf(!hasF16)("precision 'f16' against the f32 path", () => {
   it.each(runs)('%s', async (_n, c, variant) => {
     const seed = freshSeed();
     const rng = new Rng(seed);
-    const cfg: RecurrentConfig = { cell: c.cell, inputSize: c.I, hiddenSize: c.H, numLayers: c.L, cellActivation: 'tanh', bidirectional: !!c.bidirectional, projSize: c.projSize ?? 0 };
-    const LD = c.L * directions(cfg);
+    const { cfg, params, x, h0, c0, lengths, dOutput, dhN, dcN } = randomSequenceInputs(rng, c);
     const R = c.projSize || c.H;
-    const params = randomLayerParams(rng, cfg);
-    const x = rng.uniformArray(c.T * c.B * c.I, -1, 1);
-    const h0 = rng.uniformArray(LD * c.B * R, -1, 1);
-    const c0 = c.cell === 'lstm' ? rng.uniformArray(LD * c.B * c.H, -2, 2) : undefined;
-    const lengths = c.lengths ? Array.from({ length: c.B }, (_, b) => (b === c.B - 1 ? 1 : 1 + rng.int(c.T))) : undefined;
-    const dOutput = rng.uniformArray(c.T * c.B * directions(cfg) * R, -1, 1);
-    const dhN = rng.uniformArray(LD * c.B * R, -1, 1);
-    const dcN = c.cell === 'lstm' ? rng.uniformArray(LD * c.B * c.H, -1, 1) : undefined;
     const want = recurrentForward(cfg, params, x, c.T, c.B, h0, c0, { lengths });
     const wantGrads = recurrentBackward(cfg, params, want, dOutput, dhN, dcN);
     const net = new RecurrentNetwork(variant.view(gpu!), { cell: c.cell, inputSize: c.I, hiddenSize: c.H, numLayers: c.L, bidirectional: c.bidirectional, projSize: c.projSize, strategy: variant.strategy, precision: 'f16' });

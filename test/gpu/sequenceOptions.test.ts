@@ -8,7 +8,7 @@ import { RecurrentNetwork } from '../../src/model/recurrentNetwork';
 import { TrainingSession } from '../../src/train/session';
 import { recurrentBackward, recurrentForward } from '../../src/cpu/recurrent';
 import { swapLeadingAxes } from '../../src/sequenceLayout';
-import { directions, type CellKind, type RecurrentConfig } from '../../src/config';
+import { directions, type RecurrentConfig } from '../../src/config';
 import { Rng, freshSeed } from '../../src/random';
 import { RECURRENT_VARIANTS } from '../../src/kernels/registry';
 import { fixtureSequence, recurrentCase } from '../../src/fixtures/check';
@@ -17,24 +17,11 @@ import { GPU_FORWARD_TOLERANCE, GPU_GRADIENT_TOLERANCE, checkFixtureGpu, gpuTole
 import { relErr } from '../../src/fixtures/compare';
 import { expectClose } from '../helpers/expectClose';
 import { gpuForTests } from '../helpers/gpu';
-import { randomLayerParams } from '../helpers/models';
+import { randomLayerParams, randomSequenceInputs, sequenceCaseLabel, type SequenceCase } from '../helpers/models';
 
 const gpu = await gpuForTests();
 
-interface Case {
-  cell: CellKind;
-  I: number;
-  H: number;
-  L: number;
-  T: number;
-  B: number;
-  bidirectional: boolean;
-  lengths: boolean;
-  /** LSTM projection size (0: none). */
-  projSize?: number;
-  /** Only in the long run (GATEFLOW_LONG=1): what it adds is covered by a default case too, and each case compiles its own modules. */
-  long?: boolean;
-}
+type Case = SequenceCase & { bidirectional: boolean; lengths: boolean };
 
 const CASES: Case[] = [
   { cell: 'lstm', I: 3, H: 9, L: 2, T: 5, B: 3, bidirectional: true, lengths: true },
@@ -50,7 +37,7 @@ const CASES: Case[] = [
   // H % 4 = 0: W_hh read four floats per load, 4 units per backward invocation on CPU adapters; 16 rows shared.
   { cell: 'gru', I: 3, H: 12, L: 2, T: 4, B: 10, bidirectional: true, lengths: true },
 ];
-const label = (c: Case) => `${c.cell} I=${c.I} H=${c.H} L=${c.L} T=${c.T} B=${c.B}${c.bidirectional ? ' bidirectional' : ''}${c.lengths ? ' lengths' : ''}${c.projSize ? ` projSize ${c.projSize}` : ''}`;
+const label = sequenceCaseLabel;
 // A projection runs per step only (the persistent strategy has none: the scheduler says so).
 const runs = RECURRENT_VARIANTS.flatMap((v) => CASES.filter((c) => (LONG || !c.long) && !(c.projSize && v.strategy === 'persistent')).map((c) => [`v${v.version} ${v.name} ${label(c)}`, c, v] as const));
 
@@ -58,19 +45,9 @@ describe.skipIf(!gpu)('GPU network with directions and lengths vs the CPU refere
   it.each(runs)('%s', async (_n, c, variant) => {
     const seed = freshSeed();
     const rng = new Rng(seed);
-    const cfg: RecurrentConfig = { cell: c.cell, inputSize: c.I, hiddenSize: c.H, numLayers: c.L, cellActivation: 'tanh', bidirectional: c.bidirectional, projSize: c.projSize ?? 0 };
-    const LD = c.L * directions(cfg);
-    const R = c.projSize || c.H;
-    const params = randomLayerParams(rng, cfg);
-    const x = rng.uniformArray(c.T * c.B * c.I, -1, 1);
-    const h0 = rng.uniformArray(LD * c.B * R, -1, 1);
-    const c0 = c.cell === 'lstm' ? rng.uniformArray(LD * c.B * c.H, -2, 2) : undefined;
-    // Unsorted, with a row of length 1 where there are several rows.
-    const lengths = c.lengths ? Array.from({ length: c.B }, (_, b) => (b === c.B - 1 ? 1 : 1 + rng.int(c.T))) : undefined;
-    const W = directions(cfg) * R;
-    const dOutput = rng.uniformArray(c.T * c.B * W, -1, 1);
-    const dhN = rng.uniformArray(LD * c.B * R, -1, 1);
-    const dcN = c.cell === 'lstm' ? rng.uniformArray(LD * c.B * c.H, -1, 1) : undefined;
+    // Lengths unsorted, with a row of length 1 where there are several rows.
+    const { cfg, params, x, h0, c0, lengths, dOutput, dhN, dcN } = randomSequenceInputs(rng, c);
+    const W = directions(cfg) * (c.projSize || c.H);
     const want = recurrentForward(cfg, params, x, c.T, c.B, h0, c0, { lengths });
     const wantGrads = recurrentBackward(cfg, params, want, dOutput, dhN, dcN);
     const net = new RecurrentNetwork(variant.view(gpu!), { cell: c.cell, inputSize: c.I, hiddenSize: c.H, numLayers: c.L, bidirectional: c.bidirectional, strategy: variant.strategy, projSize: c.projSize });

@@ -69,3 +69,42 @@ export function randomTargets(rng: Rng, model: CpuModel, T: number, B: number, w
   const count = model.loss === 'mse' ? N * O : N;
   return { target, mask: Float32Array.from({ length: count }, (_, i) => (i === 0 || rng.next() < 0.7 ? 1 : 0)) };
 }
+
+/** A network with PyTorch's sequence options and one batch's shape, for the GPU-vs-reference tests. */
+export interface SequenceCase {
+  cell: CellKind;
+  I: number;
+  H: number;
+  L: number;
+  T: number;
+  B: number;
+  bidirectional?: boolean;
+  /** Random per-row lengths in [1, T], unsorted, the last row of length 1. */
+  lengths?: boolean;
+  /** LSTM projection size (0 or absent: none). */
+  projSize?: number;
+  /** Only in the long run (GATEFLOW_LONG=1): each case compiles its own modules. */
+  long?: boolean;
+}
+
+export const sequenceCaseLabel = (c: SequenceCase): string =>
+  `${c.cell} I=${c.I} H=${c.H} L=${c.L} T=${c.T} B=${c.B}${c.bidirectional ? ' bidirectional' : ''}${c.lengths ? ' lengths' : ''}${c.projSize ? ` projSize ${c.projSize}` : ''}`;
+
+/** Random weights, inputs, initial states, lengths and output gradients for a SequenceCase. */
+export function randomSequenceInputs(rng: Rng, c: SequenceCase) {
+  const cfg: RecurrentConfig = { cell: c.cell, inputSize: c.I, hiddenSize: c.H, numLayers: c.L, cellActivation: 'tanh', bidirectional: !!c.bidirectional, projSize: c.projSize ?? 0 };
+  const LD = c.L * directions(cfg);
+  const R = c.projSize || c.H;
+  const lstm = c.cell === 'lstm';
+  return {
+    cfg,
+    params: randomLayerParams(rng, cfg),
+    x: rng.uniformArray(c.T * c.B * c.I, -1, 1),
+    h0: rng.uniformArray(LD * c.B * R, -1, 1),
+    c0: lstm ? rng.uniformArray(LD * c.B * c.H, -2, 2) : undefined,
+    lengths: c.lengths ? Array.from({ length: c.B }, (_, b) => (b === c.B - 1 ? 1 : 1 + rng.int(c.T))) : undefined,
+    dOutput: rng.uniformArray(c.T * c.B * directions(cfg) * R, -1, 1),
+    dhN: rng.uniformArray(LD * c.B * R, -1, 1),
+    dcN: lstm ? rng.uniformArray(LD * c.B * c.H, -1, 1) : undefined,
+  };
+}
