@@ -8,7 +8,7 @@ import * as tfjsContenders from '../../bench/contenders/tfjs';
 const isContender = (v: unknown): v is Contender =>
   typeof v === 'object' && v !== null && typeof (v as Contender).name === 'string' && typeof (v as Contender).create === 'function';
 
-const ORDER = ['gateflow-webgpu', 'gateflow-webgpu-per-step', 'gateflow-webgpu-persistent', 'gateflow-webgpu-adam-clip', 'gateflow-cpu-reference', 'tfjs-webgpu', 'tfjs-wasm'];
+const ORDER = ['gateflow-webgpu', 'gateflow-webgpu-per-step', 'gateflow-webgpu-persistent', 'gateflow-webgpu-f16', 'gateflow-webgpu-adam-clip', 'gateflow-cpu-reference', 'tfjs-webgpu', 'tfjs-wasm'];
 const rank = (c: Contender) => (ORDER.includes(c.name) ? ORDER.indexOf(c.name) : ORDER.length);
 
 export const REGISTRY: Contender[] = [gateflowContenders, cpuContenders, tfjsContenders]
