@@ -63,6 +63,8 @@ export class Stepper {
    * once by readTrace(): no read-back per step.
    */
   startTrace(capacity: number): void {
+    // It copies the gates as f32 words: under precision 'f16' they are stored as halves.
+    if (this.plan.recurrent.precision !== 'f32') throw new Error(`the cell trace reads networks of precision 'f32', not '${this.plan.recurrent.precision}'`);
     this.stopTrace();
     const width = this.traceParts.length * this.net.cfg.hiddenSize;
     this.trace = { buffer: this.gpu.storage(Math.max(1, capacity) * width, 'cell trace'), capacity, steps: 0 };

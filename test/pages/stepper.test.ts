@@ -114,4 +114,16 @@ describe.skipIf(!gpu)('pages/lib/stepper', () => {
       session.dispose();
     }
   });
+
+  it.skipIf(!gpu?.device.features.has('shader-f16'))("refuses a cell trace of an f16 network (its gates are stored as halves)", () => {
+    const config: ModelConfig = { cell: 'lstm', cellActivation: 'tanh', inputSize: 3, hiddenSize: 5, numLayers: 1, outputSize: 4, headAt: 'all', loss: 'mse', precision: 'f16' };
+    const session = new TrainingSession(gpu!, config, { kind: 'adam', lr: 0.01 });
+    const stepper = new Stepper(gpu!, session.net, 'mse');
+    try {
+      expect(() => stepper.startTrace(4)).toThrow(/the cell trace reads networks of precision 'f32', not 'f16'/);
+    } finally {
+      stepper.dispose();
+      session.dispose();
+    }
+  });
 });
