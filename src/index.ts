@@ -6,6 +6,7 @@ export { RecurrentNetwork, type RecurrentOptions, type SequenceInput, type Forwa
 export { ParamLayout } from './model/paramLayout';
 export { initialWeights } from './model/init';
 export type { Strategy, StrategyChoice } from './scheduler/recurrentPlan';
+export type { Precision } from './scheduler/precision';
 export type { CellActivation, CellKind, LayerParams, RecurrentConfig } from './config';
 export { recurrentForward, recurrentBackward } from './cpu/recurrent';
 export { Trainer, SkippedStepError, expectApplied, type StepReport, type TrainerOptions, type Evaluation, type PredictInput, type StepOptions } from './train/trainer';
