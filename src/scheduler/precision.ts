@@ -6,7 +6,10 @@
 // times wider than the states. Arithmetic and accumulation stay f32 in every kernel. The states h
 // and c, the layer outputs and all gradients stay f32: h and c are a quarter of the gate tensors'
 // size, and the recurrence would compound their rounding over T steps. The kernels are the f32
-// ones with their bindings retyped (halfPrecision, src/kernels/kernel.ts).
+// ones with their bindings retyped (halfPrecision, src/kernels/kernel.ts). Range: f16 ends at
+// ±65504. The weight copy is clamped there; a pre-activation beyond it is stored as ±65504 or ±∞
+// (WGSL lets the implementation choose), which the gates' sigmoid and tanh saturate as f32 would,
+// and a non-finite gradient that follows is caught by the step guard (the update is skipped).
 
 /** How activations and weights are stored on the GPU: 'f32', or 'f16' where the device has shader-f16. */
 export type Precision = 'f32' | 'f16';
