@@ -29,6 +29,23 @@ describe.skipIf(!gpu)('gateflow train', () => {
     expect(loadCheckpoint(new Uint8Array(readFileSync(file))).optimizer?.step).toBe(25);
   });
 
+  it.skipIf(!gpu?.device.features.has('shader-f16'))('--precision f16 trains in half-precision storage (other losses than f32 from the same seed) and records it in the checkpoint', () => {
+    const file = join(dir, 'f16.safetensors');
+    const run = (precision: string, extra: string[] = []) => runCli(['train', '--steps', '30', '--log-every', '10', '--json', '--precision', precision, ...extra, ...small]);
+    const half = run('f16', ['--save', file]);
+    const full = run('f32');
+    expect(half.status, half.stderr).toBe(0);
+    expect(full.status, full.stderr).toBe(0);
+    const losses = (out: string) => jsonLines(out).slice(0, -1).map((l) => l.loss as number);
+    expect(losses(half.stdout).every(Number.isFinite)).toBe(true);
+    expect(losses(half.stdout)).not.toEqual(losses(full.stdout));
+    const ck = loadCheckpoint(new Uint8Array(readFileSync(file)));
+    expect((ck.config as { model: { precision?: string } }).model.precision).toBe('f16');
+    const bad = runCli(['train', '--precision', 'f8', '--steps', '1', ...small]);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/--precision.*f8|f8.*--precision/);
+  });
+
   it('learns: the LSTM beats the adding baseline on short sequences', () => {
     const r = runCli(['train', '--steps', '600', '--log-every', '10', '--json', '--seq-len', '10', '--hidden', '16', '--batch', '16', '--lr', '0.02']);
     expect(r.status, r.stderr).toBe(0);

@@ -128,7 +128,9 @@ describe.skipIf(!hasF16)("precision 'f16' in training", () => {
     }
     const fmt = (xs: number[]) => xs.map((x) => x.toFixed(5)).join(', ');
     console.log(`adding T=${T} H=16 B=${B}, ${STEPS} Adam steps, held-out MSE (128 sequences) per seed: f32 ${fmt(full)} (mean ${mean(full).toFixed(5)}); f16 ${fmt(half)} (mean ${mean(half).toFixed(5)}); baseline ${addingTask.baseline.toFixed(4)}`);
+    // The f16 runs really ran in f16 (a precision silently dropped would give f32's losses exactly),
     // f32 learned the task (far below the baseline), and f16 got within 20 % of it.
+    expect(half).not.toEqual(full);
     expect(mean(full)).toBeLessThan(addingTask.baseline / 10);
     expect(Math.abs(mean(half) - mean(full)) / mean(full)).toBeLessThanOrEqual(0.2);
   });
