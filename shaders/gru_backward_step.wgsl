@@ -5,7 +5,7 @@
 // The FINAL pass writes dh_{-1} = W_hhᵀ·dah_first + dh_first ⊙ z_first into the dh0 section of
 // stateGrads. "Next", "last" and "first" follow the direction's forward order. The code pieces
 // before this one: sequence_place.wgsl with lengths_in_state_grads.wgsl, gru_gates.wgsl,
-// gru_cell_backward.wgsl.
+// gru_cell_backward.wgsl, gru_step_backward.wgsl.
 
 const UNITS = 16u;
 const SLICES = 4u;
@@ -42,20 +42,5 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   if (slice != 0u || j >= H) { return; }
   var carried = (partial[u] + partial[UNITS + u]) + (partial[2u * UNITS + u] + partial[3u * UNITS + u]);
   if (carries) { carried += gru_direct_path(src, b, j); }
-  let state = step.offStateGrad + (seq_dir * B + b) * H + j;
-  if (finalPass) {
-    stateGrads[state] = carried;
-    return;
-  }
-  if (!step_exists(t, b)) {
-    gru_cell_backward_none(t, b, j);
-    return;
-  }
-  var dh = dH[out_at(t, b) + j];
-  if (is_last_step(t, b)) {
-    dh += stateGrads[2u * step.section + state];  // dh_N
-  } else {
-    dh += carried;
-  }
-  gru_cell_backward(t, b, j, dh);
+  gru_step_backward(t, b, j, carried, finalPass);
 }

@@ -5,7 +5,7 @@
 // a row's dah values are the same for the whole workgroup (shared through subgroups). The code
 // pieces before this one: sequence_place.wgsl with lengths_in_state_grads.wgsl, row sharing
 // (row_sharing_*.wgsl), the weights (weight, weight4: weights_*.wgsl), gru_gates.wgsl,
-// gru_cell_backward.wgsl.
+// gru_cell_backward.wgsl, gru_step_backward.wgsl.
 // ROWS, the batch rows per workgroup (1..32), is a module const (fixed per module, so its loops unroll).
 
 // Whose dah the recurrent product reads: the step after t in this direction's forward order, or in
@@ -80,23 +80,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
     for (var u = 0u; u < UNITS; u++) {
       let j = j0 + u;
       if (j >= H) { break; }
-      let state = step.offStateGrad + (seq_dir * B + b) * H + j;
       let through = carried[i][u] + select(0.0, gru_direct_path(carried_step(b), b, j), finalPass || !lastTime);
-      if (finalPass) {
-        stateGrads[state] = through;
-        continue;
-      }
-      if (!step_exists(t, b)) {
-        gru_cell_backward_none(t, b, j);
-        continue;
-      }
-      var dh = dH[out_at(t, b) + j];
-      if (is_last_step(t, b)) {
-        dh += stateGrads[2u * step.section + state];  // dh_N
-      } else {
-        dh += through;
-      }
-      gru_cell_backward(t, b, j, dh);
+      gru_step_backward(t, b, j, through, finalPass);
     }
   }
 }

@@ -23,6 +23,7 @@ import gruBackwardRowsWgsl from '../../shaders/gru_backward_step_rows.wgsl?raw';
 import gruGatesWgsl from '../../shaders/gru_gates.wgsl?raw';
 import gruCellWgsl from '../../shaders/gru_cell.wgsl?raw';
 import gruCellBackwardWgsl from '../../shaders/gru_cell_backward.wgsl?raw';
+import gruStepBackwardWgsl from '../../shaders/gru_step_backward.wgsl?raw';
 import hRowsWgsl from '../../shaders/h_rows.wgsl?raw';
 import lstmDaScalarWgsl from '../../shaders/lstm_da_scalar.wgsl?raw';
 import lstmDaVec4Wgsl from '../../shaders/lstm_da_vec4.wgsl?raw';
@@ -41,6 +42,8 @@ import { LENGTHS_BINDING, SEQUENCE_PLACE_STATE_GRADS_WGSL, SEQUENCE_PLACE_WGSL }
 /** The per-unit ends of the GRU kernels (both work splits and the persistent kernels): gru_cell*.wgsl. */
 export const GRU_CELL_WGSL = [gruGatesWgsl, gruCellWgsl].join('\n');
 export const GRU_CELL_BACKWARD_WGSL = [gruGatesWgsl, gruCellBackwardWgsl].join('\n');
+/** The per-unit end of both GRU backward step kernels (gru_step_backward.wgsl). */
+const GRU_STEP_BACKWARD_WGSL = [GRU_CELL_BACKWARD_WGSL, gruStepBackwardWgsl].join('\n');
 
 /** The cell ends of the LSTM kernels: the shared cell (lstm_cell_step.wgsl, lstm_cell_grads.wgsl) with what each stores. */
 export const LSTM_CELL_UPDATE_WGSL = [lstmCellStepWgsl, lstmCellUpdateOnlyWgsl].join('\n');
@@ -333,7 +336,7 @@ export const GRU_FORWARD_STEP = kernelVariant({
 /** The GRU backward step for GPUs (gru_backward_step.wgsl): 16 units × 4 slices of the gate rows per workgroup. */
 export const GRU_BACKWARD_STEP = kernelVariant({
   name: 'gru_backward_step',
-  code: [SEQUENCE_PLACE_STATE_GRADS_WGSL, weightsScalarWgsl, GRU_CELL_BACKWARD_WGSL, gruBackwardWgsl],
+  code: [SEQUENCE_PLACE_STATE_GRADS_WGSL, weightsScalarWgsl, GRU_STEP_BACKWARD_WGSL, gruBackwardWgsl],
   storage: GRU_BACKWARD_STORAGE,
   uniform: { name: 'step', struct: LSTM_BACKWARD_STEP },
 });
@@ -360,7 +363,7 @@ export function gruBackwardStepRows(v: StepVariant) {
   return kernelVariant({
     name: `gru_backward_step_rows.r${v.rows}${v.weights4 ? '.w4' : ''}${sharing.suffix}`,
     enables: sharing.enables,
-    code: [SEQUENCE_PLACE_STATE_GRADS_WGSL, sharing.code, v.weights4 ? weightsVec4Wgsl : weightsScalarWgsl, GRU_CELL_BACKWARD_WGSL, gruBackwardRowsWgsl],
+    code: [SEQUENCE_PLACE_STATE_GRADS_WGSL, sharing.code, v.weights4 ? weightsVec4Wgsl : weightsScalarWgsl, GRU_STEP_BACKWARD_WGSL, gruBackwardRowsWgsl],
     consts: { ROWS: v.rows },
     storage: { ...GRU_BACKWARD_STORAGE, params: paramsBinding(!!v.weights4, 'the flat parameters (W_hh at offWhh)') },
     uniform: { name: 'step', struct: LSTM_BACKWARD_STEP },

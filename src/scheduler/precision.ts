@@ -14,8 +14,6 @@
 /** How activations and weights are stored on the GPU: 'f32', or 'f16' where the device has shader-f16. */
 export type Precision = 'f32' | 'f16';
 
-export const PRECISIONS: readonly Precision[] = ['f32', 'f16'];
-
 /** The bindings precision 'f16' stores in f16, by the names the recurrent kernels give them. */
 export const HALF_STORAGE = ['params', 'xproj', 'gates'] as const;
 
