@@ -7,7 +7,7 @@ import type { StepReport } from '../src/train/trainer';
 import type { GpuOptimizerOptions } from '../src/optim/options';
 import { charLmTask, type CharLmTask } from '../src/tasks/charLm';
 import { Stepper, type CellTrace } from './lib/stepper';
-import { serveWithGpu, withOptimizer } from './lib/workerGpu';
+import { serveWithGpu, sessionFrom, withOptimizer } from './lib/workerGpu';
 
 /** A model for a text: its config (the vocabulary's size in and out), optimizer and seed. */
 export interface CharModel {
@@ -35,13 +35,7 @@ function dispose(): void {
 /** Makes a model for `m` (restored from `bytes` when given) and only then drops the old one: a failure leaves it as it was. */
 function replace(gpu: Gpu, m: CharModel, bytes?: Uint8Array, source = 'checkpoint'): void {
   const nextTask = charLmTask(m.text);
-  const next = new TrainingSession(gpu, m.config, m.optimizer, { seed: m.seed });
-  try {
-    if (bytes) next.restore(bytes, source);
-  } catch (err) {
-    next.dispose();
-    throw err;
-  }
+  const next = sessionFrom(gpu, m.config, m.optimizer, m.seed, bytes, source);
   dispose();
   session = next;
   task = nextTask;

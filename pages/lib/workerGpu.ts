@@ -5,7 +5,7 @@
 import { Gpu } from '../../src/gpu/runtime';
 import { formatAdapter } from '../../src/gpu/device';
 import type { GpuOptimizerOptions } from '../../src/optim/options';
-import { TrainingSession } from '../../src/train/session';
+import { TrainingSession, type ModelConfig } from '../../src/train/session';
 import { serve } from './workerRpc';
 
 /** Serves `make(device)`'s methods and `init`; `device()` is the worker's device (an error before init). Returns the events, as serve(). */
@@ -28,20 +28,25 @@ export function serveWithGpu(make: (device: () => Gpu) => Record<string, (args: 
   return events;
 }
 
+/** A new session, restored from a checkpoint's bytes when given; if that fails it is disposed and the error thrown. */
+export function sessionFrom(gpu: Gpu, config: ModelConfig, optimizer: GpuOptimizerOptions, seed: number, bytes?: Uint8Array, source = 'checkpoint'): TrainingSession {
+  const next = new TrainingSession(gpu, config, optimizer, { seed });
+  try {
+    if (bytes) next.restore(bytes, source);
+  } catch (err) {
+    next.dispose();
+    throw err;
+  }
+  return next;
+}
+
 /**
  * A new session with other optimizer settings (learning rate, clipping) that carries on from the
  * old one's weights and optimizer state (through a checkpoint), so training continues where it was.
  * The old session is disposed.
  */
 export async function withOptimizer(gpu: Gpu, old: TrainingSession, optimizer: GpuOptimizerOptions, seed: number): Promise<TrainingSession> {
-  const bytes = await old.checkpoint();
-  const next = new TrainingSession(gpu, old.config, optimizer, { seed });
-  try {
-    next.restore(bytes, 'the running session');
-  } catch (err) {
-    next.dispose();
-    throw err;
-  }
+  const next = sessionFrom(gpu, old.config, optimizer, seed, await old.checkpoint(), 'the running session');
   old.dispose();
   return next;
 }
