@@ -1,4 +1,5 @@
 import type { Gpu } from '../gpu/runtime';
+import { formatAdapter } from '../gpu/device';
 import { directions, gatesPerCell, outputWidth, type CellActivation, type CellKind, type LayerParams, type RecurrentConfig } from '../config';
 import { ParamLayout } from './paramLayout';
 import { RecurrentPlan, type StrategyChoice } from '../scheduler/recurrentPlan';
@@ -152,7 +153,7 @@ export class RecurrentNetwork {
     if (opts.bidirectional !== undefined && typeof opts.bidirectional !== 'boolean') throw new TypeError(`bidirectional must be true or false, got ${String(opts.bidirectional)}`);
     this.strategy = opts.strategy ?? 'auto';
     if (!['auto', 'per-step', 'persistent'].includes(this.strategy)) throw new RangeError(`strategy must be 'auto', 'per-step' or 'persistent', got ${String(this.strategy)}`);
-    this.precision = checkPrecision(opts.precision ?? 'f32', gpu.device, gpu.info.description || gpu.info.vendor);
+    this.precision = checkPrecision(opts.precision ?? 'f32', gpu.device, formatAdapter(gpu.info));
     const outputSize = opts.outputSize === undefined || opts.outputSize === 0 ? 0 : checkPositiveInt('outputSize', opts.outputSize);
     this.layout = new ParamLayout(this.cfg, outputSize);
     const maxBytes = Math.min(gpu.limits.maxStorageBufferBindingSize, gpu.limits.maxBufferSize);
